@@ -1,0 +1,1 @@
+"""The HTTP entrypoint: Starlette with strawberry GraphQL at /graphql."""

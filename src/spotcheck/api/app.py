@@ -1,0 +1,101 @@
+"""The Starlette application; its lifespan owns the asyncpg pool and the sealer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from spotcheck.api.context import Context
+from spotcheck.api.schema import build_schema
+from spotcheck.db.pool import create_pool
+from spotcheck.eventstore.registry import EventTypeRegistry
+from spotcheck.eventstore.sealer import Sealer
+from spotcheck.eventstore.store import EventStore
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """strawberry's ASGI view with orjson and our context.
+
+    No in-browser IDE: strawberry's GraphiQL loads its scripts from public CDNs, which neither
+    this workplace nor government networks reach, so it would render a blank page.
+    """
+
+    def __init__(self, app: Starlette, production: bool) -> None:
+        super().__init__(build_schema(production=production), graphql_ide=None)
+        self.app = app
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        state = self.app.state
+        assert isinstance(request, Request)
+        return Context(request=request, pool=state.pool, store=state.store)
+
+
+def create_app(
+    app_database_url: str,
+    *,
+    registry: EventTypeRegistry | None = None,
+    production: bool = False,
+    run_sealer: bool = True,
+) -> Starlette:
+    """The server; ``app_database_url`` connects as the server's role (spotcheck_app)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        pool = await create_pool(app_database_url)
+        store = EventStore(pool, registry or EventTypeRegistry())
+        sealer = Sealer(app_database_url)
+        store.on_commit(sealer.wake)
+        app.state.pool, app.state.store, app.state.sealer = pool, store, sealer
+        task = asyncio.create_task(sealer.run()) if run_sealer else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await pool.close()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        state = request.app.state
+        try:
+            migrated = await state.pool.fetchval("SELECT to_regclass('public.ledger') IS NOT NULL")
+        except Exception as exc:  # any database failure means not ready
+            return JSONResponse({"status": "unavailable", "database": str(exc)}, status_code=503)
+        if not migrated:
+            return JSONResponse({"status": "unavailable", "database": "not migrated"}, 503)
+        role = "leader" if state.sealer.is_leader else "standby"
+        return JSONResponse({"status": "ready", "sealer": role})
+
+    app = Starlette(
+        routes=[Route("/healthz", healthz), Route("/readyz", readyz)], lifespan=lifespan
+    )
+    gql = GraphQLApp(app, production)
+    app.add_route("/graphql", gql, methods=["GET", "POST"])
+    return app

@@ -1,0 +1,1 @@
+"""Benchmarks: ``spotcheck bench …``; each measures its named peer in the same run."""

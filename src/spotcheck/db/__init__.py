@@ -1,0 +1,1 @@
+"""Database plumbing: the embedded server, URLs, migrations and the connection pool."""

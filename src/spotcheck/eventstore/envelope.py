@@ -1,0 +1,82 @@
+"""What goes into the store (NewEvent, StreamAppend) and what comes out (RecordedEvent)."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+
+class StreamState(enum.Enum):
+    """Expectations that are not a version number."""
+
+    ANY = "any"
+    NO_STREAM = "no stream"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+ANY: Final = StreamState.ANY
+NO_STREAM: Final = StreamState.NO_STREAM
+ExpectedVersion = int | StreamState
+"""A version number (0 means no stream yet), ``NO_STREAM`` or ``ANY``."""
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Who did it and why.  Stored with every event; part of its content hash."""
+
+    actor: str | None = None
+    role: str | None = None
+    department: str | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    request_id: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Metadata:
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append.  ``schema_version`` defaults to the type's current version."""
+
+    event_type: str
+    data: dict[str, Any]
+    metadata: Metadata = field(default_factory=Metadata)
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    schema_version: int | None = None
+
+
+@dataclass(frozen=True)
+class StreamAppend:
+    """Events for one stream, with the version the writer expects it to be at."""
+
+    stream_id: str
+    expected_version: ExpectedVersion
+    events: list[NewEvent]
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event as stored.  ``position`` and ``chain_hash`` are set once it is sealed."""
+
+    event_id: uuid.UUID
+    stream_id: str
+    stream_version: int
+    event_type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: datetime
+    content_hash: bytes
+    position: int | None = None
+    chain_hash: bytes | None = None

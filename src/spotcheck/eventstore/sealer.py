@@ -1,0 +1,198 @@
+"""The sealer: the one writer of the ledger.
+
+It reads committed events in insert-time order (``events.seq``, drawn from a CACHE 1 sequence)
+and gives each a gapless ledger position and a chain hash
+``SHA-256(previous chain hash ‖ content hash)``.
+
+Why sequence order respects every read dependency: a transaction that read another's committed
+event draws its own numbers after that commit, so they are larger.  Transaction-id order would
+not: an id can be taken early and the read done later.
+
+Gaps.  Numbers are drawn before commit, so the sealer may see ``n + 1`` committed while ``n`` is
+not visible: ``n`` is still in flight, rolled back, or lost in a crash.  Every appending
+transaction takes its transaction id before it draws a number (the store does so, and the
+column default ``next_event_seq()`` enforces it).  So whichever transaction drew ``n`` had an id
+when the sealer first saw the gap, and was either finished or listed as in progress in the
+snapshot the sealer takes then.  The sealer seals nothing past the gap until every transaction
+in that snapshot has ended, then reads again: if ``n`` is there it is sealed in its place, and if
+not it can never appear and is skipped.  No committed event is skipped, none is sealed twice
+(``ledger.seq`` is unique, positions are a primary key), and a slow transaction delays only the
+events after its own numbers.
+
+One sealer per database: a session-level advisory lock on the sealer's own connection.  A second
+server process waits as a standby and takes over when the lock is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+import asyncpg
+
+from spotcheck.eventstore.canonical import GENESIS_HASH, chain_hash
+
+log = logging.getLogger(__name__)
+
+ADVISORY_LOCK_KEY = 0x73706F74636B  # "spotck"
+LEDGER_CHANNEL = "spotcheck_ledger"
+
+_READ = """
+SELECT seq, content_hash FROM events WHERE seq > $1 ORDER BY seq LIMIT $2
+"""
+_INSERT = """
+INSERT INTO ledger (position, seq, content_hash, chain_hash)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])
+"""
+_GAP_SETTLED = """
+SELECT NOT EXISTS (
+    SELECT 1 FROM unnest(pg_snapshot_xip($1::pg_snapshot)) AS x
+     WHERE pg_xact_status(x) = 'in progress')
+"""
+
+
+@dataclass
+class LedgerHead:
+    position: int
+    seq: int
+    chain_hash: bytes
+
+
+async def read_head(conn: asyncpg.Connection) -> LedgerHead:
+    row = await conn.fetchrow(
+        "SELECT position, seq, chain_hash FROM ledger ORDER BY position DESC LIMIT 1"
+    )
+    if row is None:
+        return LedgerHead(0, 0, GENESIS_HASH)
+    return LedgerHead(row["position"], row["seq"], bytes(row["chain_hash"]))
+
+
+@dataclass
+class _Gap:
+    first_missing: int
+    snapshot: str
+
+
+class Sealer:
+    """Seals committed events into the ledger in batches.  Run :meth:`run` as a task."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        batch_size: int = 5000,
+        poll_interval: float = 0.05,
+        standby_interval: float = 1.0,
+    ) -> None:
+        self.url = url
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.standby_interval = standby_interval
+        self.is_leader = False
+        self.head: LedgerHead | None = None
+        self.skipped: list[int] = []
+        self._gap: _Gap | None = None
+        self._wake = asyncio.Event()
+        self._sealed = asyncio.Condition()
+
+    def wake(self) -> None:
+        """A hint that events were committed (called by the store after each commit)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                conn = await asyncpg.connect(self.url)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("sealer cannot connect: %s", exc)
+                await asyncio.sleep(self.standby_interval)
+                continue
+            try:
+                await self._lead(conn)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("sealer lost its connection: %s", exc)
+                await asyncio.sleep(self.poll_interval)
+            finally:
+                self.is_leader = False
+                with contextlib.suppress(Exception):
+                    await conn.close()
+
+    async def _lead(self, conn: asyncpg.Connection) -> None:
+        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", ADVISORY_LOCK_KEY):
+            await asyncio.sleep(self.standby_interval)
+        self.is_leader = True
+        self.head = await read_head(conn)
+        self._gap = None
+        log.info("sealer leads from position %s", self.head.position)
+        while True:
+            self._wake.clear()
+            sealed = await self.seal_once(conn)
+            if sealed == self.batch_size:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+    async def seal_once(self, conn: asyncpg.Connection) -> int:
+        """Seal what can be sealed now; returns how many events were sealed."""
+        assert self.head is not None
+        head = self.head
+        rows = await conn.fetch(_READ, head.seq, self.batch_size)
+        take: list[asyncpg.Record] = []
+        expected = head.seq + 1
+        for row in rows:
+            seq = row["seq"]
+            if seq != expected:
+                if not await self._gap_is_settled(conn, expected):
+                    break
+                # Re-read after the check: a number that committed meanwhile is now visible.
+                again = await conn.fetch(_READ, expected - 1, seq - expected + 1)
+                if again and again[0]["seq"] < seq:
+                    break  # seal up to the gap now; the late arrival next round
+                self.skipped.extend(range(expected, seq))
+                log.info("sealer: numbers %s..%s were never committed", expected, seq - 1)
+                self._gap = None
+            take.append(row)
+            expected = seq + 1
+        if not take:
+            return 0
+        positions, seqs, contents, chains = [], [], [], []
+        prev = head.chain_hash
+        pos = head.position
+        for row in take:
+            pos += 1
+            content = bytes(row["content_hash"])
+            prev = chain_hash(prev, content)
+            positions.append(pos)
+            seqs.append(row["seq"])
+            contents.append(content)
+            chains.append(prev)
+        async with conn.transaction():
+            await conn.execute(_INSERT, positions, seqs, contents, chains)
+            await conn.execute("SELECT pg_notify($1, $2)", LEDGER_CHANNEL, str(pos))
+        self.head = LedgerHead(pos, seqs[-1], prev)
+        async with self._sealed:
+            self._sealed.notify_all()
+        return len(take)
+
+    async def _gap_is_settled(self, conn: asyncpg.Connection, first_missing: int) -> bool:
+        if self._gap is None or self._gap.first_missing != first_missing:
+            snapshot = await conn.fetchval("SELECT pg_current_snapshot()::text")
+            self._gap = _Gap(first_missing, snapshot)
+            return False
+        return bool(await conn.fetchval(_GAP_SETTLED, self._gap.snapshot))
+
+    async def wait_sealed(self, seq_or_position: int | None = None, timeout: float = 10.0) -> None:
+        """Wait until the ledger head reaches ``seq_or_position`` (a position), for tests."""
+        deadline = time.monotonic() + timeout
+        async with self._sealed:
+            while self.head is None or (
+                seq_or_position is not None and self.head.position < seq_or_position
+            ):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("the sealer did not reach the position in time")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._sealed.wait(), left)

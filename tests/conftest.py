@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+
+from spotcheck.db.pool import connect, create_pool
+from spotcheck.eventstore import EventStore, EventTypeRegistry
+from spotcheck.eventstore.sealer import Sealer
+from tests.dbutil import Cluster, drop_database, fresh_database, make_template, start_cluster
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    c = start_cluster()
+    asyncio.run(make_template(c))
+    yield c
+    if c.embedded is not None:
+        c.embedded.stop()
+
+
+@dataclass
+class Db:
+    name: str
+    owner_url: str
+    app_url: str
+
+
+@pytest.fixture
+async def db(cluster: Cluster) -> AsyncIterator[Db]:
+    name = await fresh_database(cluster)
+    yield Db(name, cluster.owner(name), cluster.app(name))
+    await drop_database(cluster, name)
+
+
+def make_registry() -> EventTypeRegistry:
+    reg = EventTypeRegistry()
+    for t in ("ThingHappened", "ThingChanged", "CounterIncremented"):
+        reg.register(t)
+    reg.register("ThingRenamed", 2)
+    return reg
+
+
+@pytest.fixture
+async def pool(db: Db) -> AsyncIterator[asyncpg.Pool]:
+    p = await create_pool(db.app_url, min_size=2, max_size=60)
+    yield p
+    await p.close()
+
+
+@pytest.fixture
+async def store(pool: asyncpg.Pool) -> EventStore:
+    return EventStore(pool, make_registry())
+
+
+@pytest.fixture
+async def owner_conn(db: Db) -> AsyncIterator[asyncpg.Connection]:
+    conn = await connect(db.owner_url)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture
+async def sealer(db: Db, store: EventStore) -> AsyncIterator[Sealer]:
+    s = Sealer(db.app_url, poll_interval=0.02)
+    store.on_commit(s.wake)
+    task = asyncio.create_task(s.run())
+    yield s
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
