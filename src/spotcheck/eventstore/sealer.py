@@ -49,7 +49,7 @@ SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])
 """
 _GAP_SETTLED = """
 SELECT NOT EXISTS (
-    SELECT 1 FROM unnest(pg_snapshot_xip($1::pg_snapshot)) AS x
+    SELECT 1 FROM pg_snapshot_xip($1::text::pg_snapshot) AS x
      WHERE pg_xact_status(x) = 'in progress')
 """
 

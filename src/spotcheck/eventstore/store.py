@@ -160,6 +160,13 @@ class UnitOfWork:
         if len(set(ids)) != len(ids):
             raise InvalidEvent("event_id", "an event id may appear once in one append")
 
+        any_streams = sorted(a.stream_id for a in appends if a.expected_version is ANY)
+        if any_streams:
+            # Writers that accept any version queue per stream instead of racing each other.
+            await self.conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(s, 0)) FROM unnest($1::text[]) s",
+                any_streams,
+            )
         pre = await self.conn.fetchrow(_PRECHECK, stream_ids, ids)
         existing = pre["existing"] or []
         if existing:

@@ -124,14 +124,17 @@ class NamedSubscription:
         self._sub = CatchUpSubscription(
             self.url, start, batch_size=self.batch_size, poll_interval=self.poll_interval
         )
-        if self._stop_requested:
-            return
-        async for conn, batch in self._sub.batches():
-            async with conn.transaction():
-                await self.handler(conn, batch)
-                await conn.execute(
-                    """INSERT INTO subscription_checkpoints (name, position) VALUES ($1, $2)
-                       ON CONFLICT (name) DO UPDATE SET position = $2, updated_at = now()""",
-                    self.name,
-                    batch[-1].position,
-                )
+        try:
+            if self._stop_requested:
+                return
+            async for conn, batch in self._sub.batches():
+                async with conn.transaction():
+                    await self.handler(conn, batch)
+                    await conn.execute(
+                        """INSERT INTO subscription_checkpoints (name, position) VALUES ($1, $2)
+                           ON CONFLICT (name) DO UPDATE SET position = $2, updated_at = now()""",
+                        self.name,
+                        batch[-1].position,
+                    )
+        finally:
+            self._stop_requested = False  # a stop ends this run; a later run() starts afresh

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
+import orjson
 
 from spotcheck.eventstore.canonical import (
     GENESIS_HASH,
@@ -20,7 +21,7 @@ BATCH = 10_000
 _WALK = """
 SELECT l.position, l.seq AS l_seq, l.content_hash AS l_content, l.chain_hash,
        e.seq AS e_seq, e.event_id, e.stream_id, e.stream_version, e.event_type,
-       e.schema_version, e.data, e.metadata, e.recorded_at, e.content_hash AS e_content
+       e.schema_version, e.data::text AS data, e.metadata::text AS metadata, e.recorded_at, e.content_hash AS e_content
   FROM ledger l LEFT JOIN events e ON e.seq = l.seq
  WHERE l.position > $1
  ORDER BY l.position
@@ -78,8 +79,8 @@ async def verify_ledger(
                     envelope(
                         event_id=str(r["event_id"]), stream_id=r["stream_id"],
                         stream_version=r["stream_version"], event_type=r["event_type"],
-                        schema_version=r["schema_version"], data=r["data"],
-                        metadata=r["metadata"], recorded_at=r["recorded_at"],
+                        schema_version=r["schema_version"], data=orjson.loads(r["data"]),
+                        metadata=orjson.loads(r["metadata"]), recorded_at=r["recorded_at"],
                     )
                 )
             )
