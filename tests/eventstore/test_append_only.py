@@ -53,7 +53,10 @@ async def test_server_role_owns_nothing(owner_conn: asyncpg.Connection) -> None:
             WHERE grantee = 'spotcheck_app' AND table_name IN ('events', 'ledger')"""
     )
     assert {(r["table_name"], r["privilege_type"]) for r in privs} == {
-        ("events", "SELECT"), ("events", "INSERT"), ("ledger", "SELECT"), ("ledger", "INSERT"),
+        ("events", "SELECT"),
+        ("events", "INSERT"),
+        ("ledger", "SELECT"),
+        ("ledger", "INSERT"),
     }
 
 
@@ -71,7 +74,10 @@ def cli_verify(owner_url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": owner_url}
     return subprocess.run(
         [sys.executable, "-m", "spotcheck.cli.main", "ledger", "verify"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
 
 
@@ -122,7 +128,9 @@ async def test_verify_catches_an_unsealed_event_below_the_head(
         "UPDATE ledger SET position = 3, chain_hash = chain_hash WHERE position = 3",
     )
     # Remove position 2 and renumber: seq of position 2 is now never sealed.
-    rows = await owner_conn.fetch("SELECT position, seq, content_hash FROM ledger ORDER BY position")
+    rows = await owner_conn.fetch(
+        "SELECT position, seq, content_hash FROM ledger ORDER BY position"
+    )
     from spotcheck.eventstore.canonical import GENESIS_HASH, chain_hash
 
     await tamper(owner_conn, "DELETE FROM ledger")
@@ -132,7 +140,10 @@ async def test_verify_catches_an_unsealed_event_below_the_head(
         await tamper(
             owner_conn,
             "INSERT INTO ledger (position, seq, content_hash, chain_hash) VALUES ($1, $2, $3, $4)",
-            new_pos, r["seq"], r["content_hash"], prev,
+            new_pos,
+            r["seq"],
+            r["content_hash"],
+            prev,
         )
     report = await verify_ledger(owner_conn)
     assert not report.ok

@@ -21,7 +21,9 @@ from spotcheck.eventstore.canonical import (
 from spotcheck.eventstore.errors import InvalidEvent
 
 ascii_keys = st.text(st.characters(min_codepoint=1, max_codepoint=127), min_size=1, max_size=12)
-strings = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+strings = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)
 scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -30,7 +32,9 @@ scalars = st.one_of(
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(ascii_keys, inner, max_size=5)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=5), st.dictionaries(ascii_keys, inner, max_size=5)
+    ),
     max_leaves=30,
 )
 objects = st.dictionaries(ascii_keys, values, max_size=8)
@@ -45,22 +49,38 @@ def test_fast_path_equals_rfc8785(value: dict[str, Any]) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(objects, objects, st.integers(1, MAX_SAFE_INTEGER), st.datetimes(timezones=st.just(UTC)))
-def test_envelopes_equal_rfc8785(data: dict[str, Any], meta: dict[str, Any], version: int, at: datetime) -> None:
+def test_envelopes_equal_rfc8785(
+    data: dict[str, Any], meta: dict[str, Any], version: int, at: datetime
+) -> None:
     env = envelope(
-        event_id=str(uuid.uuid4()), stream_id="丰台/subject-1", stream_version=version,
-        event_type="ThingHappened", schema_version=1, data=data, metadata=meta, recorded_at=at,
+        event_id=str(uuid.uuid4()),
+        stream_id="丰台/subject-1",
+        stream_version=version,
+        event_type="ThingHappened",
+        schema_version=1,
+        data=data,
+        metadata=meta,
+        recorded_at=at,
     )
     assert canonical_json(env) == rfc8785.dumps(env)
 
 
 def test_control_characters_and_unicode() -> None:
-    v = {"s": "\x01\x1f\b\t\n\f\r\"\\/\x7f\u2028\u2029丰台😀", "z": 1, "A": [True, None]}
+    v = {"s": '\x01\x1f\b\t\n\f\r"\\/\x7f\u2028\u2029丰台😀', "z": 1, "A": [True, None]}
     assert canonical_json(v) == rfc8785.dumps(v)
 
 
 @pytest.mark.parametrize(
     "bad",
-    [{"f": 1.0}, {"i": MAX_SAFE_INTEGER + 1}, {"s": "a\x00"}, {"名": 1}, {"": 1}, {1: 2}, {"o": object()}],
+    [
+        {"f": 1.0},
+        {"i": MAX_SAFE_INTEGER + 1},
+        {"s": "a\x00"},
+        {"名": 1},
+        {"": 1},
+        {1: 2},
+        {"o": object()},
+    ],
 )
 def test_values_outside_the_domain_are_refused(bad: dict[Any, Any]) -> None:
     with pytest.raises(InvalidEvent):

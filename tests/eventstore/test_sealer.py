@@ -49,7 +49,9 @@ async def test_slow_transaction_holds_back_later_events(store: EventStore, seale
     assert pos[a.event_id] == 2 and pos[b.event_id] == 3
 
 
-async def test_rolled_back_number_is_skipped_once_settled(store: EventStore, sealer: Sealer) -> None:
+async def test_rolled_back_number_is_skipped_once_settled(
+    store: EventStore, sealer: Sealer
+) -> None:
     try:
         async with store.unit_of_work() as doomed:
             await doomed.append("doomed", NO_STREAM, [ev()])
@@ -65,7 +67,9 @@ async def test_rolled_back_number_is_skipped_once_settled(store: EventStore, sea
     assert sealer.skipped == [1]
 
 
-async def test_event_appended_after_reading_is_sealed_after(store: EventStore, sealer: Sealer) -> None:
+async def test_event_appended_after_reading_is_sealed_after(
+    store: EventStore, sealer: Sealer
+) -> None:
     """T2 takes its transaction id first, then reads T1's committed event, then appends."""
     async with store.unit_of_work() as t2:
         await t2.conn.fetchval("SELECT pg_current_xact_id()")  # an early transaction id
@@ -145,7 +149,10 @@ async def test_second_sealer_stands_by(store: EventStore, sealer: Sealer, db: ob
 
 async def test_standby_takes_over_when_leader_stops(store: EventStore, db: object) -> None:
     url = db.app_url  # type: ignore[attr-defined]
-    leader, standby = Sealer(url, poll_interval=0.02), Sealer(url, poll_interval=0.02, standby_interval=0.05)
+    leader, standby = (
+        Sealer(url, poll_interval=0.02),
+        Sealer(url, poll_interval=0.02, standby_interval=0.05),
+    )
     store.on_commit(leader.wake)
     store.on_commit(standby.wake)
     t1 = asyncio.create_task(leader.run())

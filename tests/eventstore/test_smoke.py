@@ -4,7 +4,9 @@ from spotcheck.eventstore.sealer import Sealer
 
 
 async def test_append_seal_read(store: EventStore, sealer: Sealer) -> None:
-    recs = await store.append("s-1", NO_STREAM, [NewEvent("ThingHappened", {"a": 1}, Metadata(actor="u1"))])
+    recs = await store.append(
+        "s-1", NO_STREAM, [NewEvent("ThingHappened", {"a": 1}, Metadata(actor="u1"))]
+    )
     assert recs[0].stream_version == 1
     await sealer.wait_sealed(1)
     led = await read_ledger(store.pool, 0, 10)

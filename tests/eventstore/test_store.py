@@ -113,7 +113,10 @@ async def test_multi_stream_race_in_second_stream_leaves_nothing(store: EventSto
         await other.append("second", NO_STREAM, [ev()])
         task = asyncio.create_task(
             store.append_many(
-                [StreamAppend("first", NO_STREAM, [ev()]), StreamAppend("second", NO_STREAM, [ev()])]
+                [
+                    StreamAppend("first", NO_STREAM, [ev()]),
+                    StreamAppend("second", NO_STREAM, [ev()]),
+                ]
             )
         )
         await asyncio.sleep(0.2)  # let it pass its check and block on the unique index
@@ -162,7 +165,7 @@ async def test_bad_input_is_a_typed_error_and_writes_nothing(
     with pytest.raises(error) as e:
         await store.append("bad", 1, [ev(), make()])  # type: ignore[operator]
     if field is not None:
-        assert getattr(e.value, "field") == field
+        assert e.value.field == field
     assert await count_events(store.pool) == 1
 
 
@@ -182,12 +185,19 @@ async def test_bad_stream_and_expectation(store: EventStore) -> None:
 
 
 async def test_read_stream_returns_what_was_written(store: EventStore) -> None:
-    e1 = NewEvent("ThingHappened", {"名称": "丰台区", "n": -5, "ok": True, "none": None, "l": [1, "二"]},
-                  Metadata(actor="u", reason="因为"))
+    e1 = NewEvent(
+        "ThingHappened",
+        {"名称": "丰台区", "n": -5, "ok": True, "none": None, "l": [1, "二"]},
+        Metadata(actor="u", reason="因为"),
+    )
     with pytest.raises(InvalidEvent):
         await store.append("r", NO_STREAM, [e1])  # non-ASCII key
-    e2 = NewEvent("ThingHappened", {"name": "丰台区", "n": -5, "ok": True, "none": None, "l": [1, "二"]},
-                  Metadata(actor="u", reason="因为"), event_id=uuid.uuid4())
+    e2 = NewEvent(
+        "ThingHappened",
+        {"name": "丰台区", "n": -5, "ok": True, "none": None, "l": [1, "二"]},
+        Metadata(actor="u", reason="因为"),
+        event_id=uuid.uuid4(),
+    )
     [rec] = await store.append("r", NO_STREAM, [e2])
     [read] = await store.read_stream("r")
     assert read.data == e2.data

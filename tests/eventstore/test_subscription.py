@@ -9,12 +9,18 @@ import asyncpg
 
 from spotcheck.eventstore import NO_STREAM, EventStore, Metadata, NewEvent, RecordedEvent
 from spotcheck.eventstore.sealer import Sealer
-from spotcheck.eventstore.subscription import CatchUpSubscription, NamedSubscription, load_checkpoint
+from spotcheck.eventstore.subscription import (
+    CatchUpSubscription,
+    NamedSubscription,
+    load_checkpoint,
+)
 
 
 async def append_n(store: EventStore, prefix: str, n: int) -> None:
     for i in range(n):
-        await store.append(f"{prefix}-{i}", NO_STREAM, [NewEvent("ThingHappened", {"i": i}, Metadata())])
+        await store.append(
+            f"{prefix}-{i}", NO_STREAM, [NewEvent("ThingHappened", {"i": i}, Metadata())]
+        )
 
 
 async def test_stop_and_restart_neither_misses_nor_repeats(
@@ -69,7 +75,9 @@ async def test_stop_and_restart_neither_misses_nor_repeats(
     assert [r["position"] for r in rows] == list(range(1, 41))
 
 
-async def test_catch_up_iterator_yields_in_order(store: EventStore, sealer: Sealer, db: object) -> None:
+async def test_catch_up_iterator_yields_in_order(
+    store: EventStore, sealer: Sealer, db: object
+) -> None:
     await append_n(store, "x", 12)
     await sealer.wait_sealed(12)
     sub = CatchUpSubscription(db.app_url, after_position=5, batch_size=4, poll_interval=0.05)  # type: ignore[attr-defined]

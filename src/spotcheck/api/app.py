@@ -37,9 +37,8 @@ class GraphQLApp(GraphQL[Context, None]):
     this workplace nor government networks reach, so it would render a blank page.
     """
 
-    def __init__(self, app: Starlette, production: bool) -> None:
+    def __init__(self, production: bool) -> None:
         super().__init__(build_schema(production=production), graphql_ide=None)
-        self.app = app
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -48,8 +47,8 @@ class GraphQLApp(GraphQL[Context, None]):
         return orjson.loads(data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        state = self.app.state
         assert isinstance(request, Request)
+        state = request.app.state
         return Context(request=request, pool=state.pool, store=state.store)
 
 
@@ -93,9 +92,11 @@ def create_app(
         role = "leader" if state.sealer.is_leader else "standby"
         return JSONResponse({"status": "ready", "sealer": role})
 
-    app = Starlette(
-        routes=[Route("/healthz", healthz), Route("/readyz", readyz)], lifespan=lifespan
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", GraphQLApp(production), methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
     )
-    gql = GraphQLApp(app, production)
-    app.add_route("/graphql", gql, methods=["GET", "POST"])
-    return app

@@ -1,12 +1,15 @@
-"""Custom GraphQL scalars."""
+"""Custom GraphQL scalars, registered through ``StrawberryConfig.scalar_map``."""
 
 from __future__ import annotations
 
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 from spotcheck.eventstore.canonical import MAX_SAFE_INTEGER
+
+SafeInt = NewType("SafeInt", int)
 
 
 def _parse_safe_int(value: object) -> int:
@@ -15,12 +18,14 @@ def _parse_safe_int(value: object) -> int:
     return value
 
 
-SafeInt = strawberry.scalar(
-    NewType("SafeInt", int),
-    serialize=_parse_safe_int,
-    parse_value=_parse_safe_int,
-    description=(
-        "An integer within ±(2^53 − 1), sent as a JSON number: ledger positions and counts that "
-        "may outgrow GraphQL's 32-bit Int."
-    ),
-)
+SCALARS: dict[object, ScalarDefinition] = {
+    SafeInt: strawberry.scalar(
+        name="SafeInt",
+        serialize=_parse_safe_int,
+        parse_value=_parse_safe_int,
+        description=(
+            "An integer within ±(2^53 − 1), sent as a JSON number: ledger positions and counts "
+            "that may outgrow GraphQL's 32-bit Int."
+        ),
+    )
+}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 from strawberry.extensions import (
     MaxAliasesLimiter,
@@ -12,9 +14,11 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from spotcheck.api.ledger.queries import LedgerQueries
+from spotcheck.api.scalars import SCALARS
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -24,16 +28,21 @@ Query = merge_types("Query", (LedgerQueries,))
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
-    extensions: list[SchemaExtension | type[SchemaExtension]] = [
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
+    # Factories, so that each request gets fresh extension instances.
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
     ]
     if production:
-        extensions.append(DisableIntrospection())
-    return strawberry.Schema(query=Query, extensions=extensions)
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )
 
 
 def schema_sdl() -> str:

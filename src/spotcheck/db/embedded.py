@@ -116,7 +116,12 @@ class EmbeddedPostgres:
             kwargs["group"] = self.run_as.pw_gid
             kwargs["extra_groups"] = []
         result = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, cwd="/", **kwargs  # type: ignore[call-overload]
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd="/",
+            **kwargs,  # type: ignore[call-overload]
         )
         return result  # type: ignore[no-any-return]
 
@@ -128,8 +133,15 @@ class EmbeddedPostgres:
         if self.initialized:
             return
         r = self._run(
-            "initdb", "-D", str(self.datadir), "-U", SUPERUSER, "--auth=trust",
-            "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions",
+            "initdb",
+            "-D",
+            str(self.datadir),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-instructions",
         )
         if r.returncode != 0:
             raise EmbeddedPostgresError(f"initdb failed: {r.stderr.strip()}")

@@ -43,8 +43,10 @@ def migrate(owner_url: str, *, quiet: bool = True) -> str:
     """Create the database if needed and apply every pending migration; returns dbmate's output."""
     cmd = [
         dbmate_executable(),
-        "--url", dbmate_url(owner_url),
-        "--migrations-dir", str(migrations_dir()),
+        "--url",
+        dbmate_url(owner_url),
+        "--migrations-dir",
+        str(migrations_dir()),
         "--no-dump-schema",
         "--migration-lock",
         "up",

@@ -35,11 +35,15 @@ def check_json_value(value: Any, field: str, depth: int = 0) -> None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise InvalidEvent(field, "strings must be valid Unicode (no lone surrogates)") from None
+            raise InvalidEvent(
+                field, "strings must be valid Unicode (no lone surrogates)"
+            ) from None
         return
     if t is int:
         if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            raise InvalidEvent(field, "integers must lie within ±(2**53 - 1); send larger ones as strings")
+            raise InvalidEvent(
+                field, "integers must lie within ±(2**53 - 1); send larger ones as strings"
+            )
         return
     if t is dict:
         for k, v in value.items():
@@ -52,7 +56,9 @@ def check_json_value(value: Any, field: str, depth: int = 0) -> None:
             check_json_value(v, f"{field}[{i}]", depth + 1)
         return
     if t is float:
-        raise InvalidEvent(field, "floating-point numbers are not accepted; send decimals as strings")
+        raise InvalidEvent(
+            field, "floating-point numbers are not accepted; send decimals as strings"
+        )
     raise InvalidEvent(field, f"{t.__name__} is not a JSON value")
 
 

@@ -43,8 +43,15 @@ from spotcheck.eventstore.registry import EventTypeRegistry
 MAX_ENVELOPE_BYTES = 1024 * 1024
 COPY_THRESHOLD = 64
 COLUMNS = (
-    "event_id", "stream_id", "stream_version", "event_type", "schema_version",
-    "data", "metadata", "recorded_at", "content_hash",
+    "event_id",
+    "stream_id",
+    "stream_version",
+    "event_type",
+    "schema_version",
+    "data",
+    "metadata",
+    "recorded_at",
+    "content_hash",
 )
 
 Projector = Callable[[asyncpg.Connection, Sequence[RecordedEvent]], Awaitable[None]]
@@ -187,9 +194,14 @@ class UnitOfWork:
                 meta = e.metadata.to_json()
                 canon = canonical_json(
                     envelope(
-                        event_id=str(e.event_id), stream_id=a.stream_id, stream_version=version,
-                        event_type=e.event_type, schema_version=sv, data=e.data,
-                        metadata=meta, recorded_at=now,
+                        event_id=str(e.event_id),
+                        stream_id=a.stream_id,
+                        stream_version=version,
+                        event_type=e.event_type,
+                        schema_version=sv,
+                        data=e.data,
+                        metadata=meta,
+                        recorded_at=now,
                     )
                 )
                 if len(canon) > MAX_ENVELOPE_BYTES:
@@ -200,9 +212,15 @@ class UnitOfWork:
                 )
                 records.append(
                     RecordedEvent(
-                        event_id=e.event_id, stream_id=a.stream_id, stream_version=version,
-                        event_type=e.event_type, schema_version=sv, data=e.data, metadata=meta,
-                        recorded_at=now, content_hash=h,
+                        event_id=e.event_id,
+                        stream_id=a.stream_id,
+                        stream_version=version,
+                        event_type=e.event_type,
+                        schema_version=sv,
+                        data=e.data,
+                        metadata=meta,
+                        recorded_at=now,
+                        content_hash=h,
                     )
                 )
         await self._insert(rows, appends, pre["versions"])
@@ -318,7 +336,10 @@ class EventStore:
         self, stream_id: str, from_version: int = 1, *, conn: asyncpg.Connection | None = None
     ) -> list[RecordedEvent]:
         """Every committed event of a stream from ``from_version``, sealed or not yet."""
-        sql = SELECT_EVENT + " WHERE e.stream_id = $1 AND e.stream_version >= $2 ORDER BY e.stream_version"
+        sql = (
+            SELECT_EVENT
+            + " WHERE e.stream_id = $1 AND e.stream_version >= $2 ORDER BY e.stream_version"
+        )
         if conn is not None:
             rows = await conn.fetch(sql, stream_id, from_version)
         else:

@@ -60,7 +60,7 @@ class CatchUpSubscription:
                 self._hint.clear()
                 events = await read_ledger(conn, self.position, self.batch_size)
                 # Defensive: a batch must continue the positions without a hole.
-                contiguous = []
+                contiguous: list[RecordedEvent] = []
                 for e in events:
                     if e.position != self.position + len(contiguous) + 1:
                         break

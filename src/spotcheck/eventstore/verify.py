@@ -77,10 +77,14 @@ async def verify_ledger(
             expected = content_hash(
                 canonical_json(
                     envelope(
-                        event_id=str(r["event_id"]), stream_id=r["stream_id"],
-                        stream_version=r["stream_version"], event_type=r["event_type"],
-                        schema_version=r["schema_version"], data=orjson.loads(r["data"]),
-                        metadata=orjson.loads(r["metadata"]), recorded_at=r["recorded_at"],
+                        event_id=str(r["event_id"]),
+                        stream_id=r["stream_id"],
+                        stream_version=r["stream_version"],
+                        event_type=r["event_type"],
+                        schema_version=r["schema_version"],
+                        data=orjson.loads(r["data"]),
+                        metadata=orjson.loads(r["metadata"]),
+                        recorded_at=r["recorded_at"],
                     )
                 )
             )

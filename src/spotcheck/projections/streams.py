@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
@@ -22,26 +24,42 @@ ON CONFLICT (stream_id) DO UPDATE SET
 """
 
 
+@dataclass
+class _StreamRow:
+    version: int
+    count: int
+    last_type: str
+    first_at: datetime
+    last_at: datetime
+
+
 class StreamsProjection:
     name = "streams"
     tables = ("streams",)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
-        agg: dict[str, list[object]] = {}
+        rows: dict[str, _StreamRow] = {}
         for e in sorted(events, key=lambda e: (e.stream_id, e.stream_version)):
-            row = agg.get(e.stream_id)
+            row = rows.get(e.stream_id)
             if row is None:
-                agg[e.stream_id] = [e.stream_version, 1, e.event_type, e.recorded_at, e.recorded_at]
+                rows[e.stream_id] = _StreamRow(
+                    e.stream_version, 1, e.event_type, e.recorded_at, e.recorded_at
+                )
             else:
-                row[0] = e.stream_version
-                row[1] = int(row[1]) + 1  # type: ignore[call-overload]
-                row[2] = e.event_type
-                row[3] = min(row[3], e.recorded_at)  # type: ignore[type-var]
-                row[4] = max(row[4], e.recorded_at)  # type: ignore[type-var]
-        if not agg:
+                row.version = e.stream_version
+                row.count += 1
+                row.last_type = e.event_type
+                row.first_at = min(row.first_at, e.recorded_at)
+                row.last_at = max(row.last_at, e.recorded_at)
+        if not rows:
             return
-        ids = list(agg)
-        cols = list(zip(*agg.values(), strict=True))
-        await conn.execute(_UPSERT, ids, *[list(c) for c in cols])
-
-
+        r = rows.values()
+        await conn.execute(
+            _UPSERT,
+            list(rows),
+            [x.version for x in r],
+            [x.count for x in r],
+            [x.last_type for x in r],
+            [x.first_at for x in r],
+            [x.last_at for x in r],
+        )

@@ -13,13 +13,13 @@ from spotcheck.eventstore.ledger import LedgerStatus as LedgerStatusData
     )
 )
 class LedgerStatus:
-    head_position: SafeInt = strawberry.field(  # type: ignore[valid-type]
+    head_position: SafeInt = strawberry.field(
         description="Position of the last sealed event; 0 when nothing is sealed yet."
     )
     head_hash: str | None = strawberry.field(
         description="Chain hash at the head, lower-case hex SHA-256; null when the ledger is empty."
     )
-    unsealed_count: SafeInt = strawberry.field(  # type: ignore[valid-type]
+    unsealed_count: SafeInt = strawberry.field(
         description="Committed events the sealer has not yet given a position."
     )
     sealer_lag_ms: float = strawberry.field(
@@ -29,8 +29,8 @@ class LedgerStatus:
     @classmethod
     def from_data(cls, d: LedgerStatusData) -> LedgerStatus:
         return cls(
-            head_position=d.head_position,
+            head_position=SafeInt(d.head_position),
             head_hash=d.head_hash.hex() if d.head_hash is not None else None,
-            unsealed_count=d.unsealed_count,
+            unsealed_count=SafeInt(d.unsealed_count),
             sealer_lag_ms=round(d.sealer_lag_ms, 3),
         )

@@ -1,0 +1,650 @@
+"""``spotcheck bench eventstore``: our event store against its peers, on one PostgreSQL server.
+
+Measured in one run:
+
+(a) single-event transactions from ``--writers`` concurrent writers for ``--seconds``, with the
+    sealer running in the same process (woken on every commit);
+    the sealer's lag during that load (p50, p99);
+(b) the peer for (a): the ``eventsourcing`` library's PostgreSQL recorder, the same number of
+    writer threads each saving one new aggregate (one event) per transaction;
+(c) bulk appends: ``--bulk-rounds`` transactions of ``--bulk-events`` new streams of one event;
+(d) the physical reference for (c): raw asyncpg COPY of equivalent rows into a table shaped
+    like ``events``, in as many transactions;
+(e) reading the whole sealed ledger in batches of 10,000.
+
+The database is a scratch database on the ``DATABASE_URL`` server (dropped afterwards), or else
+a throwaway embedded cluster in a fresh temporary folder (stopped and removed afterwards).
+Progress goes to stderr, so ``--json`` prints exactly one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import functools
+import importlib.metadata
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import asyncpg
+import orjson
+
+from spotcheck.db.embedded import EmbeddedPostgres
+from spotcheck.db.migrate import migrate
+from spotcheck.db.pool import connect, create_pool
+from spotcheck.db.urls import APP_ROLE, app_url_from, database_name, with_database, with_user
+from spotcheck.eventstore import (
+    NO_STREAM,
+    EventStore,
+    EventTypeRegistry,
+    Metadata,
+    NewEvent,
+    StreamAppend,
+)
+from spotcheck.eventstore.canonical import canonical_json, content_hash, envelope
+from spotcheck.eventstore.ledger import read_ledger
+from spotcheck.eventstore.sealer import Sealer
+from spotcheck.eventstore.store import COLUMNS
+
+EVENT_TYPE = "BenchEventRecorded"
+PEER_SCHEMA = "bench_peer"
+COPY_TABLE = "raw_copy_events"
+READ_BATCH = 10_000
+SEAL_TIMEOUT = 300.0
+BARRIER_TIMEOUT = 120.0
+
+# The targets from the issue.
+TARGET_WRITERS = 16
+TARGET_PEER_RATIO = 4.0
+TARGET_COPY_RATIO = 0.5
+TARGET_SEALER_P99_MS = 250.0
+
+Results = dict[str, Any]
+
+
+def log(message: str) -> None:
+    print(f"[bench eventstore] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Options:
+    writers: int = 16
+    seconds: float = 10.0
+    bulk_events: int = 10_000
+    bulk_rounds: int = 5
+    skip_peer: bool = False
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Options:
+        opts = cls(
+            writers=int(args.writers),
+            seconds=float(args.seconds),
+            bulk_events=int(args.bulk_events),
+            bulk_rounds=int(args.bulk_rounds),
+            skip_peer=bool(args.skip_peer),
+        )
+        if opts.writers < 1 or opts.seconds <= 0 or opts.bulk_events < 1 or opts.bulk_rounds < 1:
+            raise SystemExit("--writers, --seconds, --bulk-events and --bulk-rounds must be > 0")
+        return opts
+
+
+@dataclass(frozen=True)
+class Target:
+    """A migrated database: the owner's URL and the server role's (spotcheck_app) URL."""
+
+    owner_url: str
+    app_url: str
+
+
+# --- the events ---------------------------------------------------------------------------
+
+
+def bench_data(writer: int, i: int) -> dict[str, Any]:
+    """A small inspection record: strings and integers only (the store takes no floats)."""
+    return {
+        "inspection_id": f"FT-2026-{writer:03d}-{i:07d}",
+        "entity_credit_code": "91110106MA01C2XK3R",
+        "entity_name": "北京丰台某某商贸有限公司",
+        "item_code": "SC-0412",
+        "inspector_ids": ["J01017", "J02208"],
+        "result": "compliant",
+        "score": 87,
+        "writer": writer,
+        "attempt": i,
+    }
+
+
+def bench_metadata(writer: int, i: int) -> Metadata:
+    return Metadata(
+        actor=f"inspector-{writer:03d}", role="inspector", request_id=f"req-{writer}-{i}"
+    )
+
+
+def bench_event(writer: int, i: int) -> NewEvent:
+    return NewEvent(EVENT_TYPE, bench_data(writer, i), bench_metadata(writer, i))
+
+
+def rate(events: int, seconds: float) -> float:
+    return round(events / seconds, 1) if seconds > 0 else 0.0
+
+
+def ratio(ours: float, theirs: float | None) -> float | None:
+    return round(ours / theirs, 3) if theirs else None
+
+
+def timed_rounds(events_per_round: int, round_seconds: list[float]) -> Results:
+    total = sum(round_seconds)
+    return {
+        "rounds": len(round_seconds),
+        "events_per_round": events_per_round,
+        "events": events_per_round * len(round_seconds),
+        "seconds": round(total, 6),
+        "round_seconds": [round(s, 6) for s in round_seconds],
+        "events_per_s": rate(events_per_round * len(round_seconds), total),
+    }
+
+
+# --- (a) single-event transactions, and the sealer's lag ------------------------------------
+
+
+async def _writer(store: EventStore, writer: int, deadline: float) -> int:
+    i = 0
+    while time.monotonic() < deadline:
+        await store.append(f"bench-{writer}-{i}", NO_STREAM, [bench_event(writer, i)])
+        i += 1
+    return i
+
+
+async def single_event_phase(store: EventStore, writers: int, seconds: float) -> Results:
+    # Warm every connection (prepared statements) before the clock starts; not counted.
+    await asyncio.gather(
+        *(store.append(f"warmup-{w}", NO_STREAM, [bench_event(w, 0)]) for w in range(writers))
+    )
+    start = time.monotonic()
+    counts = await asyncio.gather(*(_writer(store, w, start + seconds) for w in range(writers)))
+    elapsed = time.monotonic() - start
+    events = sum(counts)
+    return {
+        "writers": writers,
+        "events": events,
+        "seconds": round(elapsed, 6),
+        "events_per_s": rate(events, elapsed),
+    }
+
+
+async def wait_all_sealed(sealer: Sealer, conn: asyncpg.Connection) -> int:
+    """Wait until the ledger holds every committed event; returns the ledger's length."""
+    total = int(await conn.fetchval("SELECT count(*) FROM events"))
+    await sealer.wait_sealed(total, timeout=SEAL_TIMEOUT)
+    return total
+
+
+# recorded_at is now(): the start of the appending transaction, so the lag includes the append
+# transaction itself (checks, insert, commit) as well as the wait for the sealer.  sealed_at is
+# clock_timestamp() when the sealer inserts the ledger row, just before its own commit.
+_LAG = """
+SELECT count(*) AS events,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY lag_ms) AS p50,
+       percentile_cont(0.99) WITHIN GROUP (ORDER BY lag_ms) AS p99,
+       max(lag_ms) AS max
+  FROM (SELECT (extract(epoch FROM l.sealed_at - e.recorded_at) * 1000)::float8 AS lag_ms
+          FROM ledger l JOIN events e USING (seq)
+         WHERE e.stream_id LIKE 'bench-%') AS s
+"""
+
+
+async def sealer_lag(conn: asyncpg.Connection) -> Results:
+    row = await conn.fetchrow(_LAG)
+    assert row is not None
+    return {
+        "events": int(row["events"]),
+        "p50": round(float(row["p50"] or 0), 3),
+        "p99": round(float(row["p99"] or 0), 3),
+        "max": round(float(row["max"] or 0), 3),
+    }
+
+
+# --- (c) bulk appends and (d) raw COPY ----------------------------------------------------
+
+
+async def bulk_phase(store: EventStore, events: int, rounds: int) -> Results:
+    times: list[float] = []
+    for r in range(rounds):
+        appends = [
+            StreamAppend(f"bulk-{r}-{i}", NO_STREAM, [bench_event(r, i)]) for i in range(events)
+        ]
+        start = time.monotonic()
+        await store.append_many(appends)
+        times.append(time.monotonic() - start)
+        log(f"bulk round {r + 1}/{rounds}: {events} events in {times[-1]:.3f} s")
+    return timed_rounds(events, times)
+
+
+def copy_rows(r: int, events: int) -> list[tuple[Any, ...]]:
+    """Rows as the store writes them, everything computed beforehand (jsonb as JSON text)."""
+    now = datetime.now(UTC)
+    rows: list[tuple[Any, ...]] = []
+    for i in range(events):
+        event_id = uuid.uuid4()
+        stream_id = f"copy-{r}-{i}"
+        data = bench_data(r, i)
+        meta = bench_metadata(r, i).to_json()
+        canon = canonical_json(
+            envelope(
+                event_id=str(event_id),
+                stream_id=stream_id,
+                stream_version=1,
+                event_type=EVENT_TYPE,
+                schema_version=1,
+                data=data,
+                metadata=meta,
+                recorded_at=now,
+            )
+        )
+        rows.append(
+            (
+                event_id,
+                stream_id,
+                1,
+                EVENT_TYPE,
+                1,
+                orjson.dumps(data).decode(),
+                orjson.dumps(meta).decode(),
+                now,
+                content_hash(canon),
+            )
+        )
+    return rows
+
+
+async def copy_phase(owner_url: str, events: int, rounds: int) -> Results:
+    # A plain asyncpg connection (no jsonb codec): the JSON text goes out as it is.  The table
+    # copies the columns, defaults (next_event_seq()), constraints and indexes of events.
+    conn = await asyncpg.connect(owner_url)
+    try:
+        await conn.execute(f"CREATE TABLE {COPY_TABLE} (LIKE events INCLUDING ALL)")
+        times: list[float] = []
+        for r in range(rounds):
+            rows = copy_rows(r, events)
+            start = time.monotonic()
+            async with conn.transaction():
+                await conn.copy_records_to_table(COPY_TABLE, records=rows, columns=COLUMNS)
+            times.append(time.monotonic() - start)
+            log(f"raw COPY round {r + 1}/{rounds}: {events} rows in {times[-1]:.3f} s")
+        return timed_rounds(events, times)
+    finally:
+        await conn.execute(f"DROP TABLE IF EXISTS {COPY_TABLE}")
+        await conn.close()
+
+
+# --- (e) reading the ledger -----------------------------------------------------------------
+
+
+async def ledger_read_phase(pool: asyncpg.Pool, expected: int) -> Results:
+    events = 0
+    after = 0
+    async with pool.acquire() as conn:
+        start = time.monotonic()
+        for _ in range(expected // READ_BATCH + 2):
+            batch = await read_ledger(conn, after, READ_BATCH)
+            if not batch:
+                break
+            events += len(batch)
+            last = batch[-1].position
+            assert last is not None
+            after = last
+        elapsed = time.monotonic() - start
+    return {
+        "batch": READ_BATCH,
+        "events": events,
+        "seconds": round(elapsed, 6),
+        "events_per_s": rate(events, elapsed),
+    }
+
+
+# --- (b) the peer: eventsourcing's PostgreSQL recorder --------------------------------------
+
+
+@functools.cache
+def _peer_classes() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """eventsourcing's Application and our aggregate (defined once: topics are registered)."""
+    from eventsourcing.application import Application
+    from eventsourcing.domain import Aggregate
+
+    class BenchInspection(Aggregate):
+        def __init__(self, data: dict[str, Any], metadata: dict[str, str]) -> None:
+            self.data = data
+            self.metadata = metadata
+
+    return Application, BenchInspection
+
+
+def peer_env(owner_url: str, writers: int) -> dict[str, str]:
+    """The recorder's settings, by its environment variable names, for the owner's database."""
+    parts = urlsplit(owner_url)
+    query = dict(parse_qsl(parts.query))
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(database_name(owner_url)),
+        # For the embedded server, the socket directory (its data directory).
+        "POSTGRES_HOST": query.get("host") or parts.hostname or "",
+        "POSTGRES_PORT": str(parts.port or query.get("port") or 5432),
+        "POSTGRES_USER": unquote(parts.username or ""),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_SCHEMA": PEER_SCHEMA,
+        "POSTGRES_POOL_SIZE": str(writers),
+        "POSTGRES_MAX_OVERFLOW": "0",
+        "POSTGRES_CONNECT_TIMEOUT": "30",
+        "CREATE_TABLE": "y",
+    }
+
+
+def _peer_writer(
+    app: Any,
+    aggregate: Callable[..., Any],
+    writer: int,
+    barrier: threading.Barrier,
+    clock: dict[str, float],
+) -> int:
+    app.save(aggregate(bench_data(writer, 0), bench_metadata(writer, 0).to_json()))  # warm-up
+    barrier.wait(BARRIER_TIMEOUT)
+    deadline = clock["deadline"]
+    i = 0
+    while time.monotonic() < deadline:
+        app.save(aggregate(bench_data(writer, i), bench_metadata(writer, i).to_json()))
+        i += 1
+    return i
+
+
+def run_peer(env: dict[str, str], writers: int, seconds: float) -> Results:
+    application, aggregate = _peer_classes()
+    app = application(env=env)
+    clock: dict[str, float] = {}
+
+    def start_clock() -> None:
+        clock["start"] = time.monotonic()
+        clock["deadline"] = clock["start"] + seconds
+
+    barrier = threading.Barrier(writers, action=start_clock)
+    try:
+        with ThreadPoolExecutor(max_workers=writers) as pool:
+            futures = [
+                pool.submit(_peer_writer, app, aggregate, w, barrier, clock) for w in range(writers)
+            ]
+            counts = [f.result() for f in futures]
+        elapsed = time.monotonic() - clock["start"]
+    finally:
+        app.close()
+    events = sum(counts)
+    return {
+        "name": f"eventsourcing {importlib.metadata.version('eventsourcing')} "
+        "PostgresApplicationRecorder",
+        "writers": writers,
+        "events": events,
+        "seconds": round(elapsed, 6),
+        "events_per_s": rate(events, elapsed),
+    }
+
+
+async def peer_phase(owner_url: str, opts: Options) -> tuple[Results | None, str | None]:
+    """The peer's figures, or None and the reason there are none."""
+    if opts.skip_peer:
+        return None, "skipped (--skip-peer)"
+    try:
+        _peer_classes()
+        import eventsourcing.postgres  # noqa: F401  (needs psycopg and psycopg_pool)
+    except ImportError as exc:
+        return None, f"eventsourcing's PostgreSQL recorder is not importable: {exc}"
+    conn = await asyncpg.connect(owner_url)
+    try:
+        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {PEER_SCHEMA}")
+        log(f"peer: eventsourcing, {opts.writers} threads for {opts.seconds:g} s")
+        try:
+            env = peer_env(owner_url, opts.writers)
+            return await asyncio.to_thread(run_peer, env, opts.writers, opts.seconds), None
+        except Exception as exc:
+            log(f"peer failed: {exc!r}")
+            return None, f"the peer failed: {exc!r}"
+    finally:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {PEER_SCHEMA} CASCADE")
+        await conn.close()
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def nproc() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+async def machine_facts(conn: asyncpg.Connection) -> Results:
+    return {
+        "nproc": nproc(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "postgres_server_version": await conn.fetchval("SHOW server_version"),
+        "postgres_synchronous_commit": await conn.fetchval("SHOW synchronous_commit"),
+        "postgres_fsync": await conn.fetchval("SHOW fsync"),
+    }
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def measure_ours(target: Target, opts: Options) -> Results:
+    registry = EventTypeRegistry()
+    registry.register(EVENT_TYPE)
+    owner = await connect(target.owner_url)
+    pool = await create_pool(target.app_url, min_size=opts.writers, max_size=opts.writers)
+    store = EventStore(pool, registry)
+    sealer = Sealer(target.app_url)
+    store.on_commit(sealer.wake)
+    sealer_task = asyncio.create_task(sealer.run())
+    try:
+        out: Results = {"machine": await machine_facts(owner)}
+        log(f"single-event appends: {opts.writers} writers for {opts.seconds:g} s, sealer on")
+        out["single_event"] = await single_event_phase(store, opts.writers, opts.seconds)
+        await wait_all_sealed(sealer, owner)
+        out["sealer_lag_ms"] = await sealer_lag(owner)
+        log(f"bulk appends: {opts.bulk_rounds} x {opts.bulk_events} events")
+        out["bulk_append"] = await bulk_phase(store, opts.bulk_events, opts.bulk_rounds)
+        sealed = await wait_all_sealed(sealer, owner)
+        out["raw_copy"] = await copy_phase(target.owner_url, opts.bulk_events, opts.bulk_rounds)
+        log(f"ledger read: {sealed} events in batches of {READ_BATCH}")
+        out["ledger_read"] = await ledger_read_phase(pool, sealed)
+        return out
+    finally:
+        await _stop(sealer_task)
+        await pool.close()
+        await owner.close()
+
+
+def _target(
+    value: float | None, *, minimum: float | None = None, maximum: float | None = None
+) -> Results:
+    met: bool | None = None
+    if value is not None:
+        met = (minimum is None or value >= minimum) and (maximum is None or value < maximum)
+    out: Results = {"value": value, "met": met}
+    if minimum is not None:
+        out["min"] = minimum
+    if maximum is not None:
+        out["max"] = maximum
+    return out
+
+
+def targets(out: Results) -> Results:
+    peer = out["peer"]
+    vs_peer = _target(out["ratios"]["single_event_vs_peer"], minimum=TARGET_PEER_RATIO)
+    vs_peer["writers"] = out["single_event"]["writers"]
+    vs_peer["target_writers"] = TARGET_WRITERS
+    if peer is None:
+        vs_peer["note"] = out["peer_reason"]
+    return {
+        "single_event_vs_peer": vs_peer,
+        "bulk_append_vs_raw_copy": _target(
+            out["ratios"]["bulk_append_vs_raw_copy"], minimum=TARGET_COPY_RATIO
+        ),
+        "sealer_p99_ms": _target(out["sealer_lag_ms"]["p99"], maximum=TARGET_SEALER_P99_MS),
+    }
+
+
+async def run_benchmark(target: Target, opts: Options, *, database: str) -> Results:
+    """Every figure of the benchmark, against ``target`` (a fresh migrated database)."""
+    ours = await measure_ours(target, opts)
+    peer, reason = await peer_phase(target.owner_url, opts)
+    out: Results = {
+        "benchmark": "spotcheck bench eventstore",
+        "settings": {
+            "writers": opts.writers,
+            "seconds": opts.seconds,
+            "bulk_events": opts.bulk_events,
+            "bulk_rounds": opts.bulk_rounds,
+            "skip_peer": opts.skip_peer,
+            "database": database,
+        },
+        **ours,
+        "peer": peer,
+        "peer_reason": reason,
+    }
+    out["ratios"] = {
+        "single_event_vs_peer": ratio(
+            out["single_event"]["events_per_s"], peer["events_per_s"] if peer else None
+        ),
+        "bulk_append_vs_raw_copy": ratio(
+            out["bulk_append"]["events_per_s"], out["raw_copy"]["events_per_s"]
+        ),
+    }
+    out["targets"] = targets(out)
+    return out
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+async def _drop_database(server_url: str, name: str) -> None:
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await conn.close()
+
+
+def _embedded_cluster() -> tuple[Path, EmbeddedPostgres]:
+    base = Path(tempfile.mkdtemp(prefix="spotcheck-bench-"))
+    base.chmod(0o755)  # our own folder: the server may run as another user (see embedded.py)
+    log(f"embedded PostgreSQL in {base}")
+    return base, EmbeddedPostgres.prepare(base / "pg")
+
+
+@asynccontextmanager
+async def provisioned_database() -> AsyncIterator[tuple[Target, str]]:
+    """A fresh migrated database on DATABASE_URL's server, else on a throwaway embedded one."""
+    name = f"spotcheck_bench_{uuid.uuid4().hex[:12]}"
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        owner = with_database(url, name)
+        log(f"scratch database {name} on the DATABASE_URL server")
+        try:
+            await asyncio.to_thread(migrate, owner)
+            yield Target(owner, app_url_from(owner)), "DATABASE_URL (scratch database)"
+        finally:
+            await _drop_database(url, name)
+        return
+    base, pg = await asyncio.to_thread(_embedded_cluster)
+    try:
+        await asyncio.to_thread(pg.start)
+        owner = with_database(pg.url(), name)
+        await asyncio.to_thread(migrate, owner)
+        yield Target(owner, with_user(owner, APP_ROLE)), "embedded (throwaway cluster)"
+    finally:
+        await asyncio.to_thread(pg.stop)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+async def _run(opts: Options) -> Results:
+    async with provisioned_database() as (target, label):
+        return await run_benchmark(target, opts, database=label)
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def to_json(results: Results) -> str:
+    return orjson.dumps(results, option=orjson.OPT_INDENT_2).decode()
+
+
+def _verdict(t: Results) -> str:
+    return {True: "met", False: "MISSED", None: "n/a"}[t["met"]]
+
+
+def render_table(r: Results) -> str:
+    m, s = r["machine"], r["settings"]
+    lines = [
+        f"spotcheck bench eventstore: PostgreSQL {m['postgres_server_version']}, "
+        f"{m['nproc']} CPUs, Python {m['python']}, {s['database']}",
+        "",
+        f"{'':44}{'events':>10}{'seconds':>10}{'events/s':>12}",
+    ]
+
+    def row(label: str, fig: Results) -> None:
+        lines.append(
+            f"{label:44}{fig['events']:>10}{fig['seconds']:>10.2f}{fig['events_per_s']:>12.1f}"
+        )
+
+    row(f"(a) single-event appends, {s['writers']} writers", r["single_event"])
+    if r["peer"] is not None:
+        row(f"(b) eventsourcing peer, {s['writers']} threads", r["peer"])
+    else:
+        lines.append(f"{'(b) eventsourcing peer':44}{r['peer_reason']}")
+    row(f"(c) bulk append_many, {s['bulk_rounds']} x {s['bulk_events']}", r["bulk_append"])
+    row(f"(d) raw asyncpg COPY, {s['bulk_rounds']} x {s['bulk_events']}", r["raw_copy"])
+    row(f"(e) ledger read, batches of {READ_BATCH}", r["ledger_read"])
+    lag = r["sealer_lag_ms"]
+    lines += [
+        "",
+        f"sealer lag under (a): p50 {lag['p50']:.1f} ms, p99 {lag['p99']:.1f} ms, "
+        f"max {lag['max']:.1f} ms over {lag['events']} events",
+        "",
+        "targets:",
+    ]
+    t = r["targets"]
+    peer_value = t["single_event_vs_peer"]["value"]
+    peer_text = "n/a" if peer_value is None else f"{peer_value:.2f}x"
+    lines += [
+        f"  single-event >= {TARGET_PEER_RATIO:g}x peer at {TARGET_WRITERS} writers: "
+        f"{peer_text}  {_verdict(t['single_event_vs_peer'])}",
+        f"  bulk append >= {TARGET_COPY_RATIO:g}x raw COPY: "
+        f"{t['bulk_append_vs_raw_copy']['value']:.2f}x  {_verdict(t['bulk_append_vs_raw_copy'])}",
+        f"  sealer p99 < {TARGET_SEALER_P99_MS:g} ms: "
+        f"{t['sealer_p99_ms']['value']:.1f} ms  {_verdict(t['sealer_p99_ms'])}",
+    ]
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> int:
+    opts = Options.from_args(args)
+    results = asyncio.run(_run(opts))
+    print(to_json(results) if args.json else render_table(results))
+    return 0
