@@ -39,14 +39,15 @@ CREATE TABLE events (
     schema_version  integer     NOT NULL CHECK (schema_version >= 1),
     data            jsonb       NOT NULL CHECK (jsonb_typeof(data) = 'object'),
     metadata        jsonb       NOT NULL CHECK (jsonb_typeof(metadata) = 'object'),
-    recorded_at     timestamptz NOT NULL,
-    content_hash    bytea       NOT NULL CHECK (length(content_hash) = 32),
+    recorded_at     timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT events_event_id_key UNIQUE (event_id),
     CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version)
 );
 COMMENT ON TABLE events IS 'Append-only events, in insert-time order (seq). The ledger gives the sealed order.';
 
--- position: gapless, from 1.  chain_hash = SHA-256(previous chain_hash || content_hash), with 32
+-- position: gapless, from 1.  content_hash = SHA-256 of the RFC 8785 JSON of the event's
+-- envelope, computed by the sealer from the stored row (docs/event-store.md).
+-- chain_hash = SHA-256(previous chain_hash || content_hash), with 32
 -- zero bytes before position 1.
 CREATE TABLE ledger (
     position     bigint      PRIMARY KEY CHECK (position >= 1),

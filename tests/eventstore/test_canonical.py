@@ -15,6 +15,7 @@ from spotcheck.eventstore.canonical import (
     MAX_SAFE_INTEGER,
     canonical_json,
     check_json_value,
+    checked_canonical_json,
     envelope,
     format_instant,
 )
@@ -91,3 +92,42 @@ def test_instants_are_utc_with_microseconds() -> None:
     beijing = timezone(timedelta(hours=8))
     t = datetime(2026, 10, 9, 7, 30, 0, 5, tzinfo=beijing)
     assert format_instant(t) == "2026-10-08T23:30:00.000005Z"
+
+
+wild_keys = st.one_of(st.text(max_size=4), st.integers(-2, 2))
+wild_scalars = st.one_of(
+    scalars,
+    st.floats(allow_nan=False),
+    st.integers(-(2**64), 2**64),
+    st.text(st.characters(codec=None), max_size=6),  # may hold NUL and lone surrogates
+)
+wild = st.recursive(
+    wild_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(wild_keys, inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.dictionaries(wild_keys, wild, max_size=5))
+def test_fast_check_accepts_exactly_what_the_full_check_accepts(value: dict[Any, Any]) -> None:
+    try:
+        check_json_value(value, "data")
+        accepted = True
+    except InvalidEvent:
+        accepted = False
+    if accepted:
+        assert checked_canonical_json(value, "data") == rfc8785.dumps(value)
+    else:
+        with pytest.raises(InvalidEvent):
+            checked_canonical_json(value, "data")
+
+
+def test_deep_nesting_is_refused_by_both() -> None:
+    v: dict[str, Any] = {"a": 1}
+    for _ in range(40):
+        v = {"a": v}
+    with pytest.raises(InvalidEvent):
+        checked_canonical_json(v, "data")

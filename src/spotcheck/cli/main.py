@@ -42,13 +42,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if urls.embedded is not None:
         print(f"embedded PostgreSQL: {urls.embedded.datadir} (socket in the same folder)")
     app = create_app(urls.app, production=settings.production)
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level="info",
-        access_log=False,
-    )
+    try:
+        uvicorn.run(
+            app,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            log_level="info",
+            access_log=False,
+        )
+    finally:
+        if urls.embedded is not None:
+            urls.embedded.stop()  # the server started it; leave nothing running behind
     return 0
 
 

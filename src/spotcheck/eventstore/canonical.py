@@ -62,6 +62,51 @@ def check_json_value(value: Any, field: str, depth: int = 0) -> None:
     raise InvalidEvent(field, f"{t.__name__} is not a JSON value")
 
 
+def _fast_ok(value: Any, depth: int) -> bool:
+    """True if ``value`` (a dict or list) is inside the domain, lone surrogates aside.
+
+    Scalars are checked inline, so a typical event costs one call per container, not per value.
+    """
+    if depth > MAX_DEPTH:
+        return False
+    if type(value) is dict:
+        for k in value:
+            if type(k) is not str or not k or not k.isascii():
+                return False
+        items = value.values()
+    else:
+        items = value
+    for v in items:
+        t = type(v)
+        if t is str:
+            if "\x00" in v:
+                return False
+        elif t is int:
+            if not -MAX_SAFE_INTEGER <= v <= MAX_SAFE_INTEGER:
+                return False
+        elif t is dict or t is list or t is tuple:
+            if not _fast_ok(v, depth + 1):
+                return False
+        elif v is not None and t is not bool:
+            return False
+    return True
+
+
+def checked_canonical_json(value: dict[str, Any], field: str) -> bytes:
+    """RFC 8785 bytes of a JSON object, or :class:`InvalidEvent` naming the first fault.
+
+    The fast check plus orjson (which refuses lone surrogates) accept exactly what
+    :func:`check_json_value` accepts; only a refusal takes the slow path, for its message.
+    """
+    if type(value) is dict and _fast_ok(value, 1):
+        try:
+            return canonical_json(value)
+        except orjson.JSONEncodeError:
+            pass
+    check_json_value(value, field)
+    raise InvalidEvent(field, "is not a JSON value the store accepts")
+
+
 def canonical_json(value: Any) -> bytes:
     """RFC 8785 bytes of a value already inside the domain (see :func:`check_json_value`)."""
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
@@ -94,6 +139,34 @@ def envelope(
         "metadata": metadata,
         "recorded_at": format_instant(recorded_at),
     }
+
+
+def envelope_hash(
+    *,
+    event_id: str,
+    stream_id: str,
+    stream_version: int,
+    event_type: str,
+    schema_version: int,
+    data: dict[str, Any],
+    metadata: dict[str, Any],
+    recorded_at: datetime,
+) -> bytes:
+    """The content hash: SHA-256 of the RFC 8785 JSON of the envelope."""
+    return hashlib.sha256(
+        canonical_json(
+            envelope(
+                event_id=event_id,
+                stream_id=stream_id,
+                stream_version=stream_version,
+                event_type=event_type,
+                schema_version=schema_version,
+                data=data,
+                metadata=metadata,
+                recorded_at=recorded_at,
+            )
+        )
+    ).digest()
 
 
 def content_hash(canonical: bytes) -> bytes:

@@ -6,6 +6,7 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Final
 
 
@@ -67,7 +68,10 @@ class StreamAppend:
 
 @dataclass(frozen=True)
 class RecordedEvent:
-    """An event as stored.  ``position`` and ``chain_hash`` are set once it is sealed."""
+    """An event as stored.  ``position`` and ``chain_hash`` are set once it is sealed.
+
+    ``content_hash`` is computed from the fields (the sealer computes the same from the row).
+    """
 
     event_id: uuid.UUID
     stream_id: str
@@ -77,6 +81,20 @@ class RecordedEvent:
     data: dict[str, Any]
     metadata: dict[str, Any]
     recorded_at: datetime
-    content_hash: bytes
     position: int | None = None
     chain_hash: bytes | None = None
+
+    @cached_property
+    def content_hash(self) -> bytes:
+        from spotcheck.eventstore.canonical import envelope_hash
+
+        return envelope_hash(
+            event_id=str(self.event_id),
+            stream_id=self.stream_id,
+            stream_version=self.stream_version,
+            event_type=self.event_type,
+            schema_version=self.schema_version,
+            data=self.data,
+            metadata=self.metadata,
+            recorded_at=self.recorded_at,
+        )

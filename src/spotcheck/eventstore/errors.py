@@ -20,9 +20,18 @@ class ConcurrencyError(EventStoreError):
         self.stream_id = stream_id
         self.expected = expected
         self.actual = actual
-        super().__init__(
-            f"stream {stream_id!r}: expected version {expected}, actual version {actual}"
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        actual = "changed concurrently" if self.actual is None else self.actual
+        return (
+            f"stream {self.stream_id!r}: expected version {self.expected}, actual version {actual}"
         )
+
+    def set_actual(self, actual: int) -> None:
+        """Fill in the actual version, read after the failed transaction rolled back."""
+        self.actual = actual
+        self.args = (self._message(),)
 
 
 class UnknownEventType(EventStoreError):

@@ -13,7 +13,7 @@ MAX_READ = 10_000
 
 _READ_LEDGER = """
 SELECT e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data,
-       e.metadata, e.recorded_at, e.content_hash, l.position, l.chain_hash
+       e.metadata, e.recorded_at, l.position, l.chain_hash
   FROM ledger l JOIN events e ON e.seq = l.seq
  WHERE l.position > $1
  ORDER BY l.position

@@ -1,8 +1,8 @@
 """The sealer: the one writer of the ledger.
 
-It reads committed events in insert-time order (``events.seq``, drawn from a CACHE 1 sequence)
-and gives each a gapless ledger position and a chain hash
-``SHA-256(previous chain hash ‖ content hash)``.
+It reads committed events in insert-time order (``events.seq``, drawn from a CACHE 1 sequence),
+computes each one's content hash from the stored row, and gives it a gapless ledger position and
+a chain hash ``SHA-256(previous chain hash ‖ content hash)``.
 
 Why sequence order respects every read dependency: a transaction that read another's committed
 event draws its own numbers after that commit, so they are larger.  Transaction-id order would
@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from spotcheck.eventstore.canonical import GENESIS_HASH, chain_hash
+from spotcheck.eventstore.verify import row_content_hash
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,11 @@ ADVISORY_LOCK_KEY = 0x73706F74636B  # "spotck"
 LEDGER_CHANNEL = "spotcheck_ledger"
 
 _READ = """
-SELECT seq, content_hash FROM events WHERE seq > $1 ORDER BY seq LIMIT $2
+SELECT seq, event_id, stream_id, stream_version, event_type, schema_version,
+       data::text AS data, metadata::text AS metadata, recorded_at
+  FROM events WHERE seq > $1 ORDER BY seq LIMIT $2
 """
+_PEEK = "SELECT seq FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"
 _INSERT = """
 INSERT INTO ledger (position, seq, content_hash, chain_hash)
 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])
@@ -115,6 +119,11 @@ class Sealer:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("sealer lost its connection: %s", exc)
                 await asyncio.sleep(self.poll_interval)
+            except Exception:
+                # A bug must not stop sealing for good: log it loudly, start over from the
+                # ledger's head (nothing half-written survives: each batch is one transaction).
+                log.exception("sealer failed; restarting from the ledger head")
+                await asyncio.sleep(self.standby_interval)
             finally:
                 self.is_leader = False
                 with contextlib.suppress(Exception):
@@ -148,7 +157,7 @@ class Sealer:
                 if not await self._gap_is_settled(conn, expected):
                     break
                 # Re-read after the check: a number that committed meanwhile is now visible.
-                again = await conn.fetch(_READ, expected - 1, seq - expected + 1)
+                again = await conn.fetch(_PEEK, expected - 1, seq - expected + 1)
                 if again and again[0]["seq"] < seq:
                     break  # seal up to the gap now; the late arrival next round
                 self.skipped.extend(range(expected, seq))
@@ -163,7 +172,7 @@ class Sealer:
         pos = head.position
         for row in take:
             pos += 1
-            content = bytes(row["content_hash"])
+            content = row_content_hash(row)
             prev = chain_hash(prev, content)
             positions.append(pos)
             seqs.append(row["seq"])

@@ -1,28 +1,25 @@
 """Appending and reading events, with optimistic concurrency, in the caller's transaction.
 
-A unit of work is one PostgreSQL transaction.  Its first append takes the transaction id
-(``pg_current_xact_id()``) and the database clock (``now()``) before any sequence number is
-drawn, checks every stream's expected version and every event id in the same round trip, then
-inserts.  The caller's projection updates run on ``uow.conn`` in the same transaction, so the
-API reads its own writes; the sealer orders the ledger afterwards.
+An append is one INSERT that checks every stream's expected version in the same statement (or,
+for 64 events and more, a check and a COPY).  ``seq`` and ``recorded_at`` come from column
+defaults: ``next_event_seq()`` takes the transaction id before it draws a number, and ``now()``
+is the database clock.  A unit of work is one PostgreSQL transaction: the caller's projection
+updates run on ``uow.conn`` in it, so the API reads its own writes.  The content hash is
+computed by the sealer from the stored row; ``RecordedEvent.content_hash`` computes the same.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
-from spotcheck.eventstore.canonical import (
-    canonical_json,
-    check_json_value,
-    content_hash,
-    envelope,
-)
+from spotcheck.eventstore.canonical import check_json_value, checked_canonical_json
 from spotcheck.eventstore.envelope import (
     ANY,
     NO_STREAM,
@@ -40,9 +37,9 @@ from spotcheck.eventstore.errors import (
 )
 from spotcheck.eventstore.registry import EventTypeRegistry
 
-MAX_ENVELOPE_BYTES = 1024 * 1024
+MAX_DATA_BYTES = 1024 * 1024
 COPY_THRESHOLD = 64
-COLUMNS = (
+COPY_COLUMNS = (
     "event_id",
     "stream_id",
     "stream_version",
@@ -50,32 +47,38 @@ COLUMNS = (
     "schema_version",
     "data",
     "metadata",
-    "recorded_at",
-    "content_hash",
 )
 
 Projector = Callable[[asyncpg.Connection, Sequence[RecordedEvent]], Awaitable[None]]
 
-_PRECHECK = """
-SELECT now() AS now,
-       pg_current_xact_id()::text AS xid,
-       (SELECT array_agg(coalesce(m.v, 0) ORDER BY s.i)
-          FROM unnest($1::text[]) WITH ORDINALITY AS s(sid, i)
-          LEFT JOIN LATERAL (SELECT max(stream_version) AS v FROM events
-                              WHERE stream_id = s.sid) m ON true) AS versions,
-       (SELECT array_agg(event_id) FROM events WHERE event_id = ANY($2::uuid[])) AS existing
+# One statement: the expectation check and the insert.  ``recorded_at`` and ``seq`` come from
+# column defaults (now(); next_event_seq(), which takes the transaction id before the number).
+# The check is an uncorrelated subquery, evaluated once: every stream expected at version N > 0
+# must have version N.  A stream that moved past N fails on the unique (stream, version) index.
+_INSERT_CHECKED = """
+WITH ins AS (
+  INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version,
+                      data, metadata)
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::int[],
+                       $6::jsonb[], $7::jsonb[])
+   WHERE NOT EXISTS (
+         SELECT 1 FROM unnest($8::text[], $9::bigint[]) AS x(sid, v)
+          WHERE NOT EXISTS (SELECT 1 FROM events e
+                             WHERE e.stream_id = x.sid AND e.stream_version = x.v))
+  RETURNING recorded_at)
+SELECT min(recorded_at) AS recorded_at, count(*) AS n FROM ins
 """
 
-_INSERT_UNNEST = """
-INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version,
-                    data, metadata, recorded_at, content_hash)
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::int[],
-                     $6::jsonb[], $7::jsonb[], $8::timestamptz[], $9::bytea[])
+_VERSIONS = """
+SELECT coalesce(max(e.stream_version), 0) AS v
+  FROM unnest($1::text[]) WITH ORDINALITY AS s(sid, i)
+  LEFT JOIN events e ON e.stream_id = s.sid
+ GROUP BY s.i ORDER BY s.i
 """
 
 SELECT_EVENT = """
 SELECT e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data,
-       e.metadata, e.recorded_at, e.content_hash, l.position, l.chain_hash
+       e.metadata, e.recorded_at, l.position, l.chain_hash
   FROM events e LEFT JOIN ledger l ON l.seq = e.seq
 """
 
@@ -90,7 +93,6 @@ def record_from_row(row: asyncpg.Record) -> RecordedEvent:
         data=row["data"],
         metadata=row["metadata"],
         recorded_at=row["recorded_at"],
-        content_hash=bytes(row["content_hash"]),
         position=row["position"],
         chain_hash=bytes(row["chain_hash"]) if row["chain_hash"] is not None else None,
     )
@@ -111,6 +113,65 @@ def _stream_in_detail(detail: str) -> str | None:
     return detail[start + 2 : end].rsplit(", ", 1)[0]
 
 
+@dataclass
+class _Prepared:
+    """An append checked and encoded, ready for one INSERT or COPY."""
+
+    appends: Sequence[StreamAppend]
+    base: list[int]  # the version each stream is expected at (0: no stream)
+    rows: list[tuple[Any, ...]]  # (event_id, stream, version, type, schema, data, metadata)
+    metadata: list[dict[str, Any]]
+
+
+def prepare(
+    registry: EventTypeRegistry, appends: Sequence[StreamAppend], base: list[int]
+) -> _Prepared:
+    """Validate every event (typed errors name the field) and lay out the rows to insert."""
+    rows: list[tuple[Any, ...]] = []
+    metas: list[dict[str, Any]] = []
+    for a, version in zip(appends, base, strict=True):
+        for e in a.events:
+            sv = e.schema_version or registry.current_version(e.event_type)
+            registry.check(e.event_type, sv)
+            if type(e.data) is not dict:
+                raise InvalidEvent("data", "must be a JSON object")
+            data_json = checked_canonical_json(e.data, "data")
+            if len(data_json) > MAX_DATA_BYTES:
+                raise PayloadTooLarge("data", len(data_json), MAX_DATA_BYTES)
+            meta = e.metadata.to_json()
+            meta_json = checked_canonical_json(meta, "metadata")
+            version += 1
+            rows.append(
+                (
+                    e.event_id,
+                    a.stream_id,
+                    version,
+                    e.event_type,
+                    sv,
+                    orjson.Fragment(data_json),
+                    orjson.Fragment(meta_json),
+                )
+            )
+            metas.append(meta)
+    return _Prepared(appends, base, rows, metas)
+
+
+def _check_shape(appends: Sequence[StreamAppend]) -> None:
+    stream_ids = [a.stream_id for a in appends]
+    if not appends or any(not a.events for a in appends):
+        raise InvalidEvent("events", "an append needs at least one event per stream")
+    if len(set(stream_ids)) != len(stream_ids):
+        raise InvalidEvent("stream_id", "each stream may appear once in one append")
+    for a in appends:
+        _check_stream_id(a.stream_id)
+        ev = a.expected_version
+        if not (ev is ANY or ev is NO_STREAM or (type(ev) is int and ev >= 0)):
+            raise InvalidEvent("expected_version", "must be a version >= 0, NO_STREAM or ANY")
+    ids = [e.event_id for a in appends for e in a.events]
+    if len(set(ids)) != len(ids):
+        raise InvalidEvent("event_id", "an event id may appear once in one append")
+
+
 def _same_event(new: NewEvent, old: RecordedEvent, stream_id: str, schema_version: int) -> bool:
     return (
         old.stream_id == stream_id
@@ -121,8 +182,17 @@ def _same_event(new: NewEvent, old: RecordedEvent, stream_id: str, schema_versio
     )
 
 
+def _expected_base(a: StreamAppend) -> int | None:
+    ev = a.expected_version
+    if ev is NO_STREAM:
+        return 0
+    if ev is ANY:
+        return None
+    return int(ev)
+
+
 class UnitOfWork:
-    """One transaction on ``conn``: read streams, append events, update projections."""
+    """Appends and reads on ``conn``: one transaction when opened by ``unit_of_work``."""
 
     def __init__(self, store: EventStore, conn: asyncpg.Connection) -> None:
         self.store = store
@@ -137,136 +207,124 @@ class UnitOfWork:
     ) -> list[RecordedEvent]:
         return await self.append_many([StreamAppend(stream_id, expected_version, list(events))])
 
-    async def append_many(self, appends: Sequence[StreamAppend]) -> list[RecordedEvent]:
+    async def append_many(
+        self, appends: Sequence[StreamAppend], *, check_existing: bool = False
+    ) -> list[RecordedEvent]:
         """Append to several streams atomically.  Returns the recorded events, in order.
 
-        If every event id already exists with the same content, nothing is written and the
-        originals are returned (idempotent re-append).
+        With ``check_existing`` (the store's retry after an event-id conflict), an append whose
+        event ids all exist with the same content writes nothing and returns the originals.
         """
-        registry = self.store.registry
-        stream_ids = [a.stream_id for a in appends]
-        if len(set(stream_ids)) != len(stream_ids):
-            raise InvalidEvent("stream_id", "each stream may appear once in one append")
-        if not appends or any(not a.events for a in appends):
-            raise InvalidEvent("events", "an append needs at least one event per stream")
-        flat: list[tuple[StreamAppend, NewEvent, int]] = []
-        for a in appends:
-            _check_stream_id(a.stream_id)
-            ev = a.expected_version
-            if not (ev is ANY or ev is NO_STREAM or (type(ev) is int and ev >= 0)):
-                raise InvalidEvent("expected_version", "must be a version >= 0, NO_STREAM or ANY")
-            for e in a.events:
-                sv = e.schema_version or registry.current_version(e.event_type)
-                registry.check(e.event_type, sv)
-                if type(e.data) is not dict:
-                    raise InvalidEvent("data", "must be a JSON object")
-                check_json_value(e.data, "data")
-                check_json_value(e.metadata.to_json(), "metadata")
-                flat.append((a, e, sv))
-        ids = [e.event_id for _, e, _ in flat]
-        if len(set(ids)) != len(ids):
-            raise InvalidEvent("event_id", "an event id may appear once in one append")
-
-        any_streams = sorted(a.stream_id for a in appends if a.expected_version is ANY)
-        if any_streams:
+        _check_shape(appends)
+        if check_existing:
+            found = await self._existing(appends)
+            if found is not None:
+                return found
+        bases = [_expected_base(a) for a in appends]
+        if any(b is None for b in bases):
+            any_streams = sorted(a.stream_id for a in appends if a.expected_version is ANY)
             # Writers that accept any version queue per stream instead of racing each other.
             await self.conn.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended(s, 0)) FROM unnest($1::text[]) s",
                 any_streams,
             )
-        pre = await self.conn.fetchrow(_PRECHECK, stream_ids, ids)
-        existing = pre["existing"] or []
-        if existing:
-            return await self._idempotent_result(flat, set(existing))
-        now: datetime = pre["now"]
-        records: list[RecordedEvent] = []
-        rows: list[tuple[Any, ...]] = []
-        for a, actual in zip(appends, pre["versions"], strict=True):
-            expected = a.expected_version
-            if expected is NO_STREAM:
-                expected = 0
-            if expected is not ANY and expected != actual:
-                raise ConcurrencyError(a.stream_id, a.expected_version, actual)
-            version = actual
-            for e in a.events:
-                version += 1
-                sv = e.schema_version or registry.current_version(e.event_type)
-                meta = e.metadata.to_json()
-                canon = canonical_json(
-                    envelope(
-                        event_id=str(e.event_id),
-                        stream_id=a.stream_id,
-                        stream_version=version,
-                        event_type=e.event_type,
-                        schema_version=sv,
-                        data=e.data,
-                        metadata=meta,
-                        recorded_at=now,
-                    )
-                )
-                if len(canon) > MAX_ENVELOPE_BYTES:
-                    raise PayloadTooLarge("data", len(canon), MAX_ENVELOPE_BYTES)
-                h = content_hash(canon)
-                rows.append(
-                    (e.event_id, a.stream_id, version, e.event_type, sv, e.data, meta, now, h)
-                )
-                records.append(
-                    RecordedEvent(
-                        event_id=e.event_id,
-                        stream_id=a.stream_id,
-                        stream_version=version,
-                        event_type=e.event_type,
-                        schema_version=sv,
-                        data=e.data,
-                        metadata=meta,
-                        recorded_at=now,
-                        content_hash=h,
-                    )
-                )
-        await self._insert(rows, appends, pre["versions"])
+            actual = await self._versions(appends)
+            bases = [act if b is None else b for b, act in zip(bases, actual, strict=True)]
+        prepared = prepare(self.store.registry, appends, [int(b or 0) for b in bases])
+        recorded_at = await self._insert(prepared)
+        records = [
+            RecordedEvent(
+                event_id=row[0],
+                stream_id=row[1],
+                stream_version=row[2],
+                event_type=row[3],
+                schema_version=row[4],
+                data=e.data,
+                metadata=meta,
+                recorded_at=recorded_at,
+            )
+            for row, meta, e in zip(
+                prepared.rows,
+                prepared.metadata,
+                (e for a in appends for e in a.events),
+                strict=True,
+            )
+        ]
         self.appended.extend(records)
         return records
 
-    async def _insert(
-        self, rows: list[tuple[Any, ...]], appends: Sequence[StreamAppend], versions: list[int]
-    ) -> None:
+    async def _versions(self, appends: Sequence[StreamAppend]) -> list[int]:
+        rows = await self.conn.fetch(_VERSIONS, [a.stream_id for a in appends])
+        return [int(r["v"]) for r in rows]
+
+    async def _raise_conflict(self, appends: Sequence[StreamAppend], bases: list[int]) -> None:
+        actual = await self._versions(appends)
+        for a, base, act in zip(appends, bases, actual, strict=True):
+            if base != act:
+                raise ConcurrencyError(a.stream_id, a.expected_version, act)
+
+    async def _insert(self, p: _Prepared) -> datetime:
+        checks = [(a.stream_id, b) for a, b in zip(p.appends, p.base, strict=True) if b > 0]
         try:
-            if len(rows) >= COPY_THRESHOLD:
-                await self.conn.copy_records_to_table("events", records=rows, columns=COLUMNS)
-            else:
-                await self.conn.execute(_INSERT_UNNEST, *map(list, zip(*rows, strict=True)))
+            if len(p.rows) < COPY_THRESHOLD:
+                cols = [list(c) for c in zip(*p.rows, strict=True)]
+                row = await self.conn.fetchrow(
+                    _INSERT_CHECKED, *cols, [c[0] for c in checks], [c[1] for c in checks]
+                )
+                assert row is not None
+                if row["n"] == 0:
+                    await self._raise_conflict(p.appends, p.base)
+                    raise AssertionError("the version check failed but every stream matches")
+                return row["recorded_at"]  # type: ignore[no-any-return]
+            # Bulk: check, then COPY; recorded_at is the transaction's now(), as the default.
+            if checks:
+                await self._raise_conflict(
+                    [a for a, b in zip(p.appends, p.base, strict=True) if b > 0],
+                    [b for b in p.base if b > 0],
+                )
+            now = await self.conn.fetchval("SELECT now()")
+            await self.conn.copy_records_to_table("events", records=p.rows, columns=COPY_COLUMNS)
+            return now  # type: ignore[no-any-return]
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "events_stream_version_key":
-                # Another transaction appended to this stream after our check.  The transaction
-                # is aborted, so the actual version is read after the rollback (unit_of_work).
+                # Another writer reached the stream first.  Inside a transaction it is now
+                # aborted, so the actual version is read after the rollback (unit_of_work).
                 raced = _stream_in_detail(str(exc.detail or ""))
-                for a in appends:
-                    if a.stream_id == raced or len(appends) == 1:
+                for a in p.appends:
+                    if a.stream_id == raced or len(p.appends) == 1:
                         raise ConcurrencyError(a.stream_id, a.expected_version, None) from None
                 raise
             if exc.constraint_name == "events_event_id_key":
                 raise EventIdConflict(str(exc.detail or "")) from None
             raise
 
-    async def _idempotent_result(
-        self, flat: list[tuple[StreamAppend, NewEvent, int]], existing: set[uuid.UUID]
-    ) -> list[RecordedEvent]:
-        missing = [e.event_id for _, e, _ in flat if e.event_id not in existing]
-        if missing:
-            raise IdempotencyConflict(
-                missing[0], "part of this batch was appended before and part was not"
-            )
+    async def _existing(self, appends: Sequence[StreamAppend]) -> list[RecordedEvent] | None:
+        """The originals if every event id exists with the same content; None if none exist."""
+        flat = [(a, e) for a in appends for e in a.events]
         rows = await self.conn.fetch(
-            SELECT_EVENT + " WHERE e.event_id = ANY($1::uuid[])", [e.event_id for _, e, _ in flat]
+            SELECT_EVENT + " WHERE e.event_id = ANY($1::uuid[])", [e.event_id for _, e in flat]
         )
+        if not rows:
+            return None
         by_id = {r["event_id"]: record_from_row(r) for r in rows}
         out = []
-        for a, e, sv in flat:
-            old = by_id[e.event_id]
+        for a, e in flat:
+            old = by_id.get(e.event_id)
+            if old is None:
+                raise IdempotencyConflict(
+                    e.event_id, "part of this batch was appended before and part was not"
+                )
+            sv = e.schema_version or self.store.registry.current_version(e.event_type)
             if not _same_event(e, old, a.stream_id, sv):
                 raise IdempotencyConflict(e.event_id, "appended before with other content")
             out.append(old)
         return out
+
+
+def _single_statement(appends: Sequence[StreamAppend]) -> bool:
+    return all(a.expected_version is not ANY for a in appends) and (
+        sum(len(a.events) for a in appends) < COPY_THRESHOLD
+    )
 
 
 class EventStore:
@@ -290,12 +348,10 @@ class EventStore:
                     yield uow
             except ConcurrencyError as exc:
                 if exc.actual is None:
-                    exc.actual = await self.stream_version(exc.stream_id)
-                    exc.args = (str(ConcurrencyError(exc.stream_id, exc.expected, exc.actual)),)
+                    exc.set_actual(await self.stream_version(exc.stream_id))
                 raise
         if uow.appended:
-            for listener in self._commit_listeners:
-                listener()
+            self._committed()
 
     async def append(
         self,
@@ -312,25 +368,44 @@ class EventStore:
     async def append_many(
         self, appends: Sequence[StreamAppend], *, project: Projector | None = None
     ) -> list[RecordedEvent]:
-        """Append atomically across streams; ``project`` runs in the same transaction."""
+        """Append atomically across streams; ``project`` runs in the same transaction.
+
+        Without a projection, a small append with explicit expectations is one statement in
+        its own implicit transaction: a single round trip.
+        """
         attempts = 5
+        check_existing = False
         for attempt in range(1, attempts + 1):
             try:
+                if project is None and _single_statement(appends):
+                    async with self.pool.acquire() as conn:
+                        uow = UnitOfWork(self, conn)
+                        recorded = await uow.append_many(appends, check_existing=check_existing)
+                    if uow.appended:
+                        self._committed()
+                    return recorded
                 async with self.unit_of_work() as uow:
-                    recorded = await uow.append_many(appends)
+                    recorded = await uow.append_many(appends, check_existing=check_existing)
                     if project is not None and uow.appended:
                         await project(uow.conn, recorded)
                     return recorded
             except EventIdConflict:
-                # A concurrent append of the same ids won; the retry returns its events.
+                # These ids exist (a re-append, or a concurrent one won): look them up.
                 if attempt == attempts:
                     raise
+                check_existing = True
             except ConcurrencyError as exc:
+                if exc.actual is None:
+                    exc.set_actual(await self.stream_version(exc.stream_id))
                 # ANY means "whatever the version": a race with another writer is retried.
                 raced = next(a for a in appends if a.stream_id == exc.stream_id)
                 if raced.expected_version is not ANY or attempt == attempts:
                     raise
         raise AssertionError("unreachable")
+
+    def _committed(self) -> None:
+        for listener in self._commit_listeners:
+            listener()
 
     async def read_stream(
         self, stream_id: str, from_version: int = 1, *, conn: asyncpg.Connection | None = None

@@ -8,25 +8,37 @@ from dataclasses import dataclass
 import asyncpg
 import orjson
 
-from spotcheck.eventstore.canonical import (
-    GENESIS_HASH,
-    canonical_json,
-    chain_hash,
-    content_hash,
-    envelope,
-)
+from spotcheck.eventstore.canonical import GENESIS_HASH, chain_hash, envelope_hash
 
 BATCH = 10_000
 
 _WALK = """
 SELECT l.position, l.seq AS l_seq, l.content_hash AS l_content, l.chain_hash,
        e.seq AS e_seq, e.event_id, e.stream_id, e.stream_version, e.event_type,
-       e.schema_version, e.data::text AS data, e.metadata::text AS metadata, e.recorded_at, e.content_hash AS e_content
+       e.schema_version, e.data::text AS data, e.metadata::text AS metadata, e.recorded_at
   FROM ledger l LEFT JOIN events e ON e.seq = l.seq
  WHERE l.position > $1
  ORDER BY l.position
  LIMIT $2
 """
+
+
+def row_content_hash(r: asyncpg.Record) -> bytes:
+    """The content hash of an ``events`` row selected with ``data::text`` and ``metadata::text``.
+
+    The JSON is parsed here, not by the connection's codec, so the result never depends on how
+    a connection was set up.
+    """
+    return envelope_hash(
+        event_id=str(r["event_id"]),
+        stream_id=r["stream_id"],
+        stream_version=r["stream_version"],
+        event_type=r["event_type"],
+        schema_version=r["schema_version"],
+        data=orjson.loads(r["data"]),
+        metadata=orjson.loads(r["metadata"]),
+        recorded_at=r["recorded_at"],
+    )
 
 
 @dataclass(frozen=True)
@@ -74,24 +86,9 @@ async def verify_ledger(
                 return bad(pos, f"the sealed event (seq {r['l_seq']}) is missing from events")
             if r["l_seq"] <= last_seq:
                 return bad(pos, "events are out of insert order (sealed twice or swapped)")
-            expected = content_hash(
-                canonical_json(
-                    envelope(
-                        event_id=str(r["event_id"]),
-                        stream_id=r["stream_id"],
-                        stream_version=r["stream_version"],
-                        event_type=r["event_type"],
-                        schema_version=r["schema_version"],
-                        data=orjson.loads(r["data"]),
-                        metadata=orjson.loads(r["metadata"]),
-                        recorded_at=r["recorded_at"],
-                    )
-                )
-            )
-            if bytes(r["e_content"]) != expected:
-                return bad(pos, "the event's content does not match its content hash")
+            expected = row_content_hash(r)
             if bytes(r["l_content"]) != expected:
-                return bad(pos, "the ledger's content hash does not match the event")
+                return bad(pos, "the event's content does not match its sealed content hash")
             prev = chain_hash(prev, expected)
             if bytes(r["chain_hash"]) != prev:
                 return bad(pos, "the chain hash does not follow from the previous one")

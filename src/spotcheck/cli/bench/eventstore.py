@@ -36,7 +36,6 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -56,10 +55,9 @@ from spotcheck.eventstore import (
     NewEvent,
     StreamAppend,
 )
-from spotcheck.eventstore.canonical import canonical_json, content_hash, envelope
 from spotcheck.eventstore.ledger import read_ledger
 from spotcheck.eventstore.sealer import Sealer
-from spotcheck.eventstore.store import COLUMNS
+from spotcheck.eventstore.store import COPY_COLUMNS
 
 EVENT_TYPE = "BenchEventRecorded"
 PEER_SCHEMA = "bench_peer"
@@ -236,37 +234,19 @@ async def bulk_phase(store: EventStore, events: int, rounds: int) -> Results:
 
 
 def copy_rows(r: int, events: int) -> list[tuple[Any, ...]]:
-    """Rows as the store writes them, everything computed beforehand (jsonb as JSON text)."""
-    now = datetime.now(UTC)
+    """Rows as the store writes them, prepared beforehand (jsonb as JSON text); seq and
+    recorded_at come from the same column defaults the store relies on."""
     rows: list[tuple[Any, ...]] = []
     for i in range(events):
-        event_id = uuid.uuid4()
-        stream_id = f"copy-{r}-{i}"
-        data = bench_data(r, i)
-        meta = bench_metadata(r, i).to_json()
-        canon = canonical_json(
-            envelope(
-                event_id=str(event_id),
-                stream_id=stream_id,
-                stream_version=1,
-                event_type=EVENT_TYPE,
-                schema_version=1,
-                data=data,
-                metadata=meta,
-                recorded_at=now,
-            )
-        )
         rows.append(
             (
-                event_id,
-                stream_id,
+                uuid.uuid4(),
+                f"copy-{r}-{i}",
                 1,
                 EVENT_TYPE,
                 1,
-                orjson.dumps(data).decode(),
-                orjson.dumps(meta).decode(),
-                now,
-                content_hash(canon),
+                orjson.dumps(bench_data(r, i)).decode(),
+                orjson.dumps(bench_metadata(r, i).to_json()).decode(),
             )
         )
     return rows
@@ -283,7 +263,7 @@ async def copy_phase(owner_url: str, events: int, rounds: int) -> Results:
             rows = copy_rows(r, events)
             start = time.monotonic()
             async with conn.transaction():
-                await conn.copy_records_to_table(COPY_TABLE, records=rows, columns=COLUMNS)
+                await conn.copy_records_to_table(COPY_TABLE, records=rows, columns=COPY_COLUMNS)
             times.append(time.monotonic() - start)
             log(f"raw COPY round {r + 1}/{rounds}: {events} rows in {times[-1]:.3f} s")
         return timed_rounds(events, times)
