@@ -141,35 +141,8 @@ def envelope(
     }
 
 
-def envelope_hash(
-    *,
-    event_id: str,
-    stream_id: str,
-    stream_version: int,
-    event_type: str,
-    schema_version: int,
-    data: dict[str, Any],
-    metadata: dict[str, Any],
-    recorded_at: datetime,
-) -> bytes:
-    """The content hash: SHA-256 of the RFC 8785 JSON of the envelope."""
-    return hashlib.sha256(
-        canonical_json(
-            envelope(
-                event_id=event_id,
-                stream_id=stream_id,
-                stream_version=stream_version,
-                event_type=event_type,
-                schema_version=schema_version,
-                data=data,
-                metadata=metadata,
-                recorded_at=recorded_at,
-            )
-        )
-    ).digest()
-
-
 def content_hash(canonical: bytes) -> bytes:
+    """The content hash of an envelope: SHA-256 of its canonical JSON."""
     return hashlib.sha256(canonical).digest()
 
 

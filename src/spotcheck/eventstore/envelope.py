@@ -86,15 +86,19 @@ class RecordedEvent:
 
     @cached_property
     def content_hash(self) -> bytes:
-        from spotcheck.eventstore.canonical import envelope_hash
+        from spotcheck.eventstore.canonical import canonical_json, content_hash, envelope
 
-        return envelope_hash(
-            event_id=str(self.event_id),
-            stream_id=self.stream_id,
-            stream_version=self.stream_version,
-            event_type=self.event_type,
-            schema_version=self.schema_version,
-            data=self.data,
-            metadata=self.metadata,
-            recorded_at=self.recorded_at,
+        return content_hash(
+            canonical_json(
+                envelope(
+                    event_id=str(self.event_id),
+                    stream_id=self.stream_id,
+                    stream_version=self.stream_version,
+                    event_type=self.event_type,
+                    schema_version=self.schema_version,
+                    data=self.data,
+                    metadata=self.metadata,
+                    recorded_at=self.recorded_at,
+                )
+            )
         )

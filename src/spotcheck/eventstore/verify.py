@@ -8,7 +8,13 @@ from dataclasses import dataclass
 import asyncpg
 import orjson
 
-from spotcheck.eventstore.canonical import GENESIS_HASH, chain_hash, envelope_hash
+from spotcheck.eventstore.canonical import (
+    GENESIS_HASH,
+    canonical_json,
+    chain_hash,
+    content_hash,
+    envelope,
+)
 
 BATCH = 10_000
 
@@ -29,15 +35,19 @@ def row_content_hash(r: asyncpg.Record) -> bytes:
     The JSON is parsed here, not by the connection's codec, so the result never depends on how
     a connection was set up.
     """
-    return envelope_hash(
-        event_id=str(r["event_id"]),
-        stream_id=r["stream_id"],
-        stream_version=r["stream_version"],
-        event_type=r["event_type"],
-        schema_version=r["schema_version"],
-        data=orjson.loads(r["data"]),
-        metadata=orjson.loads(r["metadata"]),
-        recorded_at=r["recorded_at"],
+    return content_hash(
+        canonical_json(
+            envelope(
+                event_id=str(r["event_id"]),
+                stream_id=r["stream_id"],
+                stream_version=r["stream_version"],
+                event_type=r["event_type"],
+                schema_version=r["schema_version"],
+                data=orjson.loads(r["data"]),
+                metadata=orjson.loads(r["metadata"]),
+                recorded_at=r["recorded_at"],
+            )
+        )
     )
 
 
