@@ -10,7 +10,7 @@ import asyncpg
 from spotcheck.eventstore import ANY, NO_STREAM, EventStore, Metadata, NewEvent
 from spotcheck.eventstore.ledger import ledger_status, read_ledger
 from spotcheck.eventstore.sealer import Sealer
-from spotcheck.eventstore.verify import verify_ledger
+from spotcheck.eventstore.verify import VerifyReport, verify_ledger
 from spotcheck.projections.rebuild import differences, replay_into_schema
 from spotcheck.projections.streams import StreamsProjection
 
@@ -27,6 +27,14 @@ async def wait_all_sealed(store: EventStore, timeout: float = 20) -> None:
     async with asyncio.timeout(timeout):
         while (await ledger_status(store.pool)).unsealed_count:
             await asyncio.sleep(0.02)
+
+
+async def verify_at(url: str) -> VerifyReport:
+    conn = await asyncpg.connect(url)
+    try:
+        return await verify_ledger(conn)
+    finally:
+        await conn.close()
 
 
 async def positions_by_id(pool: asyncpg.Pool) -> dict[object, int]:
@@ -137,11 +145,7 @@ async def test_second_sealer_stands_by(store: EventStore, sealer: Sealer, db: ob
         await sealer.wait_sealed(2)
         await asyncio.sleep(0.2)
         assert sealer.is_leader and not standby.is_leader
-        conn = await asyncpg.connect(sealer.url)
-        try:
-            report = await verify_ledger(conn)
-        finally:
-            await conn.close()
+        report = await verify_at(sealer.url)
         assert report.ok and report.sealed == 2
     finally:
         task.cancel()
@@ -167,11 +171,7 @@ async def test_standby_takes_over_when_leader_stops(store: EventStore, db: objec
         await standby.wait_sealed(2)
         assert standby.is_leader
         await wait_all_sealed(store)
-        conn = await asyncpg.connect(url)
-        try:
-            report = await verify_ledger(conn)
-        finally:
-            await conn.close()
+        report = await verify_at(url)
         assert report.ok and report.sealed == 2
     finally:
         t2.cancel()
