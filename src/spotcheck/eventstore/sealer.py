@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 ADVISORY_LOCK_KEY = 0x73706F74636B  # "spotck"
 LEDGER_CHANNEL = "spotcheck_ledger"
+MAX_SKIPPED_KEPT = 1000
 
 _READ = """
 SELECT seq, event_id, stream_id, stream_version, event_type, schema_version,
@@ -161,6 +162,7 @@ class Sealer:
                 if again and again[0]["seq"] < seq:
                     break  # seal up to the gap now; the late arrival next round
                 self.skipped.extend(range(expected, seq))
+                del self.skipped[:-MAX_SKIPPED_KEPT]  # a long-running server keeps only recent ones
                 log.info("sealer: numbers %s..%s were never committed", expected, seq - 1)
                 self._gap = None
             take.append(row)
@@ -193,12 +195,12 @@ class Sealer:
             return False
         return bool(await conn.fetchval(_GAP_SETTLED, self._gap.snapshot))
 
-    async def wait_sealed(self, seq_or_position: int | None = None, timeout: float = 10.0) -> None:
-        """Wait until the ledger head reaches ``seq_or_position`` (a position), for tests."""
+    async def wait_sealed(self, position: int | None = None, timeout: float = 10.0) -> None:
+        """Wait until the ledger head reaches ``position`` (or this sealer leads), for tests."""
         deadline = time.monotonic() + timeout
         async with self._sealed:
             while self.head is None or (
-                seq_or_position is not None and self.head.position < seq_or_position
+                position is not None and self.head.position < position
             ):
                 left = deadline - time.monotonic()
                 if left <= 0:
