@@ -6,6 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from spotcheck.auth.tokens import TokenSettings
+from spotcheck.domain.regions import Regions
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -22,6 +25,14 @@ class Settings:
     env: str
     host: str
     port: int
+    regions_file: str | None = None
+
+    def tokens(self) -> TokenSettings:
+        """How bearer tokens are verified (see spotcheck.auth.tokens)."""
+        return TokenSettings.from_env(os.environ, self.home, production=self.production)
+
+    def regions(self) -> Regions:
+        return Regions.load(self.regions_file)
 
     @property
     def production(self) -> bool:
@@ -36,4 +47,5 @@ class Settings:
             env=os.environ.get("SPOTCHECK_ENV", "development"),
             host=os.environ.get("SPOTCHECK_HOST", "127.0.0.1"),
             port=int(os.environ.get("SPOTCHECK_PORT", "8000")),
+            regions_file=os.environ.get("SPOTCHECK_REGIONS_FILE") or None,
         )

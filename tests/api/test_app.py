@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 
 from spotcheck.api.app import create_app
 from spotcheck.api.schema import schema_sdl
-from spotcheck.eventstore import NO_STREAM, Metadata, NewEvent
-from tests.conftest import Db, make_registry
+from tests.api.conftest import TOKENS, seed_people
+from tests.conftest import Db
 
 STATUS = "{ ledgerStatus { headPosition headHash unsealedCount sealerLagMs } }"
-
-
-@pytest.fixture
-async def app(db: Db) -> AsyncIterator[Starlette]:
-    application = create_app(db.app_url, registry=make_registry())
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://spotcheck.test") as c:
-        yield c
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
@@ -51,12 +35,10 @@ async def test_ledger_status_follows_appends(client: httpx.AsyncClient, app: Sta
             }
         }
     }
-    store = app.state.store
-    for i in range(3):
-        await store.append(f"s{i}", NO_STREAM, [NewEvent("ThingHappened", {"i": i}, Metadata())])
-    await app.state.sealer.wait_sealed(3)
+    await seed_people(app.state.runner)  # 2 departments and 6 accounts: 8 events
+    await app.state.sealer.wait_sealed(8)
     data = (await client.post("/graphql", json={"query": STATUS})).json()["data"]["ledgerStatus"]
-    assert data["headPosition"] == 3
+    assert data["headPosition"] == 8
     assert len(data["headHash"]) == 64
     assert data["unsealedCount"] == 0
 
@@ -75,7 +57,7 @@ async def test_no_ide_page_that_needs_the_internet(client: httpx.AsyncClient) ->
 
 
 async def test_introspection_off_in_production(db: Db) -> None:
-    application = create_app(db.app_url, production=True, run_sealer=False)
+    application = create_app(db.app_url, tokens=TOKENS, production=True, run_sealer=False)
     async with application.router.lifespan_context(application):
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=application), base_url="http://t"

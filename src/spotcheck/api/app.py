@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,12 +16,17 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from spotcheck.api.auth import actor_for
 from spotcheck.api.context import Context
 from spotcheck.api.schema import build_schema
+from spotcheck.auth.tokens import TokenSettings
 from spotcheck.db.pool import create_pool
+from spotcheck.domain.regions import Regions
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.eventstore.sealer import Sealer
 from spotcheck.eventstore.store import EventStore
+from spotcheck.services.catalog import event_registry, projections
+from spotcheck.services.runner import CommandRunner
 
 
 class JSONResponse(Response):
@@ -49,25 +55,38 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, Request)
         state = request.app.state
-        return Context(request=request, pool=state.pool, store=state.store)
+        return Context(
+            request=request,
+            pool=state.pool,
+            store=state.store,
+            runner=state.runner,
+            actor=await actor_for(request, state.pool, state.tokens),
+            regions=state.regions,
+            request_id=request.headers.get("x-request-id") or str(uuid.uuid4()),
+        )
 
 
 def create_app(
     app_database_url: str,
     *,
+    tokens: TokenSettings,
     registry: EventTypeRegistry | None = None,
     production: bool = False,
     run_sealer: bool = True,
+    regions: Regions | None = None,
 ) -> Starlette:
     """The server; ``app_database_url`` connects as the server's role (spotcheck_app)."""
+    region_list = regions or Regions.load()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         pool = await create_pool(app_database_url)
-        store = EventStore(pool, registry or EventTypeRegistry())
+        store = EventStore(pool, registry or event_registry())
         sealer = Sealer(app_database_url)
         store.on_commit(sealer.wake)
         app.state.pool, app.state.store, app.state.sealer = pool, store, sealer
+        app.state.runner = CommandRunner(store, projections())
+        app.state.tokens, app.state.regions = tokens, region_list
         task = asyncio.create_task(sealer.run()) if run_sealer else None
         try:
             yield

@@ -17,6 +17,11 @@ from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from spotcheck.api.accounts.mutations import AccountMutations
+from spotcheck.api.accounts.queries import AccountQueries
+from spotcheck.api.common.nodes import NodeQueries
+from spotcheck.api.departments.mutations import DepartmentMutations
+from spotcheck.api.departments.queries import DepartmentQueries
 from spotcheck.api.ledger.queries import LedgerQueries
 from spotcheck.api.scalars import SCALARS
 
@@ -24,7 +29,9 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
 
-Query = merge_types("Query", (LedgerQueries,))
+# One class per area; the order here is the order of fields in the schema.
+Query = merge_types("Query", (NodeQueries, AccountQueries, DepartmentQueries, LedgerQueries))
+Mutation = merge_types("Mutation", (DepartmentMutations, AccountMutations))
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
@@ -40,6 +47,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
     )

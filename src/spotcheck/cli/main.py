@@ -41,7 +41,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     migrate(urls.owner)
     if urls.embedded is not None:
         print(f"embedded PostgreSQL: {urls.embedded.datadir} (socket in the same folder)")
-    app = create_app(urls.app, production=settings.production)
+    app = create_app(
+        urls.app,
+        tokens=settings.tokens(),
+        production=settings.production,
+        regions=settings.regions(),
+    )
     try:
         uvicorn.run(
             app,

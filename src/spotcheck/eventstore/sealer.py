@@ -199,9 +199,7 @@ class Sealer:
         """Wait until the ledger head reaches ``position`` (or this sealer leads), for tests."""
         deadline = time.monotonic() + timeout
         async with self._sealed:
-            while self.head is None or (
-                position is not None and self.head.position < position
-            ):
+            while self.head is None or (position is not None and self.head.position < position):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise TimeoutError("the sealer did not reach the position in time")

@@ -35,7 +35,7 @@ class _StreamRow:
 
 class StreamsProjection:
     name = "streams"
-    tables = ("streams",)
+    tables: tuple[str, ...] = ("streams",)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         rows: dict[str, _StreamRow] = {}

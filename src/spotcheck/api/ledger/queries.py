@@ -10,6 +10,6 @@ from spotcheck.eventstore.ledger import ledger_status
 
 @strawberry.type
 class LedgerQueries:
-    @strawberry.field(description="The ledger's head, unsealed count and sealer lag.")  # type: ignore[untyped-decorator]
+    @strawberry.field(description="The ledger's head, unsealed count and sealer lag.")
     async def ledger_status(self, info: Info[Context, None]) -> LedgerStatus:
         return LedgerStatus.from_data(await ledger_status(info.context.pool))

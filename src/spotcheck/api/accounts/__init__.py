@@ -1,0 +1,1 @@
+"""用户账号 platform accounts and roles: types, queries, mutations."""

@@ -1,0 +1,1 @@
+"""成员单位 member departments: types, queries, mutations."""

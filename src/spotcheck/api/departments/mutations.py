@@ -1,0 +1,117 @@
+"""Mutations on member departments: register, hand over the liaison, membership, rename."""
+
+from __future__ import annotations
+
+import strawberry
+
+from spotcheck.api.common.errors import UserError
+from spotcheck.api.common.mutations import idempotency_field, run_mutation
+from spotcheck.api.context import Context
+from spotcheck.api.departments.types import Department
+from spotcheck.domain import department as d
+from spotcheck.domain.values import Liaison
+from spotcheck.services import departments as service
+
+
+@strawberry.input(description="联络员 Liaison details.")
+class LiaisonInput:
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    user_id: str | None = strawberry.field(
+        default=None, description="The liaison's platform account."
+    )
+
+    def value(self) -> Liaison:
+        return Liaison(name=self.name, phone=self.phone, email=self.email, user_id=self.user_id)
+
+
+@strawberry.input
+class RegisterDepartmentInput:
+    code: str
+    name: str
+    liaison: LiaisonInput
+    member: bool = True
+    idempotency_key: str | None = idempotency_field()
+
+
+@strawberry.input
+class HandOverLiaisonInput:
+    code: str
+    liaison: LiaisonInput
+    reason: str | None = None
+    idempotency_key: str | None = idempotency_field()
+
+
+@strawberry.input
+class ChangeDepartmentMembershipInput:
+    code: str
+    member: bool
+    reason: str = strawberry.field(description="Why the department joins or leaves (required).")
+    idempotency_key: str | None = idempotency_field()
+
+
+@strawberry.input
+class RenameDepartmentInput:
+    code: str
+    name: str
+    reason: str = strawberry.field(description="Why (required).")
+    idempotency_key: str | None = idempotency_field()
+
+
+@strawberry.type
+class DepartmentPayload:
+    department: Department | None
+    errors: list[UserError]
+
+
+async def _run(
+    info: strawberry.Info[Context, None], key: str | None, command: d.DepartmentCommand
+) -> DepartmentPayload:
+    ctx = info.context
+    return await run_mutation(
+        info,
+        key,
+        lambda caller: service.handle(ctx.runner, caller, command),
+        DepartmentPayload,
+        "department",
+        Department.from_state,
+    )
+
+
+@strawberry.type
+class DepartmentMutations:
+    @strawberry.mutation(description="Register a member department (SYSTEM_ADMIN).")
+    async def register_department(
+        self, info: strawberry.Info[Context, None], input: RegisterDepartmentInput
+    ) -> DepartmentPayload:
+        cmd = d.RegisterDepartment(
+            code=input.code, name=input.name, liaison=input.liaison.value(), member=input.member
+        )
+        return await _run(info, input.idempotency_key, cmd)
+
+    @strawberry.mutation(
+        description="联络员交接 Hand the liaison duty to another person (SYSTEM_ADMIN, the "
+        "department's admin or liaison)."
+    )
+    async def hand_over_liaison(
+        self, info: strawberry.Info[Context, None], input: HandOverLiaisonInput
+    ) -> DepartmentPayload:
+        cmd = d.HandOverLiaison(code=input.code, liaison=input.liaison.value(), reason=input.reason)
+        return await _run(info, input.idempotency_key, cmd)
+
+    @strawberry.mutation(
+        description="Join or leave the joint meeting (SYSTEM_ADMIN; reason required)."
+    )
+    async def change_department_membership(
+        self, info: strawberry.Info[Context, None], input: ChangeDepartmentMembershipInput
+    ) -> DepartmentPayload:
+        cmd = d.ChangeMembership(code=input.code, member=input.member, reason=input.reason)
+        return await _run(info, input.idempotency_key, cmd)
+
+    @strawberry.mutation(description="Rename a department (SYSTEM_ADMIN; reason required).")
+    async def rename_department(
+        self, info: strawberry.Info[Context, None], input: RenameDepartmentInput
+    ) -> DepartmentPayload:
+        cmd = d.RenameDepartment(code=input.code, name=input.name, reason=input.reason)
+        return await _run(info, input.idempotency_key, cmd)

@@ -1,0 +1,83 @@
+"""GraphQL types for member departments (成员单位)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from spotcheck.api.common.visibility import PERSONAL, personal
+from spotcheck.api.context import Context
+from spotcheck.domain import department as d
+
+TABLE = "departments"
+
+
+@strawberry.type(
+    name="Liaison", description="联络员 Liaison: the department's contact for the joint meeting."
+)
+class LiaisonType:
+    name: str
+    _phone: strawberry.Private[str | None]
+    _email: strawberry.Private[str | None]
+    _user_id: strawberry.Private[str | None]
+
+    @strawberry.field(directives=PERSONAL, description="Telephone (personal data; staff only).")
+    def phone(self, info: strawberry.Info[Context, None]) -> str | None:
+        return personal(info.context.actor.is_staff, self._phone)
+
+    @strawberry.field(directives=PERSONAL, description="E-mail (personal data; staff only).")
+    def email(self, info: strawberry.Info[Context, None]) -> str | None:
+        return personal(info.context.actor.is_staff, self._email)
+
+    @strawberry.field(description="The liaison's platform account (staff only).")
+    def user_id(self, info: strawberry.Info[Context, None]) -> str | None:
+        return personal(info.context.actor.is_staff, self._user_id)
+
+
+@strawberry.type(description="成员单位 Member department of the joint meeting (联席会议).")
+class Department(relay.Node):
+    code: str = strawberry.field(description="Short code, e.g. SCJG (区市场监管局).")
+    name: str
+    member: bool = strawberry.field(
+        description="Currently a member of the joint meeting (联席会议)."
+    )
+    liaison: LiaisonType
+
+    @classmethod
+    def resolve_id(cls, root: Department, *, info: strawberry.Info) -> str:
+        return root.code
+
+    @classmethod
+    def from_state(cls, s: d.Department) -> Department:
+        return cls(
+            code=s.code,
+            name=s.name,
+            member=s.member,
+            liaison=LiaisonType(
+                name=s.liaison.name,
+                _phone=s.liaison.phone,
+                _email=s.liaison.email,
+                _user_id=s.liaison.user_id,
+            ),
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_departments(info, list(node_ids))
+
+
+async def load_departments(
+    info: strawberry.Info[Context, None], codes: list[str]
+) -> list[Department | None]:
+    """Departments are public (their names and membership are published)."""
+    states = await info.context.loaders.state(d.SPEC, TABLE).load_many(codes)
+    return [Department.from_state(s) if s is not None else None for s in states]
+
+
+async def load_department(info: strawberry.Info[Context, None], code: str) -> Department | None:
+    return (await load_departments(info, [code]))[0]

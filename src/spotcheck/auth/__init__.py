@@ -1,0 +1,1 @@
+"""Authentication: bearer tokens (JWT) and who they name."""

@@ -1,0 +1,63 @@
+"""A read table holding each aggregate's current state: the fold of its events.
+
+One generic projection for every registry aggregate: the rows of the streams a batch touches
+are loaded, the batch's events are folded onto them with the aggregate's own ``evolve``, and
+the new states are upserted in one statement.  The table's generated columns (see the
+migrations) index the JSON state for filtering and sorting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+
+from spotcheck.domain.aggregate import AggregateSpec
+from spotcheck.eventstore.envelope import RecordedEvent
+
+S = TypeVar("S")
+
+_UPSERT = """
+INSERT INTO {table} AS t (id, version, state, created_at, updated_at)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::timestamptz[],
+                     $5::timestamptz[])
+ON CONFLICT (id) DO UPDATE SET
+    version = excluded.version, state = excluded.state, updated_at = excluded.updated_at
+"""
+
+
+class StateTableProjection(Generic[S]):
+    def __init__(self, spec: AggregateSpec[S], table: str) -> None:
+        self.spec = spec
+        self.name = table
+        self.tables: tuple[str, ...] = (table,)
+        self._upsert = _UPSERT.format(table=table)
+        self._select = f"SELECT id, state, created_at FROM {table} WHERE id = ANY($1::text[])"
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        mine = [e for e in events if self.spec.owns(e.stream_id)]
+        if not mine:
+            return
+        keys = list(dict.fromkeys(self.spec.key_of(e.stream_id) for e in mine))
+        current: dict[str, tuple[Any, datetime]] = {}
+        if any(e.stream_version > 1 for e in mine):
+            for r in await conn.fetch(self._select, keys):
+                current[r["id"]] = (self.spec.state_from_data(r["state"]), r["created_at"])
+        rows: dict[str, list[Any]] = {}
+        for e in mine:
+            key = self.spec.key_of(e.stream_id)
+            state, created = current.get(key, (None, e.recorded_at))
+            state = self.spec.evolve(state, self.spec.decode(e.event_type, e.data))
+            current[key] = (state, created)
+            rows[key] = [e.stream_version, e.recorded_at]
+        ids = list(rows)
+        await conn.execute(
+            self._upsert,
+            ids,
+            [rows[k][0] for k in ids],
+            [self.spec.state_data(current[k][0]) for k in ids],
+            [current[k][1] for k in ids],
+            [rows[k][1] for k in ids],
+        )
