@@ -21,12 +21,55 @@ def _schema_path() -> Path:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from spotcheck.cli.runtime import database
     from spotcheck.db.migrate import migrate
-    from spotcheck.db.resolve import resolve
 
-    urls = resolve(Settings.from_env())
-    migrate(urls.owner, quiet=False)
+    with database(Settings.from_env(), migrate_first=False) as urls:
+        migrate(urls.owner, quiet=False)
     return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from spotcheck.auth.tokens import mint
+
+    settings = Settings.from_env()
+    if settings.production:
+        print(
+            "spotcheck token mints development tokens only; in production tokens come from "
+            "the identity provider",
+            file=sys.stderr,
+        )
+        return 2
+    print(mint(args.user, settings.tokens(), ttl=timedelta(hours=args.hours)))
+    return 0
+
+
+def cmd_admin_create(args: argparse.Namespace) -> int:
+    from spotcheck.cli.runtime import command_runner, database
+    from spotcheck.domain.errors import DomainError
+    from spotcheck.services.bootstrap import create_first_admin
+
+    async def run(app_url: str) -> int:
+        async with command_runner(app_url) as runner:
+            try:
+                outcome = await create_first_admin(
+                    runner,
+                    user_id=args.user,
+                    display_name=args.name,
+                    department=args.department,
+                    department_name=args.department_name,
+                )
+            except DomainError as exc:
+                print(f"refused: {exc}", file=sys.stderr)
+                return 2
+        print(f"created SYSTEM_ADMIN {outcome.key!r}")
+        print(f"development token: spotcheck token --user {outcome.key}")
+        return 0
+
+    with database(Settings.from_env()) as urls:
+        return asyncio.run(run(urls.app))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -56,19 +99,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             access_log=False,
         )
     finally:
-        if urls.embedded is not None:
-            urls.embedded.stop()  # the server started it; leave nothing running behind
+        urls.release()  # stop the embedded server if this process started it
     return 0
 
 
 def cmd_ledger_verify(args: argparse.Namespace) -> int:
+    from spotcheck.cli.runtime import database
     from spotcheck.db.pool import connect
-    from spotcheck.db.resolve import resolve
     from spotcheck.eventstore.verify import verify_ledger
 
-    async def run() -> int:
-        urls = resolve(Settings.from_env())
-        conn = await connect(urls.owner)
+    async def run(owner_url: str) -> int:
+        conn = await connect(owner_url)
         try:
             report = await verify_ledger(conn)
         finally:
@@ -76,7 +117,8 @@ def cmd_ledger_verify(args: argparse.Namespace) -> int:
         print(report.summary())
         return 0 if report.ok else 1
 
-    return asyncio.run(run())
+    with database(Settings.from_env(), migrate_first=False) as urls:
+        return asyncio.run(run(urls.owner))
 
 
 def cmd_schema_export(args: argparse.Namespace) -> int:
@@ -114,6 +156,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("migrate", help="apply pending migrations with dbmate")
     s.set_defaults(func=cmd_migrate)
+
+    s = sub.add_parser("token", help="mint a development bearer token (HS256, not in production)")
+    s.add_argument("--user", required=True, help="the account's user id (the token's sub)")
+    s.add_argument("--hours", type=float, default=8.0, help="lifetime in hours (default 8)")
+    s.set_defaults(func=cmd_token)
+
+    admin = sub.add_parser("admin", help="platform administration").add_subparsers(
+        dest="admin_command", required=True
+    )
+    s = admin.add_parser(
+        "create", help="bootstrap the first SYSTEM_ADMIN (refused once one exists)"
+    )
+    s.add_argument("--user", required=True, help="the administrator's user id (token sub)")
+    s.add_argument("--name", required=True, help="display name")
+    s.add_argument("--department", default="SCJG", help="department code (default SCJG)")
+    s.add_argument(
+        "--department-name",
+        default="北京市丰台区市场监督管理局",
+        help="registers the department if it does not exist yet",
+    )
+    s.set_defaults(func=cmd_admin_create)
 
     ledger = sub.add_parser("ledger", help="the sealed ledger").add_subparsers(
         dest="ledger_command", required=True
