@@ -1,0 +1,1 @@
+"""Demo data for a Fengtai-district deployment: departments, items, registries, accounts."""
