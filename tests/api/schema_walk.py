@@ -21,6 +21,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
+    Undefined,
     get_named_type,
 )
 
@@ -58,7 +59,7 @@ def _args(field: GraphQLField, given: Mapping[str, str]) -> str:
     for name, arg in field.args.items():
         if name in given:
             parts.append(f"{name}: {given[name]}")
-        elif isinstance(arg.type, GraphQLNonNull) and arg.default_value is None:
+        elif isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined:
             lit = _literal(arg.type)
             if lit is not None:
                 parts.append(f"{name}: {lit}")
@@ -102,11 +103,19 @@ def root_queries(
     assert query_type is not None
     out = {}
     for name, f in query_type.fields.items():
-        sel = _selection(schema, get_named_type(f.type), 1, ("Query",))
-        args = _args(f, root_args.get(name, {}))
         if name in ("node", "nodes") and name not in root_args:
             continue
-        out[name] = f"{{ {name}{args} {sel} }}"
+        named = get_named_type(f.type)
+        args = _args(f, root_args.get(name, {}))
+        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            # One query per possible type: same-named fields of different types cannot merge.
+            for p in schema.get_possible_types(named):
+                sel = _selection(schema, p, 2, ("Query",))
+                out[f"{name}:{p.name}"] = (
+                    f"{{ {name}{args} {{ __typename ... on {p.name} {sel} }} }}"
+                )
+            continue
+        out[name] = f"{{ {name}{args} {_selection(schema, named, 1, ('Query',))} }}"
     return out
 
 

@@ -22,16 +22,38 @@ from spotcheck.api.accounts.queries import AccountQueries
 from spotcheck.api.common.nodes import NodeQueries
 from spotcheck.api.departments.mutations import DepartmentMutations
 from spotcheck.api.departments.queries import DepartmentQueries
+from spotcheck.api.inspectors.mutations import InspectorMutations
+from spotcheck.api.inspectors.queries import InspectorQueries
+from spotcheck.api.items.mutations import ItemMutations
+from spotcheck.api.items.queries import ItemQueries
 from spotcheck.api.ledger.queries import LedgerQueries
+from spotcheck.api.regions import RegionQueries
 from spotcheck.api.scalars import SCALARS
+from spotcheck.api.subjects.mutations import SubjectMutations
+from spotcheck.api.subjects.queries import SubjectQueries
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
 
 # One class per area; the order here is the order of fields in the schema.
-Query = merge_types("Query", (NodeQueries, AccountQueries, DepartmentQueries, LedgerQueries))
-Mutation = merge_types("Mutation", (DepartmentMutations, AccountMutations))
+Query = merge_types(
+    "Query",
+    (
+        NodeQueries,
+        AccountQueries,
+        DepartmentQueries,
+        ItemQueries,
+        InspectorQueries,
+        SubjectQueries,
+        RegionQueries,
+        LedgerQueries,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (DepartmentMutations, AccountMutations, ItemMutations, InspectorMutations, SubjectMutations),
+)
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from spotcheck.domain import account, department
+from spotcheck.domain import account, department, inspector, item, item_list
+from spotcheck.domain import subject as subjects_aggregate
 from spotcheck.domain.aggregate import AggregateSpec
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.projections.base import Projection
+from spotcheck.projections.item_lists import ItemListsProjection
 from spotcheck.projections.state_table import StateTableProjection
 from spotcheck.projections.streams import StreamsProjection
 
@@ -16,12 +18,20 @@ from spotcheck.projections.streams import StreamsProjection
 AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
     (department.SPEC, "departments"),
     (account.SPEC, "accounts"),
+    (item.SPEC, "inspection_items"),
+    (inspector.SPEC, "inspectors"),
+    (subjects_aggregate.SPEC, "subjects"),
+)
+
+# (aggregate, its own projection): aggregates read through a custom table, not a state table
+PROJECTED: Sequence[tuple[AggregateSpec[Any], Callable[[], Projection]]] = (
+    (item_list.SPEC, ItemListsProjection),
 )
 
 
 def event_registry() -> EventTypeRegistry:
     reg = EventTypeRegistry()
-    for spec, _ in AGGREGATES:
+    for spec, _ in (*AGGREGATES, *PROJECTED):
         for cls in spec.events:
             reg.register(cls.__name__)
     return reg
@@ -30,4 +40,5 @@ def event_registry() -> EventTypeRegistry:
 def projections() -> list[Projection]:
     out: list[Projection] = [StreamsProjection()]
     out.extend(StateTableProjection(spec, table) for spec, table in AGGREGATES)
+    out.extend(make() for _, make in PROJECTED)
     return out
