@@ -165,3 +165,18 @@ async def test_page_size_is_capped(gql: GQL, people: People) -> None:
     assert r["errors"][0]["extensions"] == {"code": "OUT_OF_RANGE", "field": "first"}
     r = await gql(DEPARTMENTS, first=1, after="garbage")
     assert r["errors"][0]["extensions"]["code"] == "INVALID_FORMAT"
+
+
+async def test_repeated_key_returns_the_object_as_the_first_call_left_it(
+    gql: GQL, people: People
+) -> None:
+    first = await gql(REGISTER, as_user=people.admin, input=dept_input("TJ", idempotencyKey="k-2"))
+    rename = """mutation($input: RenameDepartmentInput!) {
+      renameDepartment(input: $input) { department { name } errors { code } } }"""
+    r = await gql(
+        rename, as_user=people.admin, input={"code": "TJ", "name": "统计局", "reason": "更名"}
+    )
+    assert r["data"]["renameDepartment"]["department"]["name"] == "统计局"
+    again = await gql(REGISTER, as_user=people.admin, input=dept_input("TJ", idempotencyKey="k-2"))
+    assert again["data"] == first["data"]
+    assert again["data"]["registerDepartment"]["department"]["name"] == "部门TJ"

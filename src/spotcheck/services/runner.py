@@ -101,8 +101,11 @@ class CommandRunner:
                     if caller.idempotency_key:
                         earlier = await _earlier(conn, caller, operation, digest)
                         if earlier is not None:
-                            rows = await uow.read_stream(spec.stream_id(earlier))
-                            return Outcome(earlier, _fold(spec, rows), replayed=True)
+                            # The object as the first call left it, not as it is now.
+                            key_then, version_then = earlier
+                            rows = await uow.read_stream(spec.stream_id(key_then))
+                            rows = [e for e in rows if e.stream_version <= version_then]
+                            return Outcome(key_then, _fold(spec, rows), replayed=True)
                     recorded = await uow.read_stream(stream_id)
                     state = _fold(spec, recorded)
                     new = await decide(conn, state)
@@ -124,7 +127,7 @@ class CommandRunner:
                             caller.idempotency_key,
                             operation,
                             digest,
-                            {"key": key},
+                            {"key": key, "version": _version(written or recorded)},
                         )
                     return Outcome(key, state, written)
             except ConcurrencyError:
@@ -165,9 +168,13 @@ def _fold(spec: AggregateSpec[S], events: Sequence[RecordedEvent]) -> S | None:
     return spec.fold(spec.decode(e.event_type, e.data) for e in events)
 
 
+def _version(events: Sequence[RecordedEvent]) -> int:
+    return events[-1].stream_version if events else 0
+
+
 async def _earlier(
     conn: asyncpg.Connection, caller: Caller, operation: str, digest: bytes
-) -> str | None:
+) -> tuple[str, int] | None:
     row = await conn.fetchrow(
         "SELECT operation, input_hash, result FROM idempotency_keys WHERE actor = $1 AND key = $2",
         caller.actor.user_id or "public",
@@ -181,4 +188,4 @@ async def _earlier(
             "idempotencyKey",
             f"this key was used for another input ({row['operation']}); use a new key",
         )
-    return str(row["result"]["key"])
+    return str(row["result"]["key"]), int(row["result"]["version"])
