@@ -24,6 +24,7 @@ from spotcheck.eventstore.envelope import (
     ANY,
     NO_STREAM,
     ExpectedVersion,
+    Metadata,
     NewEvent,
     RecordedEvent,
     StreamAppend,
@@ -129,6 +130,9 @@ def prepare(
     """Validate every event (typed errors name the field) and lay out the rows to insert."""
     rows: list[tuple[Any, ...]] = []
     metas: list[dict[str, Any]] = []
+    last_metadata: Metadata | None = None
+    meta: dict[str, Any] = {}
+    meta_json = b""
     for a, version in zip(appends, base, strict=True):
         for e in a.events:
             sv = e.schema_version or registry.current_version(e.event_type)
@@ -138,8 +142,10 @@ def prepare(
             data_json = checked_canonical_json(e.data, "data")
             if len(data_json) > MAX_DATA_BYTES:
                 raise PayloadTooLarge("data", len(data_json), MAX_DATA_BYTES)
-            meta = e.metadata.to_json()
-            meta_json = checked_canonical_json(meta, "metadata")
+            if e.metadata is not last_metadata:  # a batch usually shares one Metadata
+                last_metadata = e.metadata
+                meta = e.metadata.to_json()
+                meta_json = checked_canonical_json(meta, "metadata")
             version += 1
             rows.append(
                 (

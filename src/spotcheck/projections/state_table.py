@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import asyncpg
+import orjson
 
 from spotcheck.domain.aggregate import AggregateSpec
 from spotcheck.eventstore.envelope import RecordedEvent
@@ -57,7 +58,7 @@ class StateTableProjection(Generic[S]):
             self._upsert,
             ids,
             [rows[k][0] for k in ids],
-            [self.spec.state_data(current[k][0]) for k in ids],
+            [orjson.Fragment(self.spec.state_json(current[k][0])) for k in ids],
             [current[k][1] for k in ids],
             [rows[k][1] for k in ids],
         )
