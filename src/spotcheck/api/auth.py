@@ -12,25 +12,8 @@ from cross_web import HTTPException
 from starlette.requests import Request
 
 from spotcheck.auth.tokens import InvalidToken, TokenSettings, verify
-from spotcheck.domain.actor import PUBLIC, Actor, Role
-
-_ACTOR = """
-SELECT a.state,
-       ARRAY(SELECT d.id FROM departments d WHERE d.liaison_user_id = $1) AS liaison_of
-  FROM (SELECT 1) one LEFT JOIN accounts a ON a.id = $1
-"""
-
-
-async def load_actor(conn: asyncpg.Pool | asyncpg.Connection, user_id: str) -> Actor:
-    row = await conn.fetchrow(_ACTOR, user_id)
-    assert row is not None
-    state = row["state"]
-    return Actor(
-        user_id=user_id,
-        department=state["department"] if state else None,
-        roles=frozenset(Role(r) for r in state["roles"]) if state else frozenset(),
-        liaison_of=frozenset(row["liaison_of"]),
-    )
+from spotcheck.domain.actor import PUBLIC, Actor
+from spotcheck.services.actors import load_actor
 
 
 async def actor_for(request: Request, pool: asyncpg.Pool, tokens: TokenSettings) -> Actor:

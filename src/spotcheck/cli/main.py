@@ -29,6 +29,37 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_demo(settings: Settings, app_url: str, subjects: int, inspectors: int) -> None:
+    from spotcheck.cli.runtime import command_runner
+    from spotcheck.demo.load import load_demo
+
+    async def run() -> None:
+        async with command_runner(app_url) as runner:
+            report = await load_demo(
+                runner,
+                settings.regions(),
+                subjects=subjects,
+                inspector_count=inspectors,
+                progress=sys.stderr.isatty(),
+            )
+        print(report.summary())
+
+    asyncio.run(run())
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from spotcheck.cli.runtime import database
+
+    settings = Settings.from_env()
+    with database(settings) as urls:
+        _load_demo(settings, urls.app, args.subjects, args.inspectors)
+    print(
+        "demo accounts: admin, scjg-admin, sthj-admin, inspector, auditor, liaison-scjg; "
+        "a token: spotcheck token --user admin"
+    )
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
@@ -76,21 +107,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from spotcheck.api.app import create_app
-    from spotcheck.db.migrate import migrate
-    from spotcheck.db.resolve import resolve
+    from spotcheck.cli.runtime import database
 
     settings = Settings.from_env()
-    urls = resolve(settings)
-    migrate(urls.owner)
-    if urls.embedded is not None:
-        print(f"embedded PostgreSQL: {urls.embedded.datadir} (socket in the same folder)")
-    app = create_app(
-        urls.app,
-        tokens=settings.tokens(),
-        production=settings.production,
-        regions=settings.regions(),
-    )
-    try:
+    with database(settings) as urls:
+        if urls.embedded is not None:
+            print(f"embedded PostgreSQL: {urls.embedded.datadir} (socket in the same folder)")
+        if args.demo:
+            _load_demo(settings, urls.app, 20_000, 300)
+        app = create_app(
+            urls.app,
+            tokens=settings.tokens(),
+            production=settings.production,
+            regions=settings.regions(),
+        )
         uvicorn.run(
             app,
             host=args.host or settings.host,
@@ -98,8 +128,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log_level="info",
             access_log=False,
         )
-    finally:
-        urls.release()  # stop the embedded server if this process started it
     return 0
 
 
@@ -119,6 +147,12 @@ def cmd_ledger_verify(args: argparse.Namespace) -> int:
 
     with database(Settings.from_env(), migrate_first=False) as urls:
         return asyncio.run(run(urls.owner))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from spotcheck.cli.importing import run_import_command
+
+    return run_import_command(args)
 
 
 def cmd_schema_export(args: argparse.Namespace) -> int:
@@ -145,6 +179,12 @@ def cmd_bench_eventstore(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def cmd_bench_api(args: argparse.Namespace) -> int:
+    from spotcheck.cli.bench.api import main as bench_main
+
+    return bench_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="spotcheck", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -152,7 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the server (migrates first)")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument("--demo", action="store_true", help="load the demo data first (once)")
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("demo", help="load the demo data (departments, accounts, items, ...)")
+    s.add_argument("--subjects", type=int, default=20_000)
+    s.add_argument("--inspectors", type=int, default=300)
+    s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("migrate", help="apply pending migrations with dbmate")
     s.set_defaults(func=cmd_migrate)
@@ -184,6 +230,25 @@ def build_parser() -> argparse.ArgumentParser:
     s = ledger.add_parser("verify", help="recompute every hash and the chain")
     s.set_defaults(func=cmd_ledger_verify)
 
+    imp = sub.add_parser(
+        "import", help="bulk import a registry from CSV or JSON Lines (see docs/import.md)"
+    ).add_subparsers(dest="registry", required=True)
+    for registry in ("subjects", "inspectors"):
+        s = imp.add_parser(registry, help=f"import {registry}; re-runs write only what changed")
+        s.add_argument("file", help="a .csv (header row) or .jsonl file")
+        s.add_argument(
+            "--as",
+            dest="as_user",
+            required=True,
+            help="the account the import is recorded for (its roles decide what it may change)",
+        )
+        s.add_argument("--reason", help="recorded with every change (default: the file name)")
+        s.add_argument("--format", choices=("csv", "jsonl"), help="default: from the suffix")
+        s.add_argument("--rejects", help="rejects file (default: FILE.rejects.csv)")
+        s.add_argument("--batch-size", type=int, default=5000, help="rows per transaction")
+        s.add_argument("--quiet", action="store_true", help="no progress bar")
+        s.set_defaults(func=cmd_import)
+
     schema = sub.add_parser("schema", help="the GraphQL schema file").add_subparsers(
         dest="schema_command", required=True
     )
@@ -203,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--bulk-rounds", type=int, default=5, help="bulk transactions to time")
     s.add_argument("--skip-peer", action="store_true", help="do not run the eventsourcing peer")
     s.set_defaults(func=cmd_bench_eventstore)
+    s = bench.add_parser("api", help="GraphQL read latency against a bare strawberry schema")
+    s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    s.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients")
+    s.add_argument("--seconds", type=float, default=15.0, help="measured duration of each server")
+    s.add_argument("--subjects", type=int, default=20_000, help="inspection subjects to load")
+    s.set_defaults(func=cmd_bench_api)
     return p
 
 

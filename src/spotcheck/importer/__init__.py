@@ -1,0 +1,1 @@
+"""Bulk import of registry rows (``spotcheck import subjects|inspectors FILE``)."""

@@ -1,0 +1,93 @@
+"""Import a file (or rows) into a registry, with a progress bar and a rejects file."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+from spotcheck.domain.errors import DomainError, ErrorCode
+from spotcheck.importer.engine import Importer, ImportReport, ImportSpec, Rejects, batches
+from spotcheck.importer.formats import Row, detect_format, read_rows
+from spotcheck.importer.parse import check_columns
+from spotcheck.services.runner import Caller, CommandRunner
+
+DEFAULT_BATCH = 5000
+IN_FLIGHT = 2
+
+
+async def import_rows(
+    runner: CommandRunner,
+    spec: ImportSpec[Any, Any],
+    rows: Iterable[Row],
+    caller: Caller,
+    *,
+    reason: str,
+    rejects_out: TextIO | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    total: int | None = None,
+    progress: bool = False,
+    in_flight: int = IN_FLIGHT,
+) -> ImportReport:
+    """Import ``rows`` in batches, ``in_flight`` batches at a time on their own connections.
+
+    Two batches in flight let one batch's rows be checked in Python while the database writes
+    the other's; each batch is still its own transaction.
+    """
+    importer = Importer(runner, spec, caller, reason=reason, rejects=Rejects(rejects_out))
+    bar = tqdm(total=total, unit="rows", desc=spec.name, file=sys.stderr, disable=not progress)
+    slots = asyncio.Semaphore(in_flight)
+    running: set[asyncio.Task[None]] = set()
+    errors: list[Exception] = []
+
+    async def one(batch: list[Row]) -> None:
+        try:
+            await importer.import_batch(batch)
+            bar.update(len(batch))
+            bar.set_postfix(rejected=importer.report.rejected, refresh=False)
+        except Exception as exc:  # stop starting batches; committed ones stay committed
+            errors.append(exc)
+        finally:
+            slots.release()
+
+    try:
+        for batch in batches(rows, batch_size):
+            await slots.acquire()
+            if errors:
+                break
+            task = asyncio.create_task(one(batch))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        await asyncio.gather(*running)
+    finally:
+        bar.close()
+    if errors:
+        raise errors[0]
+    return importer.report
+
+
+def count_records(path: Path) -> int:
+    """Records in a file (lines, less a CSV header), for the progress bar."""
+    with path.open("rb") as f:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    return lines if detect_format(path, None) == "jsonl" else max(lines - 1, 0)
+
+
+def header_problem(path: Path, fmt: str | None, spec: ImportSpec[Any, Any]) -> DomainError | None:
+    """Refuse a file with columns the import does not know, before writing anything."""
+    first = next(iter(read_rows(path, fmt)), None)
+    if first is None or first.error is not None:
+        return None
+    unknown = check_columns(set(first.values), spec.columns)
+    if not unknown:
+        return None
+    return DomainError.one(
+        ErrorCode.INVALID_FORMAT,
+        None,
+        f"unknown columns {', '.join(unknown)}; "
+        f"the {spec.name} columns are {', '.join(spec.columns)}",
+    )
