@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 from strawberry import relay
 
+from spotcheck.api.common.enums import register_enum
 from spotcheck.api.common.visibility import PERSONAL, personal
 from spotcheck.api.context import Context
 from spotcheck.api.departments.types import Department, load_department
@@ -19,15 +19,10 @@ from spotcheck.domain.actor import Actor
 TABLE = "inspectors"
 
 
-def _describe(cls: type[enum.Enum], descriptions: dict[str, str]) -> None:
-    """Give each value of an enum registered with ``strawberry.enum`` its description."""
-    for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
-        value.description = descriptions[value.name]
-
-
-strawberry.enum(i.InspectorKind, name="InspectorKind", description="人员类别 Kind of inspector.")
-_describe(
+register_enum(
     i.InspectorKind,
+    "InspectorKind",
+    "人员类别 Kind of inspector.",
     {
         "ENFORCEMENT_OFFICER": "执法人员 Enforcement officer; holds an enforcement certificate "
         "(执法证).",
@@ -36,13 +31,10 @@ _describe(
         "and never counts towards the minimum number of inspectors.",
     },
 )
-strawberry.enum(
+register_enum(
     i.InspectorStatus,
-    name="InspectorStatus",
-    description="在岗状态 Whether the inspector can be drawn.",
-)
-_describe(
-    i.InspectorStatus,
+    "InspectorStatus",
+    "在岗状态 Whether the inspector can be drawn.",
     {
         "ACTIVE": "在岗 On duty; may be drawn.",
         "ON_LEAVE": "休假 On leave.",

@@ -8,7 +8,6 @@ the owning department's staff.  ``node(id)`` applies the same rule.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +16,7 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from spotcheck.api.common.enums import register_enum
 from spotcheck.api.context import Context
 from spotcheck.api.departments.types import Department, load_department
 from spotcheck.domain import item as i
@@ -27,31 +27,7 @@ TABLE = "inspection_items"
 LISTS = "item_lists"
 
 
-def _register_enum(
-    cls: type[enum.Enum], name: str, description: str, values: dict[str, str]
-) -> None:
-    """``strawberry.enum`` once per enum (another area may register a shared one first), with a
-    description for each value."""
-    if hasattr(cls, "__strawberry_definition__"):
-        return
-    strawberry.enum(cls, name=name, description=description)
-    for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
-        value.description = values[value.name]
-
-
-_register_enum(
-    SubjectKind,
-    "SubjectKind",
-    "检查对象类型 Kind of inspection subject.",
-    {
-        "ENTERPRISE": "企业 Enterprise.",
-        "INDIVIDUAL_BUSINESS": "个体工商户 Individual business.",
-        "PRODUCT": "产品 Product.",
-        "PROJECT": "项目 Project.",
-        "BEHAVIOUR": "行为 Behaviour (an activity under supervision).",
-    },
-)
-_register_enum(
+register_enum(
     i.ItemMethod,
     "ItemMethod",
     "检查方式 Inspection method.",
@@ -62,7 +38,7 @@ _register_enum(
         "DELEGATED": "委托检测/审计 Testing or audit delegated to a qualified body.",
     },
 )
-_register_enum(
+register_enum(
     i.ItemCategory,
     "ItemCategory",
     "事项类别 Item category.",
@@ -72,7 +48,7 @@ _register_enum(
         "GENERAL": "一般检查事项 General item: the sampling ratio has a cap set by the department.",
     },
 )
-_register_enum(
+register_enum(
     i.ItemStatus,
     "InspectionItemStatus",
     "事项状态 Status of an inspection item as a whole.",
@@ -82,7 +58,7 @@ _register_enum(
         "RETIRED": "已废止 Retired: no version is in force.",
     },
 )
-_register_enum(
+register_enum(
     i.VersionStatus,
     "ItemVersionStatus",
     "版本状态 Status of one version of an inspection item.",

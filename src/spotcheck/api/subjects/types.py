@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 from strawberry import relay
 
+from spotcheck.api.common.enums import register_enum
 from spotcheck.api.common.visibility import PERSONAL, personal
 from spotcheck.api.context import Context
 from spotcheck.api.departments.types import Department, load_department
@@ -20,32 +20,7 @@ from spotcheck.domain.kinds import SubjectKind
 TABLE = "subjects"
 
 
-def _register_enum(
-    cls: type[enum.Enum], name: str, description: str, values: dict[str, str]
-) -> None:
-    """``strawberry.enum`` once per enum (another area may register a shared one first), with a
-    description for each value."""
-    if hasattr(cls, "__strawberry_definition__"):
-        return
-    strawberry.enum(cls, name=name, description=description)
-    for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
-        value.description = values[value.name]
-
-
-_register_enum(
-    SubjectKind,
-    "SubjectKind",
-    "检查对象类型 Kind of inspection subject.",
-    {
-        "ENTERPRISE": "企业 Enterprise; keyed by its USCC (统一社会信用代码).",
-        "INDIVIDUAL_BUSINESS": "个体工商户 Individual business; keyed by its USCC.",
-        "PRODUCT": "产品 Product; keyed by an identifier PRODUCT:{DEPT}:{local}.",
-        "PROJECT": "项目 Project; keyed by an identifier PROJECT:{DEPT}:{local}.",
-        "BEHAVIOUR": "行为 Behaviour (an activity under supervision); keyed by an identifier "
-        "BEHAVIOUR:{DEPT}:{local}.",
-    },
-)
-_register_enum(
+register_enum(
     s.RegistrationStatus,
     "RegistrationStatus",
     "登记状态 Registration status of a subject.",
@@ -57,7 +32,7 @@ _register_enum(
         "MOVED_OUT": "迁出 Moved out of the jurisdiction.",
     },
 )
-_register_enum(
+register_enum(
     s.RiskClass,
     "RiskClass",
     "信用风险分类 Credit risk class; higher classes are drawn at higher ratios.",
