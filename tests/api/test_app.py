@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -50,19 +51,52 @@ async def test_query_limits(client: httpx.AsyncClient) -> None:
     assert "aliases" in r["errors"][0]["message"]
 
 
-async def test_no_ide_page_that_needs_the_internet(client: httpx.AsyncClient) -> None:
+async def test_graphiql_page_loads_only_local_files(client: httpx.AsyncClient) -> None:
     r = await client.get("/graphql", headers={"accept": "text/html"})
-    assert not r.headers.get("content-type", "").startswith("text/html")
-    assert "https://" not in r.text
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert "<title>spotcheck GraphQL</title>" in page
+    assert "GraphiQL.createFetcher({ url: '/graphql' })" in page
+    assert "spotcheck token --user admin" in page
+    assert "http://" not in page and "https://" not in page and "//" not in page
+    urls = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"', page)
+    assert len(urls) == 4, urls  # the stylesheet, React, React-DOM and GraphiQL
+    for url in urls:
+        assert url.startswith("/graphiql/static/"), url
+        asset = await client.get(url)
+        assert asset.status_code == 200, url
+        assert len(asset.content) > 10_000, url
+        kind = "text/css" if url.endswith(".css") else "text/javascript"
+        assert asset.headers["content-type"].startswith(kind), url
+        assert "max-age" in asset.headers["cache-control"]
+        again = await client.get(url, headers={"if-none-match": asset.headers["etag"]})
+        assert again.status_code == 304
+    # Only the page's assets are served: no other file of the package, no way out of its folder.
+    for url in (
+        "/graphiql/static/views.py",
+        "/graphiql/static/graphql-ws.min.js",
+        "/graphiql/static/..%2F..%2F__init__.py",
+        "/graphiql/static/../views.py",
+    ):
+        assert (await client.get(url)).status_code == 404, url
+    # A query over GET still runs as GraphQL, not as the page.
+    r = await client.get("/graphql", params={"query": "{ ledgerStatus { headPosition } }"})
+    assert r.json() == {"data": {"ledgerStatus": {"headPosition": 0}}}
 
 
-async def test_introspection_off_in_production(db: Db) -> None:
+async def test_no_ide_and_no_introspection_in_production(db: Db) -> None:
     application = create_app(db.app_url, tokens=TOKENS, production=True, run_sealer=False)
     async with application.router.lifespan_context(application):
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=application), base_url="http://t"
         ) as c:
+            page = await c.get("/graphql", headers={"accept": "text/html"})
+            asset = await c.get("/graphiql/static/graphiql.min.js")
             r = (await c.post("/graphql", json={"query": "{ __schema { types { name } } }"})).json()
+    assert page.status_code == 404
+    assert not page.headers.get("content-type", "").startswith("text/html")
+    assert asset.status_code == 404
     assert r.get("errors")
 
 

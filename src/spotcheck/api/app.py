@@ -11,11 +11,12 @@ from typing import Any
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+from spotcheck.api import ide
 from spotcheck.api.auth import actor_for
 from spotcheck.api.context import Context
 from spotcheck.api.schema import build_schema
@@ -39,12 +40,17 @@ class JSONResponse(Response):
 class GraphQLApp(GraphQL[Context, None]):
     """strawberry's ASGI view with orjson and our context.
 
-    No in-browser IDE: strawberry's GraphiQL loads its scripts from public CDNs, which neither
-    this workplace nor government networks reach, so it would render a blank page.
+    In development a browser's GET gets GraphiQL, but our page from ``ide`` rather than
+    strawberry's, whose scripts come from public CDNs that government networks do not reach.
+    In production there is no IDE (strawberry answers such a GET with 404).
     """
 
     def __init__(self, production: bool) -> None:
-        super().__init__(build_schema(production=production), graphql_ide=None)
+        schema = build_schema(production=production)
+        super().__init__(schema, graphql_ide=None if production else "graphiql")
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(ide.PAGE)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -111,11 +117,11 @@ def create_app(
         role = "leader" if state.sealer.is_leader else "standby"
         return JSONResponse({"status": "ready", "sealer": role})
 
-    return Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/graphql", GraphQLApp(production), methods=["GET", "POST"]),
-        ],
-        lifespan=lifespan,
-    )
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", GraphQLApp(production), methods=["GET", "POST"]),
+    ]
+    if not production:
+        routes.append(ide.static_route())
+    return Starlette(routes=routes, lifespan=lifespan)
