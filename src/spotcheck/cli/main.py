@@ -179,6 +179,12 @@ def cmd_bench_eventstore(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def cmd_bench_import(args: argparse.Namespace) -> int:
+    from spotcheck.cli.bench.importing import main as bench_main
+
+    return bench_main(args)
+
+
 def cmd_bench_api(args: argparse.Namespace) -> int:
     from spotcheck.cli.bench.api import main as bench_main
 
@@ -268,6 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--bulk-rounds", type=int, default=5, help="bulk transactions to time")
     s.add_argument("--skip-peer", action="store_true", help="do not run the eventsourcing peer")
     s.set_defaults(func=cmd_bench_eventstore)
+
+    s = bench.add_parser("import", help="bulk import of N subjects against PostgreSQL COPY")
+    s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    s.add_argument("--rows", type=int, default=1_000_000, help="subjects in the file")
+    s.set_defaults(func=cmd_bench_import)
+
     s = bench.add_parser("api", help="GraphQL read latency against a bare strawberry schema")
     s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
     s.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients")
