@@ -10,7 +10,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     start = readme.index("```sh")
     serve, test = readme[start + 1], readme[start + 2]
     assert readme[start + 3] == "```"
-    assert serve.endswith("spotcheck serve")
+    assert serve.endswith("spotcheck serve --demo")
     assert test.endswith("pytest")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert ci[-1] == test
