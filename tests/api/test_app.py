@@ -105,3 +105,17 @@ def test_schema_file_equals_built_schema() -> None:
     assert path.read_text(encoding="utf-8") == schema_sdl(), (
         "schema/schema.graphql is stale: run `spotcheck schema export`"
     )
+
+
+async def test_repeated_queries_hit_the_validation_cache(client: httpx.AsyncClient) -> None:
+    """The limiters' rules are part of the cache key: built per request, they never hit."""
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    query = "{ departments(first: 3) { nodes { code } } }"
+    await client.post("/graphql", json={"query": query})
+    before = _get_validate_cache(512).cache_info()
+    for _ in range(3):
+        await client.post("/graphql", json={"query": query})
+    after = _get_validate_cache(512).cache_info()
+    assert after.hits - before.hits == 3
+    assert after.misses == before.misses

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -56,12 +57,19 @@ Mutation = merge_types(
 )
 
 
+# The depth and alias rules are classes made once: ValidationCache keys on the rule classes,
+# and a limiter built per request makes new ones each time, so the cache would never hit.
+LIMIT_RULES = (
+    QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules
+    + MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules
+)
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
-    # Factories, so that each request gets fresh extension instances.
+    # Factories, so that each request gets fresh extension instances (they hold its context).
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ]
