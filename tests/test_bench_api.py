@@ -13,7 +13,7 @@ from spotcheck.cli.bench.api import (
     encode_cursor,
     run_benchmark,
 )
-from spotcheck.cli.bench.eventstore import Target, to_json
+from spotcheck.cli.bench.common import Target, to_json
 from tests.conftest import Db
 
 SERVERS = ("ours", "reference")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from spotcheck.cli.bench.eventstore import Options, Target, run_benchmark, to_json
+from spotcheck.cli.bench.common import Target, to_json
+from spotcheck.cli.bench.eventstore import Options, run_benchmark
 from tests.conftest import Db
 
 FIGURES = {

@@ -39,7 +39,6 @@ import math
 import os
 import resource
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -47,30 +46,20 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-import asyncpg
 import httpx
 import orjson
 import strawberry
 from strawberry.asgi import GraphQL
 
 from spotcheck.auth.tokens import TokenSettings, mint
-from spotcheck.cli.bench.eventstore import (
-    Target,
-    machine_facts,
-    ratio,
-    to_json,
-)
-from spotcheck.db.embedded import EmbeddedPostgres
-from spotcheck.db.migrate import migrate
+from spotcheck.cli.bench.common import Target, machine_facts, provisioned_database, ratio, to_json
 from spotcheck.db.pool import connect, create_pool
-from spotcheck.db.urls import APP_ROLE, app_url_from, with_database, with_user
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -891,48 +880,8 @@ async def run_benchmark(target: Target, opts: Options, *, database: str) -> Resu
 # --- the database -----------------------------------------------------------------------------
 
 
-async def _drop_database(server_url: str, name: str) -> None:
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await conn.close()
-
-
-def _embedded_cluster() -> tuple[Path, EmbeddedPostgres]:
-    base = Path(tempfile.mkdtemp(prefix="spotcheck-bench-"))
-    base.chmod(0o755)  # our own folder: the server may run as another user (see embedded.py)
-    log(f"embedded PostgreSQL in {base}")
-    return base, EmbeddedPostgres.prepare(base / "pg")
-
-
-@asynccontextmanager
-async def provisioned_database() -> AsyncIterator[tuple[Target, str]]:
-    """A fresh migrated database on DATABASE_URL's server, else on a throwaway embedded one."""
-    name = f"spotcheck_bench_{uuid.uuid4().hex[:12]}"
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        owner = with_database(url, name)
-        log(f"scratch database {name} on the DATABASE_URL server")
-        try:
-            await asyncio.to_thread(migrate, owner)
-            yield Target(owner, app_url_from(owner)), "DATABASE_URL (scratch database)"
-        finally:
-            await _drop_database(url, name)
-        return
-    base, pg = await asyncio.to_thread(_embedded_cluster)
-    try:
-        await asyncio.to_thread(pg.start)
-        owner = with_database(pg.url(), name)
-        await asyncio.to_thread(migrate, owner)
-        yield Target(owner, with_user(owner, APP_ROLE)), "embedded (throwaway cluster)"
-    finally:
-        await asyncio.to_thread(pg.stop)
-        shutil.rmtree(base, ignore_errors=True)
-
-
 async def _run(opts: Options) -> Results:
-    async with provisioned_database() as (target, label):
+    async with provisioned_database(log) as (target, label):
         return await run_benchmark(target, opts, database=label)
 
 

@@ -24,29 +24,29 @@ import asyncio
 import contextlib
 import functools
 import importlib.metadata
-import os
-import platform
-import shutil
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import asyncpg
 import orjson
 
-from spotcheck.db.embedded import EmbeddedPostgres
-from spotcheck.db.migrate import migrate
+from spotcheck.cli.bench.common import (
+    Results,
+    Target,
+    machine_facts,
+    provisioned_database,
+    ratio,
+    to_json,
+)
 from spotcheck.db.pool import connect, create_pool
-from spotcheck.db.urls import APP_ROLE, app_url_from, database_name, with_database, with_user
+from spotcheck.db.urls import database_name
 from spotcheck.eventstore import (
     NO_STREAM,
     EventStore,
@@ -71,8 +71,6 @@ TARGET_WRITERS = 16
 TARGET_PEER_RATIO = 4.0
 TARGET_COPY_RATIO = 0.5
 TARGET_SEALER_P99_MS = 250.0
-
-Results = dict[str, Any]
 
 
 def log(message: str) -> None:
@@ -99,14 +97,6 @@ class Options:
         if opts.writers < 1 or opts.seconds <= 0 or opts.bulk_events < 1 or opts.bulk_rounds < 1:
             raise SystemExit("--writers, --seconds, --bulk-events and --bulk-rounds must be > 0")
         return opts
-
-
-@dataclass(frozen=True)
-class Target:
-    """A migrated database: the owner's URL and the server role's (spotcheck_app) URL."""
-
-    owner_url: str
-    app_url: str
 
 
 # --- the events ---------------------------------------------------------------------------
@@ -139,10 +129,6 @@ def bench_event(writer: int, i: int) -> NewEvent:
 
 def rate(events: int, seconds: float) -> float:
     return round(events / seconds, 1) if seconds > 0 else 0.0
-
-
-def ratio(ours: float, theirs: float | None) -> float | None:
-    return round(ours / theirs, 3) if theirs else None
 
 
 def timed_rounds(events_per_round: int, round_seconds: list[float]) -> Results:
@@ -408,24 +394,6 @@ async def peer_phase(owner_url: str, opts: Options) -> tuple[Results | None, str
 # --- the run --------------------------------------------------------------------------------
 
 
-def nproc() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-async def machine_facts(conn: asyncpg.Connection) -> Results:
-    return {
-        "nproc": nproc(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "postgres_server_version": await conn.fetchval("SHOW server_version"),
-        "postgres_synchronous_commit": await conn.fetchval("SHOW synchronous_commit"),
-        "postgres_fsync": await conn.fetchval("SHOW fsync"),
-    }
-
-
 async def _stop(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -523,56 +491,12 @@ async def run_benchmark(target: Target, opts: Options, *, database: str) -> Resu
 # --- the database ---------------------------------------------------------------------------
 
 
-async def _drop_database(server_url: str, name: str) -> None:
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await conn.close()
-
-
-def _embedded_cluster() -> tuple[Path, EmbeddedPostgres]:
-    base = Path(tempfile.mkdtemp(prefix="spotcheck-bench-"))
-    base.chmod(0o755)  # our own folder: the server may run as another user (see embedded.py)
-    log(f"embedded PostgreSQL in {base}")
-    return base, EmbeddedPostgres.prepare(base / "pg")
-
-
-@asynccontextmanager
-async def provisioned_database() -> AsyncIterator[tuple[Target, str]]:
-    """A fresh migrated database on DATABASE_URL's server, else on a throwaway embedded one."""
-    name = f"spotcheck_bench_{uuid.uuid4().hex[:12]}"
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        owner = with_database(url, name)
-        log(f"scratch database {name} on the DATABASE_URL server")
-        try:
-            await asyncio.to_thread(migrate, owner)
-            yield Target(owner, app_url_from(owner)), "DATABASE_URL (scratch database)"
-        finally:
-            await _drop_database(url, name)
-        return
-    base, pg = await asyncio.to_thread(_embedded_cluster)
-    try:
-        await asyncio.to_thread(pg.start)
-        owner = with_database(pg.url(), name)
-        await asyncio.to_thread(migrate, owner)
-        yield Target(owner, with_user(owner, APP_ROLE)), "embedded (throwaway cluster)"
-    finally:
-        await asyncio.to_thread(pg.stop)
-        shutil.rmtree(base, ignore_errors=True)
-
-
 async def _run(opts: Options) -> Results:
-    async with provisioned_database() as (target, label):
+    async with provisioned_database(log) as (target, label):
         return await run_benchmark(target, opts, database=label)
 
 
 # --- output ---------------------------------------------------------------------------------
-
-
-def to_json(results: Results) -> str:
-    return orjson.dumps(results, option=orjson.OPT_INDENT_2).decode()
 
 
 def _verdict(t: Results) -> str:

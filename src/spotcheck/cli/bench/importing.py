@@ -27,7 +27,7 @@ from typing import Any
 
 import asyncpg
 
-from spotcheck.cli.bench.eventstore import machine_facts, provisioned_database, to_json
+from spotcheck.cli.bench.common import machine_facts, provisioned_database, to_json
 from spotcheck.db.pool import connect, create_pool
 from spotcheck.demo import catalogue
 from spotcheck.demo.load import load_demo
@@ -167,7 +167,7 @@ async def run_benchmark(owner_url: str, app_url: str, rows: int, database: str) 
 
 
 async def _run(rows: int) -> Results:
-    async with provisioned_database() as (target, label):
+    async with provisioned_database(log) as (target, label):
         return await run_benchmark(target.owner_url, target.app_url, rows, label)
 
 
