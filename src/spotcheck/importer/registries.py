@@ -13,21 +13,8 @@ from spotcheck.importer.engine import ImportSpec
 from spotcheck.importer.parse import convert
 from spotcheck.services.refs import department_codes, subject_refs
 
-SUBJECT_COLUMNS = (
-    "kind",
-    "uscc",
-    "identifier",
-    "name",
-    "region",
-    "industry",
-    "address",
-    "legal_representative",
-    "status",
-    "risk_class",
-    "maintaining_department",
-    "tags",
-    "items",
-)
+# A file's columns are the registration command's fields, in the same spelling.
+SUBJECT_COLUMNS: tuple[str, ...] = s.RegisterSubject.__struct_fields__
 
 
 def subjects_spec(regions: Regions) -> ImportSpec[s.RegisterSubject, s.Subject]:
@@ -49,21 +36,7 @@ def subjects_spec(regions: Regions) -> ImportSpec[s.RegisterSubject, s.Subject]:
     )
 
 
-INSPECTOR_COLUMNS = (
-    "staff_id",
-    "name",
-    "department",
-    "kind",
-    "certificate_number",
-    "certificate_valid_from",
-    "certificate_valid_until",
-    "expertise",
-    "status",
-    "phone",
-    "email",
-    "user_id",
-    "affiliation",
-)
+INSPECTOR_COLUMNS: tuple[str, ...] = i.RegisterInspector.__struct_fields__
 
 
 def inspectors_spec() -> ImportSpec[i.RegisterInspector, i.Inspector]:
