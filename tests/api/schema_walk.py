@@ -48,7 +48,7 @@ def _literal(t: Any) -> str | None:
     if isinstance(t, GraphQLScalarType):
         return SCALAR_SAMPLES.get(t.name, '"x"')
     if isinstance(t, GraphQLEnumType):
-        return next(iter(t.values))
+        return str(next(iter(t.values)))
     if isinstance(t, GraphQLInputObjectType):
         return "{}"
     return None

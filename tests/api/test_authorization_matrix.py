@@ -2,17 +2,22 @@
 
 Roles: SYSTEM_ADMIN; DEPARTMENT_ADMIN of the department that owns the record (SCJG) and of
 another one (STHJ); INSPECTOR; AUDITOR; the department's liaison (no role); the public.
-Each cell runs on its own keys (``tag``), so an allowed cell succeeds rather than colliding.
+Each cell runs on its own keys (``tag``, one per role column; ``seed_matrix`` seeds records under
+the same tags), so an allowed cell succeeds rather than colliding.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import graphql
 import pytest
+from starlette.applications import Starlette
 
+from tests.api import fixtures_registry as reg
 from tests.api.conftest import GQL, People
 
 OK = "OK"
@@ -26,6 +31,15 @@ HEADER = (
     "LIAISON",
     "PUBLIC",
 )
+SCHEMA = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
+
+F, U, NMD = "FORBIDDEN", "UNAUTHENTICATED", "NOT_MAINTAINING_DEPARTMENT"
+ADMINS_OF_OWN = (OK, OK, F, F, F, F, U)
+"""SYSTEM_ADMIN and the owning department's admin; every other signed-in caller FORBIDDEN."""
+SYSTEM_ADMIN_ONLY = (OK, F, F, F, F, F, U)
+SUBJECT_KEEPERS = (OK, OK, NMD, F, F, F, U)
+"""Subjects: SYSTEM_ADMIN and the maintaining department's admin; another department's admin
+is told it does not maintain the subject."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,8 @@ class Row:
     mutation: str
     input: Callable[[str], dict[str, Any]]
     expect: tuple[str, str, str, str, str, str, str]  # in HEADER order
+    case: str = ""
+    """Tells apart rows of the same mutation (the test id)."""
 
 
 def liaison(tag: str) -> dict[str, Any]:
@@ -40,26 +56,27 @@ def liaison(tag: str) -> dict[str, Any]:
 
 
 TABLE: list[Row] = [
+    # Departments and accounts.
     Row(
         "registerDepartment",
         lambda t: {"code": f"D{t}", "name": "部门" + t, "liaison": liaison(t)},
-        (OK, "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "UNAUTHENTICATED"),
+        SYSTEM_ADMIN_ONLY,
     ),
     # New contact details for the same liaison account, so the liaison stays liaison.
     Row(
         "handOverLiaison",
         lambda t: {"code": "SCJG", "liaison": liaison(t) | {"userId": "liaison-scjg"}},
-        (OK, OK, "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", OK, "UNAUTHENTICATED"),
+        (OK, OK, F, F, F, OK, U),
     ),
     Row(
         "changeDepartmentMembership",
         lambda t: {"code": "STHJ", "member": True, "reason": "复核"},
-        (OK, "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "UNAUTHENTICATED"),
+        SYSTEM_ADMIN_ONLY,
     ),
     Row(
         "renameDepartment",
         lambda t: {"code": "STHJ", "name": "生态环境局" + t, "reason": "更名"},
-        (OK, "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "UNAUTHENTICATED"),
+        SYSTEM_ADMIN_ONLY,
     ),
     Row(
         "createAccount",
@@ -69,22 +86,131 @@ TABLE: list[Row] = [
             "department": "SCJG",
             "roles": ["INSPECTOR"],
         },
-        (OK, OK, "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", OK, "UNAUTHENTICATED"),
+        (OK, OK, F, F, F, OK, U),
     ),
     Row(
         "grantRole",
         lambda t: {"userId": "inspector", "role": "INSPECTOR"},
-        (OK, OK, "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", OK, "UNAUTHENTICATED"),
+        (OK, OK, F, F, F, OK, U),
+        "department-role",
     ),
     Row(
         "grantRole",
         lambda t: {"userId": "inspector", "role": "AUDITOR"},
-        (OK, "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "UNAUTHENTICATED"),
+        SYSTEM_ADMIN_ONLY,
+        "district-role",
     ),
     Row(
         "revokeRole",
         lambda t: {"userId": "inspector", "role": "DEPARTMENT_ADMIN", "reason": "调岗"},
-        (OK, OK, "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", OK, "UNAUTHENTICATED"),
+        (OK, OK, F, F, F, OK, U),
+    ),
+    # Inspection items (SCJG's) and the district list.
+    Row(
+        "createInspectionItem",
+        lambda t: (
+            reg.item_content_input("新事项" + t) | {"code": f"SCJG-NEW-{t}", "department": "SCJG"}
+        ),
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "reviseInspectionItem",
+        lambda t: reg.item_content_input("修订" + t) | {"code": reg.item_code(t)},
+        ADMINS_OF_OWN,
+    ),
+    Row("publishInspectionItem", lambda t: {"code": reg.item_code(t)}, ADMINS_OF_OWN),
+    Row(
+        "retireInspectionItem",
+        lambda t: {"code": reg.item_code(t), "reason": "法规废止"},
+        ADMINS_OF_OWN,
+    ),
+    Row("publishItemList", lambda t: {"note": "第" + t + "版"}, SYSTEM_ADMIN_ONLY),
+    # The registry of inspectors (SCJG's).
+    Row(
+        "registerInspector",
+        lambda t: {
+            "staffId": f"SCJG-NEW-{t}",
+            "name": "新检查员",
+            "department": "SCJG",
+            "kind": "SUPERVISION_STAFF",
+        },
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "updateInspector",
+        lambda t: {"staffId": reg.staff_id(t), "reason": "更正", "name": "改名" + t},
+        ADMINS_OF_OWN,
+    ),
+    # An inspector's own record is kept by the department too: only conflicts are theirs.
+    Row(
+        "updateInspector",
+        lambda t: {"staffId": reg.SELF_INSPECTOR, "reason": "更正", "name": "改名" + t},
+        ADMINS_OF_OWN,
+        "own",
+    ),
+    Row(
+        "changeInspectorStatus",
+        lambda t: {"staffId": reg.staff_id(t), "status": "ON_LEAVE", "reason": "休假"},
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "changeInspectorStatus",
+        lambda t: {"staffId": reg.SELF_INSPECTOR, "status": "ON_LEAVE", "reason": "休假"},
+        ADMINS_OF_OWN,
+        "own",
+    ),
+    Row(
+        "declareConflict",
+        lambda t: {
+            "staffId": reg.SELF_INSPECTOR,
+            "subjectKey": reg.subject_key(t),
+            "reason": "亲属" + t,
+        },
+        (OK, OK, F, OK, F, F, U),
+        "own",
+    ),
+    Row(
+        "declareConflict",
+        lambda t: {"staffId": reg.staff_id(t), "subjectKey": reg.subject_key(t), "reason": "亲属"},
+        ADMINS_OF_OWN,
+        "colleague",
+    ),
+    Row(
+        "withdrawConflict",
+        lambda t: {
+            "staffId": reg.SELF_INSPECTOR,
+            "subjectKey": reg.conflict_subject_key(t),
+            "reason": "已离职",
+        },
+        (OK, OK, F, OK, F, F, U),
+        "own",
+    ),
+    Row(
+        "withdrawConflict",
+        lambda t: {
+            "staffId": reg.staff_id(t),
+            "subjectKey": reg.conflict_subject_key(t),
+            "reason": "已离职",
+        },
+        ADMINS_OF_OWN,
+        "colleague",
+    ),
+    # The registry of inspection subjects (SCJG maintains them).
+    Row(
+        "registerSubject",
+        lambda t: {
+            "kind": "PRODUCT",
+            "identifier": f"PRODUCT:SCJG:NEW-{t}",
+            "name": "新产品" + t,
+            "region": "fangzhuang",
+            "maintainingDepartment": "SCJG",
+        },
+        SUBJECT_KEEPERS,
+    ),
+    Row(
+        "updateSubject",
+        lambda t: {"key": reg.subject_key(t), "reason": "更正", "address": "方庄路" + t},
+        SUBJECT_KEEPERS,
     ),
 ]
 
@@ -93,15 +219,32 @@ def _input_type(mutation: str) -> str:
     return mutation[0].upper() + mutation[1:] + "Input"
 
 
-@pytest.mark.parametrize("row", TABLE, ids=lambda r: r.mutation)
-async def test_authorization_matrix(gql: GQL, people: People, row: Row) -> None:
+def _id(row: Row) -> str:
+    return f"{row.mutation}[{row.case}]" if row.case else row.mutation
+
+
+def test_table_covers_every_mutation() -> None:
+    """A new mutation without a row fails here (and a row for a removed one)."""
+    schema = graphql.build_schema(SCHEMA.read_text(encoding="utf-8"))
+    assert schema.mutation_type is not None
+    assert {r.mutation for r in TABLE} == set(schema.mutation_type.fields)
+
+
+@pytest.fixture
+async def registry(app: Starlette, people: People) -> People:
+    await reg.seed_matrix(app)
+    return people
+
+
+@pytest.mark.parametrize("row", TABLE, ids=_id)
+async def test_authorization_matrix(gql: GQL, registry: People, row: Row) -> None:
     query = (
         f"mutation($input: {_input_type(row.mutation)}!) "
         f"{{ r: {row.mutation}(input: $input) {{ errors {{ code field message }} }} }}"
     )
     got = []
-    for i, user in enumerate(ROLES):
-        r = await gql(query, as_user=user, input=row.input(f"{i}{row.mutation[:3]}"))
+    for tag, user in zip(reg.TAGS, ROLES, strict=True):
+        r = await gql(query, as_user=user, input=row.input(tag))
         assert "errors" not in r, r
         errors = r["data"]["r"]["errors"]
         got.append(errors[0]["code"] if errors else OK)

@@ -8,59 +8,204 @@ walk does reach them for a role that may see them, so it cannot pass by asking f
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
 from typing import Any
 
+import graphql
 import pytest
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    Undefined,
+)
 from starlette.applications import Starlette
 
 from spotcheck.api.schema import build_schema
+from tests.api import fixtures_registry as reg
 from tests.api.conftest import GQL, People
 from tests.api.schema_walk import root_queries, strings
 
-# Planted values: (where, value).  Each must be seen by `who_may` and by nobody in `who_may_not`.
+SCHEMA = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
+
+# Planted values, by the personal field (Type.field) that carries them.
 LIAISON_PHONE = "010-63800000"  # seeded by seed_people for both departments
 LIAISON_EMAIL = "SCJG@example.gov.cn"
+PLANTED: dict[str, str] = {
+    "Liaison.phone": LIAISON_PHONE,
+    "Liaison.email": LIAISON_EMAIL,
+    "Subject.legalRepresentative": reg.LEGAL_REPRESENTATIVE,
+    "Inspector.phone": reg.INSPECTOR_PHONE,
+    "Inspector.email": reg.INSPECTOR_EMAIL,
+    "Inspector.certificateNumber": reg.CERTIFICATE_NUMBER,
+    "ConflictOfInterest.reason": reg.CONFLICT_REASON,
+}
+# Who may see which: groups of planted fields.
+LIAISON = frozenset({"Liaison.phone", "Liaison.email"})
+LEGAL_REPRESENTATIVE = frozenset({"Subject.legalRepresentative"})
+INSPECTOR_CONTACT = frozenset({"Inspector.phone", "Inspector.email", "Inspector.certificateNumber"})
+CONFLICT_REASON = frozenset({"ConflictOfInterest.reason"})
+EVERYTHING = LIAISON | LEGAL_REPRESENTATIVE | INSPECTOR_CONTACT | CONFLICT_REASON
+
+# One global id per object type, each of a seeded object.
+NODE_KEYS = {
+    "Department": "SCJG",
+    "Account": reg.PLANTED_ACCOUNT,
+    "InspectionItem": reg.PLANTED_ITEM,
+    "ItemList": "1",
+    "Inspector": reg.PLANTED_STAFF,
+    "Subject": reg.PLANTED_SUBJECT,
+}
 
 
 def global_id(type_name: str, key: str) -> str:
-    import base64
-
     return base64.b64encode(f"{type_name}:{key}".encode()).decode()
 
 
-async def walk(gql: GQL, user: str | None, root_args: dict[str, dict[str, str]]) -> set[str]:
-    schema = build_schema()._schema
-    seen: set[str] = set()
-    for name, query in root_queries(schema, root_args).items():
-        r = await gql(query, as_user=user)
-        assert "data" in r and r["data"] is not None, (name, r.get("errors"))
-        seen |= strings(r["data"])
-    return seen
+def _s(value: str) -> str:
+    return f'"{value}"'
 
 
-def root_args() -> dict[str, dict[str, str]]:
-    ids = [global_id("Department", "SCJG"), global_id("Account", "inspector")]
+def root_args(node_type: str = "Department") -> dict[str, dict[str, str]]:
+    """Arguments for every root field that takes a key: the keys of the planted records."""
+    ids = [global_id(t, k) for t, k in NODE_KEYS.items()]
     return {
-        "department": {"code": '"SCJG"'},
-        "account": {"userId": '"inspector"'},
-        "node": {"id": f'"{ids[0]}"'},
-        "nodes": {"ids": "[" + ", ".join(f'"{i}"' for i in ids) + "]"},
+        "department": {"code": _s("SCJG")},
+        "account": {"userId": _s(reg.PLANTED_ACCOUNT)},
+        "inspectionItem": {"code": _s(reg.PLANTED_ITEM)},
+        "itemList": {"number": "1"},
+        "inspector": {"staffId": _s(reg.PLANTED_STAFF)},
+        "subject": {"key": _s(reg.PLANTED_SUBJECT)},
+        "node": {"id": _s(global_id(node_type, NODE_KEYS[node_type]))},
+        "nodes": {"ids": "[" + ", ".join(_s(i) for i in ids) + "]"},
     }
 
 
+def schema() -> GraphQLSchema:
+    return build_schema()._schema
+
+
+def queries() -> dict[str, str]:
+    """One query per root field (per possible type for ``node`` and ``nodes``); ``node:T`` asks
+    for the planted object of type T."""
+    s = schema()
+    out = root_queries(s, root_args())
+    for type_name in NODE_KEYS:
+        key = f"node:{type_name}"
+        out[key] = root_queries(s, root_args(type_name))[key]
+    return out
+
+
+async def walk(gql: GQL, user: str | None) -> tuple[set[str], dict[str, Any]]:
+    """Every string in the answers to every root query, and each root query's data."""
+    seen: set[str] = set()
+    data: dict[str, Any] = {}
+    for name, query in queries().items():
+        r = await gql(query, as_user=user)
+        assert "errors" not in r, (user, name, r["errors"])
+        assert r.get("data") is not None, (user, name, r)
+        data[name] = r["data"]
+        seen |= strings(r["data"])
+    return seen, data
+
+
+def personal_fields() -> set[str]:
+    """Every ``Type.field`` that carries ``@personal`` in schema/schema.graphql."""
+    sdl = graphql.build_schema(SCHEMA.read_text(encoding="utf-8"))
+    return {
+        f"{t.name}.{name}"
+        for t in sdl.type_map.values()
+        if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)
+        for name, field in t.fields.items()
+        if field.ast_node is not None
+        and any(d.name.value == "personal" for d in field.ast_node.directives or ())
+    }
+
+
+def test_every_personal_field_has_a_planted_value() -> None:
+    """A new @personal field without a planted value fails here."""
+    fields = personal_fields()
+    assert fields, "no @personal field found: is the directive still called that?"
+    assert fields == set(PLANTED), (
+        f"without a planted value: {fields - set(PLANTED)}; "
+        f"planted for no @personal field: {set(PLANTED) - fields}"
+    )
+    assert len(set(PLANTED.values())) == len(PLANTED), "planted values must be distinct"
+
+
+def test_the_walk_skips_no_root_field() -> None:
+    s = schema()
+    assert s.query_type is not None
+    given = root_args()
+    for name, f in s.query_type.fields.items():
+        for arg_name, arg in f.args.items():
+            if isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined:
+                assert arg_name in given.get(name, {}), f"{name}({arg_name}:) has no root arg"
+    node = s.get_type("Node")
+    assert isinstance(node, GraphQLInterfaceType)
+    assert {t.name for t in s.get_possible_types(node)} == set(NODE_KEYS), (
+        "every Node type needs a seeded object (NODE_KEYS)"
+    )
+    walked = {name.split(":")[0] for name in queries()}
+    assert walked == set(s.query_type.fields)
+
+
 @pytest.fixture
-async def planted(app: Starlette, people: People) -> dict[str, Any]:
-    return {"liaison": {LIAISON_PHONE, LIAISON_EMAIL}}
+async def planted(app: Starlette, people: People) -> People:
+    await reg.seed_planted(app)
+    return people
 
 
-async def test_public_sees_no_personal_data(gql: GQL, planted: dict[str, Any]) -> None:
-    seen = await walk(gql, None, root_args())
-    for values in planted.values():
-        assert not (seen & values), f"personal data reached the public: {seen & values}"
+def _values(fields: frozenset[str]) -> set[str]:
+    return {PLANTED[f] for f in fields}
 
 
-async def test_staff_see_liaison_contacts(
-    gql: GQL, planted: dict[str, Any], people: People
+def _found(seen: set[str]) -> set[str]:
+    return {f for f, v in PLANTED.items() if v in seen}
+
+
+def _non_null(value: Any) -> bool:
+    """A root answer with something in it: an object, or a list or connection not empty."""
+    if value is None:
+        return False
+    if isinstance(value, list):
+        return bool(value) and all(v is not None for v in value)
+    if isinstance(value, dict) and "nodes" in value:
+        return bool(value["nodes"])
+    return True
+
+
+# Who sees which planted personal values (and nobody sees more).
+VISIBLE: list[tuple[str, str | None, frozenset[str]]] = [
+    ("PUBLIC", None, frozenset()),
+    ("NO_ACCOUNT", "no-account", frozenset()),
+    ("DEPT_ADMIN_OTHER", "sthj-admin", LIAISON),
+    ("INSPECTOR", "inspector", LIAISON | LEGAL_REPRESENTATIVE),
+    ("INSPECTOR_THEMSELF", reg.PLANTED_ACCOUNT, EVERYTHING),
+    ("DEPT_ADMIN_OWN", "scjg-admin", EVERYTHING),
+    ("AUDITOR", "auditor", EVERYTHING),
+    ("SYSTEM_ADMIN", "admin", EVERYTHING),
+]
+
+
+@pytest.mark.parametrize(("who", "user", "fields"), VISIBLE, ids=[v[0] for v in VISIBLE])
+async def test_who_sees_personal_data(
+    gql: GQL, planted: People, who: str, user: str | None, fields: frozenset[str]
 ) -> None:
-    seen = await walk(gql, people.inspector, root_args())
-    assert planted["liaison"] <= seen  # the walk reaches them
+    seen, _ = await walk(gql, user)
+    assert _found(seen) == set(fields), who
+    assert _values(fields) <= seen  # the walk reaches what the role may see
+
+
+@pytest.mark.parametrize("user", ["auditor", "admin"])
+async def test_the_walk_reaches_every_root_for_district_readers(
+    gql: GQL, planted: People, user: str
+) -> None:
+    """Every root query returns data for those who read everything: the root args are right."""
+    _, data = await walk(gql, user)
+    empty = [name for name, d in data.items() if not _non_null(d[name.split(":")[0]])]
+    assert empty == []
+    for type_name in NODE_KEYS:
+        assert data[f"node:{type_name}"]["node"]["__typename"] == type_name
