@@ -32,9 +32,12 @@ class LiaisonType:
     def email(self, info: strawberry.Info[Context, None]) -> str | None:
         return personal(info.context.actor.is_staff, self._email)
 
-    @strawberry.field(description="The liaison's platform account (staff only).")
+    @strawberry.field(
+        description="The liaison's platform account: an internal id, not personal data; "
+        "null for the public."
+    )
     def user_id(self, info: strawberry.Info[Context, None]) -> str | None:
-        return personal(info.context.actor.is_staff, self._user_id)
+        return self._user_id if info.context.actor.is_staff else None
 
 
 @strawberry.type(description="成员单位 Member department of the joint meeting (联席会议).")
