@@ -1,0 +1,244 @@
+"""RFC 3797 verifiable random selection: the key string, the per-pick hash, the selection loop.
+
+docs/draw-protocol.md is the contract; this module is its reference implementation.
+
+* Key string.  A source is either *numeric* (a non-empty list of non-negative integers: sorted
+  ascending, each written in decimal without leading zeros and followed by ``.``) or *text*
+  (one string, written as is and followed by ``.``); every source ends with ``/``; the sources
+  are concatenated in their fixed order.  A text value is non-empty and holds no ``/`` and no
+  control character (U+0000-U+001F, U+007F-U+009F), so ``/`` always ends a source.  The key
+  string is hashed as UTF-8 (plain ASCII when every value is ASCII, as in the RFC).
+* Pick ``j`` (0, 1, 2, …) hashes ``C(j) ‖ key ‖ C(j)``.  ``C(j)`` is ``j`` as 2 bytes
+  big-endian for ``j < 2**16`` (exactly the RFC), and as 4 bytes big-endian for
+  ``2**16 <= j < 2**32`` (our extension: the RFC stops at 65 536 picks; the different input
+  length keeps every input distinct).  More picks than ``2**32`` are refused.
+* The digest, read as an unsigned big-endian integer, modulo the number ``r`` of entries still
+  remaining, is the 0-based index of the entry removed, counting the remaining entries in their
+  original order.  (Modulo bias: at most ``r / 2**256`` for SHA-256, negligible.)
+
+:class:`Remaining` keeps the remaining entries as presence bits in a Fenwick (binary indexed)
+tree, so building costs O(n) and each pick O(log n): k picks from n cost O(n + k log n) rather
+than the O(k·n) of removing from a Python list (:func:`select_naive`, kept as the plain
+reference an outsider would write).
+
+MD5 mode exists only to reproduce the RFC's own worked example (section 6); draws use SHA-256.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+MAX_PICKS = 1 << 32
+"""Pick counters run from 0 to ``MAX_PICKS - 1``."""
+
+
+class HashMode(enum.Enum):
+    """The hash of the pick loop."""
+
+    SHA256 = "SHA-256"
+    """Every draw."""
+    MD5 = "MD5"
+    """Only to reproduce RFC 3797's worked example."""
+
+
+Source = Sequence[int] | str
+"""A numeric source (a list of non-negative integers) or a text source (one string)."""
+
+
+class KeyStringError(ValueError):
+    """A source that cannot be written into a key string."""
+
+
+def _text_problem(value: str) -> str | None:
+    if not value:
+        return "a text value may not be empty"
+    if "/" in value:
+        return f"a text value may not contain '/': {value!r}"
+    for ch in value:
+        o = ord(ch)
+        if o < 0x20 or 0x7F <= o <= 0x9F:
+            return f"a text value may not contain control characters: {value!r}"
+    return None
+
+
+def check_text(value: str) -> None:
+    """Raise :class:`KeyStringError` if ``value`` cannot be a text source."""
+    problem = _text_problem(value)
+    if problem is not None:
+        raise KeyStringError(problem)
+
+
+def encode_source(source: Source) -> str:
+    """One source in the key string, ending with ``/``."""
+    if isinstance(source, str):
+        check_text(source)
+        return source + "./"
+    values = list(source)
+    if not values:
+        raise KeyStringError("a numeric source needs at least one number")
+    for v in values:
+        if type(v) is not int or v < 0:
+            raise KeyStringError(f"a numeric source holds non-negative integers, not {v!r}")
+    return "".join(f"{v}." for v in sorted(values)) + "/"
+
+
+def key_string(sources: Iterable[Source]) -> str:
+    """The RFC 3797 key string of ``sources``, in the order given."""
+    return "".join(encode_source(s) for s in sources)
+
+
+def extend_key(key: str, *sources: Source) -> str:
+    """``key`` followed by more sources: how strata, batches and teams derive their keys."""
+    return key + "".join(encode_source(s) for s in sources)
+
+
+def counter_bytes(j: int) -> bytes:
+    """``C(j)``: 2 bytes big-endian below 65 536 (the RFC), else 4 bytes big-endian."""
+    if 0 <= j < 1 << 16:
+        return j.to_bytes(2, "big")
+    if 1 << 16 <= j < MAX_PICKS:
+        return j.to_bytes(4, "big")
+    raise ValueError(f"pick counter {j} is outside 0 … 2**32 - 1")
+
+
+def pick_digest(key: bytes, j: int, mode: HashMode = HashMode.SHA256) -> bytes:
+    """``H(C(j) ‖ key ‖ C(j))``."""
+    c = counter_bytes(j)
+    if mode is HashMode.SHA256:
+        return hashlib.sha256(c + key + c).digest()
+    return hashlib.md5(c + key + c).digest()
+
+
+def pick_index(key: bytes, j: int, remaining: int, mode: HashMode = HashMode.SHA256) -> int:
+    """The 0-based index pick ``j`` takes among ``remaining`` entries."""
+    if remaining <= 0:
+        raise ValueError("no entries remain to pick from")
+    return int.from_bytes(pick_digest(key, j, mode), "big") % remaining
+
+
+class Remaining:
+    """Entries ``0 … n-1`` of a list, each present or removed, in their original order.
+
+    A Fenwick tree over presence bits: ``find(i)`` (the i-th present entry, by binary lifting)
+    and ``remove``/``restore`` cost O(log n); building costs O(n).  ``steps`` counts the
+    tree's inner loop iterations, so tests can check the cost without timing.
+    """
+
+    __slots__ = ("_n", "_present", "_top", "_tree", "count", "steps")
+
+    def __init__(self, n: int) -> None:
+        if n < 0:
+            raise ValueError("a list has at least 0 entries")
+        self._n = n
+        # All present: node i covers (i - lowbit(i), i], so it holds lowbit(i).
+        self._tree = [i & -i for i in range(n + 1)]
+        self._present = bytearray(b"\x01") * n
+        self._top = 1 << (n.bit_length() - 1) if n else 0
+        self.count = n
+        self.steps = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def present(self, position: int) -> bool:
+        return bool(self._present[position])
+
+    def find(self, index: int) -> int:
+        """The original position of the ``index``-th (0-based) present entry."""
+        if not 0 <= index < self.count:
+            raise IndexError(f"index {index} outside 0 … {self.count - 1}")
+        tree, n = self._tree, self._n
+        pos, rest, step, steps = 0, index, self._top, 0
+        while step:
+            steps += 1
+            nxt = pos + step
+            if nxt <= n and tree[nxt] <= rest:
+                pos = nxt
+                rest -= tree[nxt]
+            step >>= 1
+        self.steps += steps
+        return pos  # the 1-based node pos + 1 is the entry, i.e. 0-based position pos
+
+    def _add(self, position: int, delta: int) -> None:
+        tree, n = self._tree, self._n
+        i, steps = position + 1, 0
+        while i <= n:
+            steps += 1
+            tree[i] += delta
+            i += i & -i
+        self.steps += steps
+
+    def remove(self, position: int) -> bool:
+        """Remove the entry at original ``position``; False if it was already removed."""
+        if not self._present[position]:
+            return False
+        self._present[position] = 0
+        self.count -= 1
+        self._add(position, -1)
+        return True
+
+    def restore(self, position: int) -> bool:
+        """Put the entry at original ``position`` back; False if it was present."""
+        if self._present[position]:
+            return False
+        self._present[position] = 1
+        self.count += 1
+        self._add(position, 1)
+        return True
+
+    def take(self, index: int) -> int:
+        """Remove the ``index``-th present entry; return its original position."""
+        position = self.find(index)
+        self.remove(position)
+        return position
+
+
+def select_positions(
+    n: int,
+    k: int,
+    key: str,
+    mode: HashMode = HashMode.SHA256,
+    *,
+    remaining: Remaining | None = None,
+) -> list[int]:
+    """The original 0-based positions of ``k`` picks from a list of ``n``, in pick order.
+
+    ``remaining`` (a fresh ``Remaining(n)``) may be passed to read its ``steps`` afterwards.
+    """
+    if not 0 <= k <= n:
+        raise ValueError(f"cannot pick {k} of {n}")
+    if k > MAX_PICKS:
+        raise ValueError(f"at most {MAX_PICKS} picks")
+    tree = Remaining(n) if remaining is None else remaining
+    if len(tree) != n:
+        raise ValueError("remaining must be a fresh Remaining(n)")
+    data = key.encode("utf-8")
+    hasher = hashlib.sha256 if mode is HashMode.SHA256 else hashlib.md5
+    out: list[int] = []
+    append, find, remove = out.append, tree.find, tree.remove
+    for j in range(k):
+        c = counter_bytes(j)
+        value = int.from_bytes(hasher(c + data + c).digest(), "big")
+        position = find(value % (n - j))
+        remove(position)
+        append(position)
+    return out
+
+
+def select(pool: Sequence[T], k: int, key: str, mode: HashMode = HashMode.SHA256) -> list[T]:
+    """``k`` entries of ``pool`` in pick order."""
+    return [pool[p] for p in select_positions(len(pool), k, key, mode)]
+
+
+def select_naive(pool: Sequence[T], k: int, key: str, mode: HashMode = HashMode.SHA256) -> list[T]:
+    """The same picks by removing from a list: O(k·n), the plain reading of the RFC."""
+    if not 0 <= k <= len(pool):
+        raise ValueError(f"cannot pick {k} of {len(pool)}")
+    remaining = list(pool)
+    data = key.encode("utf-8")
+    return [remaining.pop(pick_index(data, j, len(remaining), mode)) for j in range(k)]
