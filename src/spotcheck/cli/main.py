@@ -155,6 +155,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     return run_import_command(args)
 
 
+def cmd_draw_verify(args: argparse.Namespace) -> int:
+    from spotcheck.draw.transcript import verify_bytes
+
+    result = verify_bytes(Path(args.transcript).read_bytes())
+    print(result.report())
+    return result.exit_code
+
+
 def cmd_schema_export(args: argparse.Namespace) -> int:
     from spotcheck.api.schema import schema_sdl
 
@@ -254,6 +262,15 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--batch-size", type=int, default=5000, help="rows per transaction")
         s.add_argument("--quiet", action="store_true", help="no progress bar")
         s.set_defaults(func=cmd_import)
+
+    draw = sub.add_parser("draw", help="the verifiable double random draw").add_subparsers(
+        dest="draw_command", required=True
+    )
+    s = draw.add_parser(
+        "verify", help="recompute a draw transcript with no database; exit 0 only if it matches"
+    )
+    s.add_argument("transcript", help="a transcript JSON file (docs/draw-protocol.md)")
+    s.set_defaults(func=cmd_draw_verify)
 
     schema = sub.add_parser("schema", help="the GraphQL schema file").add_subparsers(
         dest="schema_command", required=True
