@@ -119,3 +119,14 @@ async def test_repeated_queries_hit_the_validation_cache(client: httpx.AsyncClie
     after = _get_validate_cache(512).cache_info()
     assert after.hits - before.hits == 3
     assert after.misses == before.misses
+
+
+async def test_depth_and_token_limits(client: httpx.AsyncClient) -> None:
+    # The depth rule counts nesting whether or not the fields exist: 13 levels here.
+    deep = "{ viewer { " + "account { department { " * 6 + "code" + " } }" * 6 + " } }"
+    r = (await client.post("/graphql", json={"query": deep})).json()
+    assert r.get("data") is None
+    assert any("exceeds maximum operation depth" in e["message"] for e in r["errors"])
+    many = "{ " + " ".join(["ledgerStatus { headPosition }"] * 1700) + " }"
+    r = (await client.post("/graphql", json={"query": many})).json()
+    assert r.get("data") is None and "token" in r["errors"][0]["message"].lower()
