@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from starlette.applications import Starlette
@@ -17,11 +18,13 @@ from spotcheck.domain import account as a
 from spotcheck.domain import inspector as ins
 from spotcheck.domain import item as it
 from spotcheck.domain import item_list as il
+from spotcheck.domain import plan as pl
 from spotcheck.domain import subject as s
+from spotcheck.domain import task as tk
 from spotcheck.domain.actor import Role
 from spotcheck.domain.kinds import SubjectKind
 from spotcheck.domain.uscc import check_character
-from spotcheck.services import accounts, inspectors, items, subjects
+from spotcheck.services import accounts, inspectors, items, plans, subjects, tasks
 from tests.api.conftest import SEED
 
 # The authorization matrix: one tag per role column; the seeded keys derive from the tag.
@@ -216,3 +219,216 @@ async def seed_planted(app: Starlette) -> None:
             staff_id=PLANTED_STAFF, subject_key=PLANTED_SUBJECT, reason=CONFLICT_REASON
         ),
     )
+
+
+# Annual plans (年度抽查工作计划) and inspection tasks (抽查任务), per tag, for the matrix.
+PLAN_YEAR = 2026
+
+
+def plan_id(tag: str) -> str:
+    """A draft SCJG plan holding the seeded item."""
+    return f"{PLAN_YEAR}-SCJG-{tag}"
+
+
+def filed_plan_id(tag: str) -> str:
+    """A filed (备案) SCJG plan holding the seeded item."""
+    return f"{PLAN_YEAR}-SCJG-F{tag}"
+
+
+def task_id(tag: str) -> str:
+    """A draft SCJG task of ``filed_plan_id(tag)`` checking the seeded item."""
+    return f"T{PLAN_YEAR}-SCJG-{tag}"
+
+
+def task_input(title: str, item: str = LIVE_ITEM) -> dict[str, Any]:
+    """A task definition as GraphQL input (without taskId and planId): a key item, 10%."""
+    return {
+        "title": title,
+        "items": [item],
+        "strata": [{"id": "ALL", "ratioPercent": "10"}],
+        "startDate": f"{PLAN_YEAR}-03-01",
+        "endDate": f"{PLAN_YEAR}-06-30",
+    }
+
+
+async def seed_plans(app: Starlette, tags: Iterable[str] = TAGS, item: str = LIVE_ITEM) -> None:
+    """Per tag: ``plan_id`` (draft), ``filed_plan_id`` (filed) and ``task_id`` (a draft task of
+    the filed plan), all SCJG's, on ``item`` (a published SCJG key item: ``seed_matrix`` or
+    ``seed_planted`` first)."""
+    runner = app.state.runner
+    for tag in tags:
+        for pid in (plan_id(tag), filed_plan_id(tag)):
+            out = await plans.handle(
+                runner,
+                SEED,
+                pl.CreatePlan(
+                    plan_id=pid,
+                    year=PLAN_YEAR,
+                    department="SCJG",
+                    title="年度抽查工作计划" + pid,
+                    items=[item],
+                ),
+            )
+            assert out.events, pid
+        assert (await plans.handle(runner, SEED, pl.FilePlan(plan_id=filed_plan_id(tag)))).events
+        out = await tasks.handle(
+            runner,
+            SEED,
+            tk.CreateTask(
+                task_id=task_id(tag),
+                plan_id=filed_plan_id(tag),
+                title="抽查任务" + tag,
+                items=[item],
+                strata=[tk.StratumSpec(id=tk.ALL, ratio_percent=Decimal(10))],
+                start_date=dt.date(PLAN_YEAR, 3, 1),
+                end_date=dt.date(PLAN_YEAR, 6, 30),
+            ),
+            app.state.regions,
+        )
+        assert out.events, tag
+
+
+# Draws (抽取), per tag, for the matrix: each draw mutation gets tasks of its own.
+DRAW_PLAN = f"{PLAN_YEAR}-SCJG-MATRIX-DRAWS"
+DRAW_OFFICERS = ("SCJG-DRAW-1", "SCJG-DRAW-2")
+"""The two SCJG officers eligible for the matrix's draws: every team is both of them."""
+DRAW_ENTROPY = [{"name": "双色球 2026045 红球", "numbers": [3, 6, 9, 14, 21, 30]}]
+
+
+def draw_task_id(tag: str, mutation: str) -> str:
+    """A published SCJG task on ``LIVE_ITEM`` whose population is one subject,
+    ``draw_subject_key(tag, mutation)``: no draw yet for commitDraw, a committed draw for
+    executeDraw and voidDraw, an executed one for replaceInspector."""
+    return f"TD-{mutation}-{tag}"
+
+
+def draw_subject_key(tag: str, mutation: str) -> str:
+    return f"PRODUCT:SCJG:D-{mutation}-{tag}"
+
+
+def draw_inspection_id(tag: str, mutation: str) -> str:
+    """The one inspection of ``draw_task_id(tag, mutation)``'s executed draw."""
+    return f"{draw_task_id(tag, mutation)}/1/{draw_subject_key(tag, mutation)}"
+
+
+async def seed_draws(app: Starlette, mutation: str, tags: Iterable[str] = TAGS) -> None:
+    """Per tag, for one draw mutation: its task, its subject and the draw state it needs (see
+    ``draw_task_id``); and ``DRAW_OFFICERS``.  Needs ``seed_matrix`` first (``LIVE_ITEM``)."""
+    import msgspec
+
+    from spotcheck.domain import draw as dr
+    from spotcheck.draw.transcript import EntropySource, EntropyValue, SourceKind
+    from spotcheck.services import draws
+
+    runner = app.state.runner
+    for staff in DRAW_OFFICERS:
+        await _inspector(
+            app,
+            ins.RegisterInspector(
+                staff_id=staff,
+                name="抽取检查员" + staff,
+                department="SCJG",
+                kind=ins.InspectorKind.ENFORCEMENT_OFFICER,
+                certificate_number="ZF-" + staff,
+                certificate_valid_from=dt.date(PLAN_YEAR, 1, 1),
+                certificate_valid_until=dt.date(PLAN_YEAR, 12, 31),
+            ),
+        )
+    plan = pl.CreatePlan(
+        plan_id=DRAW_PLAN, year=PLAN_YEAR, department="SCJG", title="抽取", items=[LIVE_ITEM]
+    )
+    assert (await plans.handle(runner, SEED, plan)).events
+    assert (await plans.handle(runner, SEED, pl.FilePlan(plan_id=DRAW_PLAN))).events
+    for tag in tags:
+        task = draw_task_id(tag, mutation)
+        subject = draw_subject_key(tag, mutation)
+        await _subject(app, msgspec.structs.replace(_product(subject), tags=[task[-30:]]))
+        for command in (
+            tk.CreateTask(
+                task_id=task,
+                plan_id=DRAW_PLAN,
+                title="抽取" + tag,
+                items=[LIVE_ITEM],
+                strata=[tk.StratumSpec(id=tk.ALL, ratio_percent=Decimal(100))],
+                population=tk.PopulationFilter(tags=[task[-30:]]),
+                start_date=dt.date(PLAN_YEAR, 3, 1),
+                end_date=dt.date(PLAN_YEAR, 6, 30),
+            ),
+            tk.PublishTask(task_id=task),
+        ):
+            assert (await tasks.handle(runner, SEED, command, app.state.regions)).events
+        if mutation == "commitDraw":
+            continue
+        source = EntropySource(name=DRAW_ENTROPY[0]["name"], kind=SourceKind.NUMBERS)
+        out = await draws.commit(runner, SEED, dr.CommitDraw(task_id=task, sources=[source]))
+        assert out.events and out.state is not None
+        assert out.state.draws[0].commit.strata[0].size == 1
+        if mutation == "replaceInspector":
+            value = EntropyValue(name=source.name, value=list(DRAW_ENTROPY[0]["numbers"]))
+            out = await draws.execute(runner, SEED, dr.ExecuteDraw(task_id=task, entropy=[value]))
+            assert out.state is not None and out.state.draws[0].assigned == 1
+
+
+# A draw over the planted records, for the personal-data walk.
+PLANTED_DRAW_TASK = "TD-PLANTED"
+PLANTED_DRAW_SUBJECT = "PRODUCT:SCJG:PLANTED-DRAW"
+PLANTED_DRAW_INSPECTION = f"{PLANTED_DRAW_TASK}/1/{PLANTED_DRAW_SUBJECT}"
+"""Its one inspection, whose team is ``PLANTED_STAFF`` and ``SCJG-PLANTED-2``."""
+
+
+async def seed_planted_draw(app: Starlette) -> None:
+    """An executed draw of a published SCJG task on ``PLANTED_ITEM`` whose population is
+    ``PLANTED_DRAW_SUBJECT``, matched with ``PLANTED_STAFF`` and a second officer.  Needs
+    ``seed_planted`` first."""
+    import msgspec
+
+    from spotcheck.domain import draw as dr
+    from spotcheck.draw.transcript import EntropySource, EntropyValue, SourceKind
+    from spotcheck.services import draws
+
+    runner = app.state.runner
+    await _inspector(
+        app,
+        ins.RegisterInspector(
+            staff_id="SCJG-PLANTED-2",
+            name="第二检查员",
+            department="SCJG",
+            kind=ins.InspectorKind.ENFORCEMENT_OFFICER,
+            certificate_number="ZF-SECOND",
+            certificate_valid_from=dt.date(2024, 1, 1),
+            certificate_valid_until=dt.date(2030, 12, 31),
+            expertise=["FOOD"],
+        ),
+    )
+    await _subject(app, msgspec.structs.replace(_product(PLANTED_DRAW_SUBJECT), tags=["抽取"]))
+    plan = pl.CreatePlan(
+        plan_id="2026-PLANTED-DRAW",
+        year=PLAN_YEAR,
+        department="SCJG",
+        title="抽取",
+        items=[PLANTED_ITEM],
+    )
+    assert (await plans.handle(runner, SEED, plan)).events
+    assert (await plans.handle(runner, SEED, pl.FilePlan(plan_id=plan.plan_id))).events
+    for command in (
+        tk.CreateTask(
+            task_id=PLANTED_DRAW_TASK,
+            plan_id=plan.plan_id,
+            title="抽取",
+            items=[PLANTED_ITEM],
+            strata=[tk.StratumSpec(id=tk.ALL, count=1)],
+            population=tk.PopulationFilter(tags=["抽取"]),
+            start_date=dt.date(PLAN_YEAR, 3, 1),
+            end_date=dt.date(PLAN_YEAR, 6, 30),
+        ),
+        tk.PublishTask(task_id=PLANTED_DRAW_TASK),
+    ):
+        assert (await tasks.handle(runner, SEED, command, app.state.regions)).events
+    source = EntropySource(name="双色球 2026045 蓝球", kind=SourceKind.NUMBERS)
+    commit = dr.CommitDraw(task_id=PLANTED_DRAW_TASK, sources=[source])
+    assert (await draws.commit(runner, SEED, commit)).events
+    value = EntropyValue(name=source.name, value=[12])
+    out = await draws.execute(
+        runner, SEED, dr.ExecuteDraw(task_id=PLANTED_DRAW_TASK, entropy=[value])
+    )
+    assert out.state is not None and out.state.draws[0].assigned == 1

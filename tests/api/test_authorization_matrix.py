@@ -212,7 +212,65 @@ TABLE: list[Row] = [
         lambda t: {"key": reg.subject_key(t), "reason": "更正", "address": "方庄路" + t},
         SUBJECT_KEEPERS,
     ),
+    # Annual plans and inspection tasks (SCJG's): the lead department's admin or SYSTEM_ADMIN.
+    Row(
+        "createPlan",
+        lambda t: {
+            "planId": f"2026-NEW-{t}",
+            "year": 2026,
+            "department": "SCJG",
+            "title": "新计划" + t,
+            "items": [reg.LIVE_ITEM],
+        },
+        ADMINS_OF_OWN,
+    ),
+    Row("revisePlan", lambda t: {"planId": reg.plan_id(t), "title": "修订" + t}, ADMINS_OF_OWN),
+    Row("filePlan", lambda t: {"planId": reg.plan_id(t)}, ADMINS_OF_OWN),
+    Row(
+        "createTask",
+        lambda t: (
+            reg.task_input("新任务" + t) | {"taskId": f"T-NEW-{t}", "planId": reg.filed_plan_id(t)}
+        ),
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "reviseTask",
+        lambda t: reg.task_input("修订" + t) | {"taskId": reg.task_id(t)},
+        ADMINS_OF_OWN,
+    ),
+    Row("publishTask", lambda t: {"taskId": reg.task_id(t)}, ADMINS_OF_OWN),
+    Row("cancelTask", lambda t: {"taskId": reg.task_id(t), "reason": "计划调整"}, ADMINS_OF_OWN),
+    # Draws (抽取) of SCJG tasks: the lead department's admin or SYSTEM_ADMIN; voiding is
+    # SYSTEM_ADMIN's alone.  ``reg.seed_draws`` seeds each row's own tasks.
+    Row(
+        "commitDraw",
+        lambda t: {
+            "taskId": reg.draw_task_id(t, "commitDraw"),
+            "sources": [{"name": reg.DRAW_ENTROPY[0]["name"], "kind": "NUMBERS"}],
+        },
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "executeDraw",
+        lambda t: {"taskId": reg.draw_task_id(t, "executeDraw"), "entropy": reg.DRAW_ENTROPY},
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "voidDraw",
+        lambda t: {"taskId": reg.draw_task_id(t, "voidDraw"), "reason": "抽取参数有误"},
+        SYSTEM_ADMIN_ONLY,
+    ),
+    Row(
+        "replaceInspector",
+        lambda t: {
+            "inspectionId": reg.draw_inspection_id(t, "replaceInspector"),
+            "staffId": reg.DRAW_OFFICERS[0],
+            "reason": "病假",
+        },
+        ADMINS_OF_OWN,
+    ),
 ]
+DRAW_MUTATIONS = frozenset({"commitDraw", "executeDraw", "voidDraw", "replaceInspector"})
 
 
 def _input_type(mutation: str) -> str:
@@ -231,8 +289,12 @@ def test_table_covers_every_mutation() -> None:
 
 
 @pytest.fixture
-async def registry(app: Starlette, people: People) -> People:
+async def registry(app: Starlette, people: People, request: pytest.FixtureRequest) -> People:
     await reg.seed_matrix(app)
+    await reg.seed_plans(app)
+    row = getattr(request.node, "callspec", None) and request.node.callspec.params.get("row")
+    if isinstance(row, Row) and row.mutation in DRAW_MUTATIONS:
+        await reg.seed_draws(app, row.mutation)
     return people
 
 

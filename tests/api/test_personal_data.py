@@ -49,6 +49,8 @@ INSPECTOR_CONTACT = frozenset({"Inspector.phone", "Inspector.email", "Inspector.
 CONFLICT_REASON = frozenset({"ConflictOfInterest.reason"})
 EVERYTHING = LIAISON | LEGAL_REPRESENTATIVE | INSPECTOR_CONTACT | CONFLICT_REASON
 
+PLAN_TAG = "P"
+"""The tag of the plans and task seeded on the planted item (``reg.seed_plans``)."""
 # One global id per object type, each of a seeded object.
 NODE_KEYS = {
     "Department": "SCJG",
@@ -57,6 +59,10 @@ NODE_KEYS = {
     "ItemList": "1",
     "Inspector": reg.PLANTED_STAFF,
     "Subject": reg.PLANTED_SUBJECT,
+    "AnnualPlan": reg.filed_plan_id(PLAN_TAG),
+    "InspectionTask": reg.task_id(PLAN_TAG),
+    "Draw": f"{reg.PLANTED_DRAW_TASK}/1",
+    "Inspection": reg.PLANTED_DRAW_INSPECTION,
 }
 
 
@@ -78,6 +84,13 @@ def root_args(node_type: str = "Department") -> dict[str, dict[str, str]]:
         "itemList": {"number": "1"},
         "inspector": {"staffId": _s(reg.PLANTED_STAFF)},
         "subject": {"key": _s(reg.PLANTED_SUBJECT)},
+        "plan": {"planId": _s(reg.filed_plan_id(PLAN_TAG))},
+        "task": {"taskId": _s(reg.task_id(PLAN_TAG))},
+        "draws": {"taskId": _s(reg.PLANTED_DRAW_TASK)},
+        "draw": {"taskId": _s(reg.PLANTED_DRAW_TASK), "number": "1"},
+        "drawTranscript": {"taskId": _s(reg.PLANTED_DRAW_TASK), "number": "1"},
+        "verifyDraw": {"taskId": _s(reg.PLANTED_DRAW_TASK), "number": "1"},
+        "inspection": {"key": _s(reg.PLANTED_DRAW_INSPECTION)},
         "node": {"id": _s(global_id(node_type, NODE_KEYS[node_type]))},
         "nodes": {"ids": "[" + ", ".join(_s(i) for i in ids) + "]"},
     }
@@ -155,6 +168,8 @@ def test_the_walk_skips_no_root_field() -> None:
 @pytest.fixture
 async def planted(app: Starlette, people: People) -> People:
     await reg.seed_planted(app)
+    await reg.seed_plans(app, [PLAN_TAG], item=reg.PLANTED_ITEM)
+    await reg.seed_planted_draw(app)
     return people
 
 

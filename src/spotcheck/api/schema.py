@@ -23,11 +23,15 @@ from spotcheck.api.accounts.queries import AccountQueries
 from spotcheck.api.common.nodes import NodeQueries
 from spotcheck.api.departments.mutations import DepartmentMutations
 from spotcheck.api.departments.queries import DepartmentQueries
+from spotcheck.api.draws.mutations import DrawMutations
+from spotcheck.api.draws.queries import DrawQueries
 from spotcheck.api.inspectors.mutations import InspectorMutations
 from spotcheck.api.inspectors.queries import InspectorQueries
 from spotcheck.api.items.mutations import ItemMutations
 from spotcheck.api.items.queries import ItemQueries
 from spotcheck.api.ledger.queries import LedgerQueries
+from spotcheck.api.plans.mutations import PlanMutations
+from spotcheck.api.plans.queries import PlanQueries
 from spotcheck.api.regions import RegionQueries
 from spotcheck.api.scalars import SCALARS
 from spotcheck.api.subjects.mutations import SubjectMutations
@@ -47,13 +51,23 @@ Query = merge_types(
         ItemQueries,
         InspectorQueries,
         SubjectQueries,
+        PlanQueries,
+        DrawQueries,
         RegionQueries,
         LedgerQueries,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (DepartmentMutations, AccountMutations, ItemMutations, InspectorMutations, SubjectMutations),
+    (
+        DepartmentMutations,
+        AccountMutations,
+        ItemMutations,
+        InspectorMutations,
+        SubjectMutations,
+        PlanMutations,
+        DrawMutations,
+    ),
 )
 
 

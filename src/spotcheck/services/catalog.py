@@ -6,13 +6,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from spotcheck.domain import account, department, inspector, item, item_list
+from spotcheck.domain import draw as draws_aggregate
+from spotcheck.domain import plan as plans_aggregate
 from spotcheck.domain import subject as subjects_aggregate
+from spotcheck.domain import task as tasks_aggregate
 from spotcheck.domain.aggregate import AggregateSpec
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.projections.base import Projection
 from spotcheck.projections.item_lists import ItemListsProjection
 from spotcheck.projections.state_table import StateTableProjection
 from spotcheck.projections.streams import StreamsProjection
+from spotcheck.services.draws import InspectionsProjection
 
 # (aggregate, its state table)
 AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
@@ -21,11 +25,15 @@ AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
     (item.SPEC, "inspection_items"),
     (inspector.SPEC, "inspectors"),
     (subjects_aggregate.SPEC, "subjects"),
+    (plans_aggregate.SPEC, "plans"),
+    (tasks_aggregate.SPEC, "tasks"),
+    (draws_aggregate.SPEC, "draws"),
 )
 
 # (aggregate, its own projection): aggregates read through a custom table, not a state table
 PROJECTED: Sequence[tuple[AggregateSpec[Any], Callable[[], Projection]]] = (
     (item_list.SPEC, ItemListsProjection),
+    (draws_aggregate.SPEC, InspectionsProjection),
 )
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncpg
+import msgspec
 
+from spotcheck.domain import plan as plan_aggregate
+from spotcheck.domain.plan import ItemInForce, Plan
 from spotcheck.domain.regions import Regions
 from spotcheck.domain.subject import SubjectRefs
 
@@ -39,3 +42,40 @@ async def subject_refs(conn: asyncpg.Connection, regions: Regions) -> SubjectRef
         regions=regions,
         items=await item_statuses(conn),
     )
+
+
+# Annual plans (年度抽查工作计划) and inspection tasks (抽查任务).
+async def items_in_force_detail(
+    conn: asyncpg.Connection, codes: list[str] | None = None
+) -> dict[str, ItemInForce]:
+    """Each inspection item in force (现行), by code: its version in force, owning department,
+    category, ratio cap, target kind and suitability.  ``codes`` limits the rows read."""
+    rows = await conn.fetch(
+        "SELECT id, department, (state->>'published')::integer AS number,"
+        " state->'versions'->((state->>'published')::integer - 1)->'content' AS content"
+        " FROM inspection_items WHERE status = 'PUBLISHED'"
+        " AND ($1::text[] IS NULL OR id = ANY($1::text[]))",
+        codes,
+    )
+    out: dict[str, ItemInForce] = {}
+    for r in rows:
+        c = r["content"]
+        out[r["id"]] = msgspec.convert(
+            {
+                "code": r["id"],
+                "version": r["number"],
+                "department": r["department"],
+                "category": c["category"],
+                "ratio_cap_percent": c.get("ratio_cap_percent"),
+                "target_kind": c["target_kind"],
+                "suitable": c.get("suitable", True),
+            },
+            ItemInForce,
+        )
+    return out
+
+
+async def plan_state(conn: asyncpg.Connection, plan_id: str) -> Plan | None:
+    """An annual plan (年度抽查工作计划) as its read table holds it, or None."""
+    data = await conn.fetchval("SELECT state FROM plans WHERE id = $1", plan_id)
+    return None if data is None else plan_aggregate.SPEC.state_from_data(data)

@@ -1,0 +1,1 @@
+"""抽取 draws and 检查 inspections: types, queries, mutations."""

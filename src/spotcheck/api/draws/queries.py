@@ -1,0 +1,138 @@
+"""Queries over draws (抽取) and inspections (检查): public (一公开)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from spotcheck.api.common.errors import query_error
+from spotcheck.api.common.pagination import Connection, connection, decode_cursor, page_size
+from spotcheck.api.context import Context
+from spotcheck.api.draws.types import (
+    INSPECTION_COLUMNS,
+    INSPECTIONS,
+    Draw,
+    DrawVerification,
+    Inspection,
+    load_draw,
+    load_inspections,
+    load_task_draws,
+)
+from spotcheck.domain.errors import ErrorCode
+from spotcheck.domain.subject import normalise_key
+from spotcheck.services import draws as service
+
+
+@strawberry.input(description="Filter for inspections (every given condition must hold).")
+class InspectionFilter:
+    task_id: str | None = strawberry.field(default=None, description="抽查任务 Task id.")
+    subject_key: str | None = strawberry.field(
+        default=None, description="检查对象 The subject's key (a USCC in any letter case)."
+    )
+    staff_id: str | None = strawberry.field(
+        default=None, description="工号 Inspections whose team includes this inspector."
+    )
+
+
+def inspections_query(f: InspectionFilter, cursor: str | None, limit: int) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if cursor is not None:
+        where.append(f"id > {arg(cursor)}")
+    if f.task_id is not None:
+        where.append(f"task_id = {arg(f.task_id)}")
+    if f.subject_key is not None:
+        where.append(f"subject_key = {arg(normalise_key(f.subject_key))}")
+    if f.staff_id is not None:
+        where.append(f"staff @> ARRAY[{arg(f.staff_id)}::text]")
+    condition = " AND ".join(where) or "true"
+    sql = (
+        f"SELECT {INSPECTION_COLUMNS} FROM {INSPECTIONS} WHERE {condition}"
+        f" ORDER BY id LIMIT {arg(limit)}"
+    )
+    return sql, args
+
+
+def _number(after: str | None) -> int:
+    key = decode_cursor(after)
+    if key is None:
+        return 0
+    if not key.isdigit():
+        raise query_error(ErrorCode.INVALID_FORMAT, "after", "not a cursor of this list")
+    return int(key)
+
+
+@strawberry.type
+class DrawQueries:
+    @strawberry.field(
+        description="抽取记录 A task's draws in order, voided ones included (a re-draw keeps "
+        "the previous draw on record). Public."
+    )
+    async def draws(
+        self,
+        info: strawberry.Info[Context, None],
+        task_id: str,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Draw]:
+        n = page_size(first)
+        start = _number(after)
+        state = await load_task_draws(info, task_id)
+        draws = state.draws[start : start + n + 1] if state is not None else []
+        return connection([(str(x.number), Draw.from_state(task_id, x)) for x in draws], n)
+
+    @strawberry.field(description="One draw of a task by its number (1, 2, …); public.")
+    async def draw(
+        self, info: strawberry.Info[Context, None], task_id: str, number: int
+    ) -> Draw | None:
+        return await load_draw(info, task_id, number)
+
+    @strawberry.field(
+        description="抽取记录 The downloadable transcript of an executed draw: canonical JSON "
+        "(docs/draw-protocol.md), staff ids only, no personal data. Check it with "
+        "`spotcheck draw verify FILE`. Null before execution. Public."
+    )
+    async def draw_transcript(
+        self, info: strawberry.Info[Context, None], task_id: str, number: int
+    ) -> str | None:
+        content = await service.transcript_bytes(info.context.pool, task_id, number)
+        return content.decode("utf-8") if content is not None else None
+
+    @strawberry.field(
+        description="验证 Recompute a draw from its stored transcript, as `spotcheck draw "
+        "verify` does, and check it against the published commit and entropy. Null if there "
+        "is no such draw."
+    )
+    async def verify_draw(
+        self, info: strawberry.Info[Context, None], task_id: str, number: int
+    ) -> DrawVerification | None:
+        result = await service.verify(info.context.pool, task_id, number)
+        if result is None:
+            return None
+        return DrawVerification(ok=result.ok, problems=list(result.problems))
+
+    @strawberry.field(
+        description="检查 Inspections (one per drawn subject with a team) by key. Public; the "
+        "inspectors' records are staff-only."
+    )
+    async def inspections(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        filter: InspectionFilter | None = None,
+    ) -> Connection[Inspection]:
+        n = page_size(first)
+        sql, args = inspections_query(filter or InspectionFilter(), decode_cursor(after), n + 1)
+        rows = await info.context.pool.fetch(sql, *args)
+        return connection([(r["id"], Inspection.from_row(r)) for r in rows], n)
+
+    @strawberry.field(description="One inspection by key `{taskId}/{drawNumber}/{subjectKey}`.")
+    async def inspection(self, info: strawberry.Info[Context, None], key: str) -> Inspection | None:
+        return (await load_inspections(info, [key]))[0]

@@ -1,0 +1,500 @@
+"""GraphQL types for draws (抽取) and the inspections (检查) they give.
+
+Public (一公开): a draw's commit from the moment it is committed (the commitment, never the
+seed before execution); once executed, the entropy, the revealed seed, the picks with the
+subjects' names, the unmatched subjects and the transcript.  Inspections name their team by
+staff id, as the public transcript does; the Inspector records behind them are staff-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from typing import Any
+
+import asyncpg
+import strawberry
+from strawberry import relay
+
+from spotcheck.api.common.enums import register_enum
+from spotcheck.api.context import Context
+from spotcheck.api.inspectors.types import Inspector, load_inspector
+from spotcheck.api.plans.types import InspectionTask, load_task
+from spotcheck.api.scalars import SafeInt
+from spotcheck.domain import draw as d
+from spotcheck.domain import subject as s
+from spotcheck.draw import matching as m
+from spotcheck.draw import transcript as tr
+from spotcheck.services import draws as service
+
+TABLE = "draws"
+INSPECTIONS = "inspections"
+SUBJECTS = "subjects"
+
+register_enum(
+    d.DrawStatus,
+    "DrawStatus",
+    "抽取状态 Status of one draw of a task.",
+    {
+        "COMMITTED": "已承诺 Committed: population, parameters and the commitment to the server "
+        "seed are frozen and public; awaiting the named public entropy.",
+        "EXECUTED": "已抽取 Executed: subjects drawn and inspectors matched; the transcript can "
+        "be downloaded and verified.",
+        "VOIDED": "已作废 Voided by the system administrator with a reason; kept in the record.",
+    },
+)
+register_enum(
+    d.InspectionStatus,
+    "InspectionStatus",
+    "检查状态 Status of an inspection.",
+    {"ASSIGNED": "已派出 Drawn and assigned a team; not yet done."},
+)
+register_enum(
+    tr.SourceKind,
+    "EntropySourceKind",
+    "随机源类型 How a public entropy source's value enters the key string (RFC 3797).",
+    {
+        "NUMBERS": "数字 A list of non-negative integers, sorted ascending (e.g. a lottery's "
+        "winning numbers).",
+        "TEXT": "文本 One text value, written as is (no `/` or control characters).",
+    },
+)
+register_enum(
+    m.UnmatchedReason,
+    "UnmatchedReason",
+    "未匹配原因 Why a drawn subject got no team (or a replacement found nobody).",
+    {
+        "NO_OFFICER_FROM_DEPARTMENT": "No eligible officer of a participating department is "
+        "left (联合抽查 needs one from each).",
+        "NOT_ENOUGH_OFFICERS": "Fewer eligible officers (执法人员) than the task needs per "
+        "subject.",
+        "NOT_ENOUGH_EXPERTS": "Fewer eligible experts (专家) than the task needs per subject.",
+    },
+)
+
+
+class TeamRole(enum.Enum):
+    """检查组角色 A team member's role."""
+
+    LEAD = "LEAD"
+    OFFICER = "OFFICER"
+    EXPERT = "EXPERT"
+
+
+register_enum(
+    TeamRole,
+    "TeamRole",
+    "检查组角色 A team member's role in an inspection.",
+    {
+        "LEAD": "主检 The lead inspector (an officer).",
+        "OFFICER": "执法人员 An officer of the team.",
+        "EXPERT": "专家 An expert who assists; not counted among the officers.",
+    },
+)
+
+
+async def subject_names(pool: asyncpg.Pool, keys: list[str]) -> dict[str, str]:
+    """Subject key → its public name (名称), for the keys still in the registry."""
+    rows = await pool.fetch(f"SELECT id, name FROM {SUBJECTS} WHERE id = ANY($1::text[])", keys)
+    return {r["id"]: r["name"] for r in rows}
+
+
+@strawberry.type(description="被抽中的检查对象 A drawn subject: its key and public name.")
+class DrawnSubject:
+    key: str = strawberry.field(description="The subject's key (USCC or KIND:DEPT:local).")
+    name: str | None = strawberry.field(description="名称 Name (null if no longer registered).")
+
+
+def drawn(keys: list[str], names: dict[str, str]) -> list[DrawnSubject]:
+    return [DrawnSubject(key=k, name=names.get(k)) for k in keys]
+
+
+@strawberry.type(
+    name="EntropySource",
+    description="公开随机源 A public future entropy source, named at commit before its value "
+    "exists (e.g. 中国福利彩票双色球 by game and issue number).",
+)
+class EntropySourceType:
+    name: str
+    kind: tr.SourceKind
+    description: str
+
+
+@strawberry.type(name="EntropyValue", description="随机源取值 The value a named source published.")
+class EntropyValueType:
+    name: str
+    numbers: list[SafeInt] | None = strawberry.field(description="A NUMBERS source's numbers.")
+    text: str | None = strawberry.field(description="A TEXT source's value.")
+
+    @classmethod
+    def of(cls, e: tr.EntropyValue) -> EntropyValueType:
+        if isinstance(e.value, str):
+            return cls(name=e.name, numbers=None, text=e.value)
+        return cls(name=e.name, numbers=[SafeInt(v) for v in e.value], text=None)
+
+
+@strawberry.type(description="Candidates of one exclusion rule (回避、轮换、工作量), counted.")
+class ExclusionCount:
+    code: str = strawberry.field(
+        description="IN_TEAM, REPLACED, CONFLICT (回避), ROTATION (轮换) or WORKLOAD_CAP."
+    )
+    count: int
+
+
+@strawberry.type(
+    description="未匹配 A drawn subject for whom no eligible team remained, with the reason: "
+    "recorded for the lead department to resolve, never dropped."
+)
+class UnmatchedSubject:
+    subject: DrawnSubject
+    reason: m.UnmatchedReason
+    department: str | None = strawberry.field(
+        description="The department without an eligible officer (NO_OFFICER_FROM_DEPARTMENT)."
+    )
+    needed: int
+    found: int
+    eligible: int = strawberry.field(description="Candidates of that pool eligible for the task.")
+    excluded: list[ExclusionCount]
+
+
+def unmatched_of(u: m.Unmatched, names: dict[str, str]) -> UnmatchedSubject:
+    return UnmatchedSubject(
+        subject=DrawnSubject(key=u.subject, name=names.get(u.subject)),
+        reason=u.reason,
+        department=u.department,
+        needed=u.needed,
+        found=u.found,
+        eligible=u.eligible,
+        excluded=[ExclusionCount(code=k, count=v) for k, v in sorted(u.excluded.items()) if v],
+    )
+
+
+@strawberry.type(
+    description="更换检查人员 One replaceInspector: who fell out, why, and whom the draw put in "
+    "(same key, next counter; never chosen by hand)."
+)
+class DrawReplacement:
+    subject_key: str
+    counter: int
+    replaced: str = strawberry.field(description="Staff id of the member who fell out.")
+    replacement: str | None = strawberry.field(
+        description="Staff id drawn in their place; null when nobody was eligible."
+    )
+    reason: str
+    unmatched_reason: m.UnmatchedReason | None
+
+
+@strawberry.type(description="A participating department and the expertise its officers need.")
+class DepartmentExpertise:
+    department: str
+    expertise: list[str]
+
+
+@strawberry.type(description="匹配规则 The inspector rules frozen in the commit.")
+class DrawRules:
+    departments: list[str] = strawberry.field(
+        description="Participating departments, the lead (牵头部门) first."
+    )
+    start: dt.date
+    end: dt.date
+    officers_per_subject: int
+    experts_per_subject: int
+    required_expertise: list[DepartmentExpertise]
+    expert_expertise: list[str]
+    workload_cap: int | None
+
+
+@strawberry.type(description="分层 One stratum of a draw: its frozen population and picks.")
+class DrawStratum:
+    id: str = strawberry.field(description="A credit risk class (信用风险分类) A-D, or ALL.")
+    size: SafeInt = strawberry.field(description="Subjects in the frozen population.")
+    population_digest: str = strawberry.field(
+        description="SHA-256 of the sorted population (docs/draw-protocol.md)."
+    )
+    k: SafeInt = strawberry.field(description="How many are drawn, fixed before the entropy.")
+    ratio: str | None = strawberry.field(description="抽查比例 as a decimal fraction, e.g. 0.3.")
+    count: SafeInt | None = strawberry.field(description="抽查数量 The count asked for.")
+    _draw: strawberry.Private[Draw]
+
+    @strawberry.field(
+        description="被抽中的检查对象 The subjects drawn, in pick order (null before execution)."
+    )
+    async def picks(self, info: strawberry.Info[Context, None]) -> list[DrawnSubject] | None:
+        outcome = await self._draw.outcome(info)
+        if outcome is None:
+            return None
+        keys = next((x.picks for x in outcome.selection if x.stratum == self.id), [])
+        return drawn(keys, await subject_names(info.context.pool, keys))
+
+
+@strawberry.type(
+    description="抽取 One draw of an inspection task (双随机: subjects, then inspectors), "
+    "numbered 1, 2, … per task; a re-draw voids the previous one and both stay on record."
+)
+class Draw(relay.Node):
+    key: str = strawberry.field(description="`{taskId}/{number}`.")
+    task_id: str
+    number: int
+    status: d.DrawStatus
+    ledger_position: SafeInt = strawberry.field(
+        description="The sealed ledger position the population was frozen at."
+    )
+    unsealed_events: int = strawberry.field(
+        description="Events committed but not yet sealed when the population was read: the "
+        "population is the registry at ledgerPosition plus these (0: exactly at it)."
+    )
+    items: list[str] = strawberry.field(description="抽查事项 The task's item codes.")
+    sources: list[EntropySourceType]
+    batches: list[str] = strawberry.field(description="批次 Batch labels whose order is drawn.")
+    commitment: str = strawberry.field(description="SHA-256 of the server seed, in hex.")
+    commit_digest: str = strawberry.field(
+        description="SHA-256 of the commit's canonical JSON: the transcript must carry it."
+    )
+    candidates_digest: str = strawberry.field(
+        description="SHA-256 of the inspector candidates frozen at commit."
+    )
+    rules: DrawRules | None
+    entropy: list[EntropyValueType] | None = strawberry.field(
+        description="The published entropy values (null before execution)."
+    )
+    server_seed: str | None = strawberry.field(
+        description="The server seed, revealed at execution (null before)."
+    )
+    transcript_digest: str | None = strawberry.field(
+        description="SHA-256 of the transcript as it stands (replacements append to it)."
+    )
+    assigned: int = strawberry.field(description="Drawn subjects given a team.")
+    unmatched_count: int = strawberry.field(description="Drawn subjects left without a team.")
+    replacements: list[DrawReplacement]
+    void_reason: str | None
+    voided_from: d.DrawStatus | None = strawberry.field(
+        description="The status the draw had when it was voided."
+    )
+    _state: strawberry.Private[d.Draw]
+    _cache: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def resolve_id(cls, root: Draw, *, info: strawberry.Info) -> str:
+        return root.key
+
+    async def outcome(self, info: strawberry.Info[Context, None]) -> d.DrawOutcome | None:
+        digest = self._state.outcome_digest
+        if digest is None:
+            return None
+        if digest not in self._cache:
+            self._cache[digest] = await service.outcome_of(info.context.pool, digest)
+        outcome: d.DrawOutcome = self._cache[digest]
+        return outcome
+
+    @strawberry.field(description="分层 The strata in drawing order (ascending id).")
+    def strata(self) -> list[DrawStratum]:
+        return [
+            DrawStratum(
+                id=c.id,
+                size=SafeInt(c.size),
+                population_digest=c.digest,
+                k=SafeInt(c.k),
+                ratio=c.ratio,
+                count=SafeInt(c.count) if c.count is not None else None,
+                _draw=self,
+            )
+            for c in self._state.commit.strata
+        ]
+
+    @strawberry.field(description="未匹配 Drawn subjects without a team, with the reason.")
+    async def unmatched(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[UnmatchedSubject] | None:
+        outcome = await self.outcome(info)
+        if outcome is None:
+            return None
+        names = await subject_names(info.context.pool, [u.subject for u in outcome.unmatched])
+        return [unmatched_of(u, names) for u in outcome.unmatched]
+
+    @strawberry.field(description="批次顺序 The drawn working order of the batches.")
+    async def batch_order(self, info: strawberry.Info[Context, None]) -> list[str] | None:
+        outcome = await self.outcome(info)
+        return None if outcome is None else list(outcome.batch_order)
+
+    @strawberry.field(description="抽查任务 The task drawn for.")
+    async def task(self, info: strawberry.Info[Context, None]) -> InspectionTask | None:
+        return await load_task(info, self.task_id)
+
+    @classmethod
+    def from_state(cls, task_id: str, x: d.Draw) -> Draw:
+        c = x.commit
+        rules = c.rules
+        executed = x.server_seed is not None
+        return cls(
+            key=f"{task_id}/{x.number}",
+            task_id=task_id,
+            number=x.number,
+            status=x.status,
+            ledger_position=SafeInt(c.ledger_position),
+            unsealed_events=x.unsealed_events,
+            items=list(x.items),
+            sources=[
+                EntropySourceType(name=e.name, kind=e.kind, description=e.description)
+                for e in c.sources
+            ],
+            batches=list(c.batches),
+            commitment=c.commitment,
+            commit_digest=x.commit_digest,
+            candidates_digest=c.candidates_digest,
+            rules=DrawRules(
+                departments=list(rules.departments),
+                start=rules.start,
+                end=rules.end,
+                officers_per_subject=rules.officers_per_subject,
+                experts_per_subject=rules.experts_per_subject,
+                required_expertise=[
+                    DepartmentExpertise(department=k, expertise=list(v))
+                    for k, v in rules.required_expertise.items()
+                ],
+                expert_expertise=list(rules.expert_expertise),
+                workload_cap=rules.workload_cap,
+            )
+            if rules is not None
+            else None,
+            entropy=[EntropyValueType.of(e) for e in x.entropy] if executed else None,
+            server_seed=x.server_seed,
+            transcript_digest=x.transcript_digest,
+            assigned=x.assigned,
+            unmatched_count=x.unmatched,
+            replacements=[
+                DrawReplacement(
+                    subject_key=r.subject,
+                    counter=r.counter,
+                    replaced=r.replaced,
+                    replacement=r.replacement,
+                    reason=r.reason,
+                    unmatched_reason=r.unmatched_reason,
+                )
+                for r in x.replacements
+            ],
+            void_reason=x.void_reason,
+            voided_from=x.voided_from,
+            _state=x,
+            _cache={},
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        out: list[Draw | None] = []
+        for key in node_ids:
+            task_id, _, number = key.rpartition("/")
+            out.append(await load_draw(info, task_id, int(number)) if number.isdigit() else None)
+        return out
+
+
+async def load_task_draws(info: strawberry.Info[Context, None], task_id: str) -> d.TaskDraws | None:
+    state: d.TaskDraws | None = await info.context.loaders.state(d.SPEC, TABLE).load(task_id)
+    return state
+
+
+async def load_draw(info: strawberry.Info[Context, None], task_id: str, number: int) -> Draw | None:
+    """A draw of a task: public (一公开)."""
+    state = await load_task_draws(info, task_id)
+    x = state.get(number) if state is not None else None
+    return Draw.from_state(task_id, x) if x is not None else None
+
+
+@strawberry.type(description="A member of an inspection's team (检查组成员).")
+class InspectionMember:
+    staff_id: str = strawberry.field(description="工号 Staff id.")
+    role: TeamRole
+
+    @strawberry.field(description="The inspector's record (staff only; null for the public).")
+    async def inspector(self, info: strawberry.Info[Context, None]) -> Inspector | None:
+        return await load_inspector(info, self.staff_id)
+
+
+@strawberry.type(
+    description="检查 One inspection: a drawn subject and its team, covering every participating "
+    "department's items in one visit (进一次门、查多项事)."
+)
+class Inspection(relay.Node):
+    key: str = strawberry.field(description="`{taskId}/{drawNumber}/{subjectKey}`.")
+    task_id: str
+    draw_number: int
+    subject_key: str
+    items: list[str] = strawberry.field(description="抽查事项 Item codes checked.")
+    departments: list[str] = strawberry.field(
+        description="Participating departments, the lead (牵头部门) first."
+    )
+    lead: str | None = strawberry.field(description="主检 Staff id of the lead inspector.")
+    officers: list[str] = strawberry.field(description="执法人员 Staff ids, the lead first.")
+    experts: list[str] = strawberry.field(description="专家 Staff ids of the experts.")
+    start_date: dt.date
+    end_date: dt.date
+    status: d.InspectionStatus
+
+    @classmethod
+    def resolve_id(cls, root: Inspection, *, info: strawberry.Info) -> str:
+        return root.key
+
+    @strawberry.field(description="检查对象 The subject: key and public name.")
+    async def subject(self, info: strawberry.Info[Context, None]) -> DrawnSubject:
+        state = await info.context.loaders.state(s.SPEC, SUBJECTS).load(self.subject_key)
+        return DrawnSubject(key=self.subject_key, name=state.name if state is not None else None)
+
+    @strawberry.field(description="检查组 The team: the lead first, then officers, then experts.")
+    def members(self) -> list[InspectionMember]:
+        out = [
+            InspectionMember(staff_id=x, role=TeamRole.LEAD if x == self.lead else TeamRole.OFFICER)
+            for x in self.officers
+        ]
+        return out + [InspectionMember(staff_id=x, role=TeamRole.EXPERT) for x in self.experts]
+
+    @strawberry.field(description="抽取 The draw that gave this inspection.")
+    async def draw(self, info: strawberry.Info[Context, None]) -> Draw | None:
+        return await load_draw(info, self.task_id, self.draw_number)
+
+    @classmethod
+    def from_row(cls, r: asyncpg.Record) -> Inspection:
+        return cls(
+            key=r["id"],
+            task_id=r["task_id"],
+            draw_number=r["draw_no"],
+            subject_key=r["subject_key"],
+            items=list(r["items"]),
+            departments=list(r["departments"]),
+            lead=r["lead"],
+            officers=list(r["officers"]),
+            experts=list(r["experts"]),
+            start_date=dt.date.fromisoformat(r["start_date"]),
+            end_date=dt.date.fromisoformat(r["end_date"]),
+            status=d.InspectionStatus(r["status"]),
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_inspections(info, list(node_ids))
+
+
+INSPECTION_COLUMNS = (
+    "id, task_id, draw_no, subject_key, items, departments, lead, officers, experts,"
+    " start_date, end_date, status"
+)
+
+
+async def load_inspections(
+    info: strawberry.Info[Context, None], keys: list[str]
+) -> list[Inspection | None]:
+    """Inspections by key: public, like the transcript that lists their teams."""
+    rows = await info.context.pool.fetch(
+        f"SELECT {INSPECTION_COLUMNS} FROM {INSPECTIONS} WHERE id = ANY($1::text[])", keys
+    )
+    found = {r["id"]: Inspection.from_row(r) for r in rows}
+    return [found.get(k) for k in keys]
+
+
+@strawberry.type(description="验证结果 The server's recomputation of a draw's transcript.")
+class DrawVerification:
+    ok: bool = strawberry.field(description="True only if every pick and assignment matches.")
+    problems: list[str]

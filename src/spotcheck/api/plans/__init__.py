@@ -1,0 +1,1 @@
+"""年度抽查工作计划 annual plans and 抽查任务 inspection tasks: types, queries, mutations."""
