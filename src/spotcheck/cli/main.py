@@ -199,6 +199,12 @@ def cmd_bench_api(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def cmd_bench_draw(args: argparse.Namespace) -> int:
+    from spotcheck.cli.bench.draw import main as bench_main
+
+    return bench_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="spotcheck", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -303,6 +309,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seconds", type=float, default=15.0, help="measured duration of each server")
     s.add_argument("--subjects", type=int, default=20_000, help="inspection subjects to load")
     s.set_defaults(func=cmd_bench_api)
+
+    s = bench.add_parser("draw", help="commit, execute and verify a draw against ORDER BY random()")
+    s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    s.add_argument("--subjects", type=int, default=1_000_000, help="inspection subjects to load")
+    s.add_argument("--drawn", type=int, default=50_000, help="subjects drawn, over 3 strata")
+    s.add_argument("--inspectors", type=int, default=2_000, help="enforcement officers to load")
+    s.set_defaults(func=cmd_bench_draw)
     return p
 
 
