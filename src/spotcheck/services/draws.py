@@ -6,8 +6,9 @@ same transaction as the events, so a draw commits whole or not at all.
 
 The population snapshot (commitDraw).  The runner's transaction is READ COMMITTED and has
 already read the draw's stream when the decision runs, so its isolation can no longer change.
-The registry is therefore read in a separate REPEATABLE READ, READ ONLY transaction on a second
-connection, opened inside the decision: the ledger position, the subjects, the inspections that
+The registry is therefore read in a separate REPEATABLE READ, READ ONLY transaction on its own
+connection, before the command's transaction starts (the decision then checks that the task is
+unchanged, else CONCURRENT_MODIFICATION): the ledger position, the subjects, the inspections that
 exclude subjects, the inspectors and their workloads all come from that one snapshot.  The
 commit's ``ledger_position`` is the sealed head in the snapshot; ``unsealed_events`` (in
 DrawCommitted) counts the events committed but not yet sealed in it.  So the population is
@@ -247,10 +248,23 @@ async def _task(conn: asyncpg.Connection, task_id: str) -> task_aggregate.Task |
 async def commit(
     runner: CommandRunner, caller: Caller, command: d.CommitDraw
 ) -> Outcome[d.TaskDraws]:
+    # The snapshot is read before the command's transaction takes its connection: a command
+    # holding one connection while it waits for a second could exhaust the pool and deadlock.
+    pool = runner.store.pool
+    async with pool.acquire() as first:
+        read_task = await _task(first, command.task_id)
+    snap = await read_snapshot(pool, read_task) if read_task is not None else None
+
     async def decide(conn: asyncpg.Connection, state: d.TaskDraws | None) -> list[Event]:
         task = await _task(conn, command.task_id)
         d.check(state, command, caller.actor, task)
         assert task is not None
+        if snap is None or task != read_task:
+            raise DomainError.one(
+                ErrorCode.CONCURRENT_MODIFICATION,
+                "taskId",
+                "the task changed while its population was read; commit again",
+            )
         items = await items_for_draw(conn, list(task.items))
         gone = [c for c in task.items if c not in items]
         if gone:
@@ -259,7 +273,6 @@ async def commit(
                 "taskId",
                 f"inspection items no longer in force (现行): {', '.join(gone)}",
             )
-        snap = await read_snapshot(runner.store.pool, task)
         d.cap_problems(task, items, {k: len(v) for k, v in snap.populations.items()})
         strata = d.strata_of(task, snap.populations)
         seed = new_seed()
