@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
@@ -80,3 +80,26 @@ def connection(items: Sequence[tuple[str, T]], first: int) -> Connection[T]:
             end_cursor=edges[-1].cursor if edges else None,
         ),
     )
+
+
+class KeysetQuery:
+    """A keyset page's SQL with only the conditions a filter gives, each bound as a parameter
+    (so each condition can use its index and no value is ever spliced into the text)."""
+
+    def __init__(self, cursor: str | None) -> None:
+        self.args: list[Any] = []
+        self.conditions: list[str] = []
+        if cursor is not None:
+            self.where(f"id > {self.arg(cursor)}")
+
+    def arg(self, value: Any) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+    def where(self, condition: str) -> None:
+        self.conditions.append(condition)
+
+    def sql(self, select_from: str, limit: int) -> tuple[str, list[Any]]:
+        condition = " AND ".join(self.conditions) or "true"
+        text = f"{select_from} WHERE {condition} ORDER BY id LIMIT {self.arg(limit)}"
+        return text, self.args

@@ -7,7 +7,13 @@ from typing import Any
 import strawberry
 
 from spotcheck.api.common.errors import query_error
-from spotcheck.api.common.pagination import Connection, connection, decode_cursor, page_size
+from spotcheck.api.common.pagination import (
+    Connection,
+    KeysetQuery,
+    connection,
+    decode_cursor,
+    page_size,
+)
 from spotcheck.api.context import Context
 from spotcheck.api.draws.types import (
     INSPECTION_COLUMNS,
@@ -36,27 +42,14 @@ class InspectionFilter:
 
 
 def inspections_query(f: InspectionFilter, cursor: str | None, limit: int) -> tuple[str, list[Any]]:
-    where: list[str] = []
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    if cursor is not None:
-        where.append(f"id > {arg(cursor)}")
+    q = KeysetQuery(cursor)
     if f.task_id is not None:
-        where.append(f"task_id = {arg(f.task_id)}")
+        q.where(f"task_id = {q.arg(f.task_id)}")
     if f.subject_key is not None:
-        where.append(f"subject_key = {arg(normalise_key(f.subject_key))}")
+        q.where(f"subject_key = {q.arg(normalise_key(f.subject_key))}")
     if f.staff_id is not None:
-        where.append(f"staff @> ARRAY[{arg(f.staff_id)}::text]")
-    condition = " AND ".join(where) or "true"
-    sql = (
-        f"SELECT {INSPECTION_COLUMNS} FROM {INSPECTIONS} WHERE {condition}"
-        f" ORDER BY id LIMIT {arg(limit)}"
-    )
-    return sql, args
+        q.where(f"staff @> ARRAY[{q.arg(f.staff_id)}::text]")
+    return q.sql(f"SELECT {INSPECTION_COLUMNS} FROM {INSPECTIONS}", limit)
 
 
 def _number(after: str | None) -> int:

@@ -364,6 +364,28 @@ SELECT id, state FROM {TASKS}
 """
 
 
+async def _page(
+    info: strawberry.Info[Context, None],
+    sql: str,
+    first: int | None,
+    after: str | None,
+    filters: tuple[object, ...],
+) -> list[Any]:
+    """A keyset page of (id, state) rows the caller may see: ``sql`` takes the cursor, the
+    filters, whether the caller reads everything, the caller's departments, and the limit."""
+    actor = info.context.actor
+    return list(
+        await info.context.pool.fetch(
+            sql,
+            decode_cursor(after),
+            *filters,
+            actor.reads_everything,
+            _visible_departments(actor),
+            page_size(first) + 1,
+        )
+    )
+
+
 async def plan_page(
     info: strawberry.Info[Context, None],
     first: int | None,
@@ -372,20 +394,11 @@ async def plan_page(
     department: str | None,
     status: p.PlanStatus | None,
 ) -> Connection[AnnualPlan]:
-    n = page_size(first)
-    actor = info.context.actor
-    rows = await info.context.pool.fetch(
-        _PLANS,
-        decode_cursor(after),
-        year,
-        department,
-        status.value if status else None,
-        actor.reads_everything,
-        _visible_departments(actor),
-        n + 1,
-    )
+    filters = (year, department, status.value if status else None)
+    rows = await _page(info, _PLANS, first, after, filters)
     return connection(
-        [(r["id"], AnnualPlan.from_state(p.SPEC.state_from_data(r["state"]))) for r in rows], n
+        [(r["id"], AnnualPlan.from_state(p.SPEC.state_from_data(r["state"]))) for r in rows],
+        page_size(first),
     )
 
 
@@ -397,19 +410,9 @@ async def task_page(
     department: str | None,
     status: t.TaskStatus | None,
 ) -> Connection[InspectionTask]:
-    n = page_size(first)
-    actor = info.context.actor
-    rows = await info.context.pool.fetch(
-        _TASKS,
-        decode_cursor(after),
-        plan_id,
-        department,
-        status.value if status else None,
-        actor.reads_everything,
-        _visible_departments(actor),
-        n + 1,
-    )
+    filters = (plan_id, department, status.value if status else None)
+    rows = await _page(info, _TASKS, first, after, filters)
     return connection(
         [(r["id"], InspectionTask.from_state(t.SPEC.state_from_data(r["state"]))) for r in rows],
-        n,
+        page_size(first),
     )

@@ -7,7 +7,13 @@ from typing import Any
 import strawberry
 
 from spotcheck.api.common.errors import query_error
-from spotcheck.api.common.pagination import Connection, connection, decode_cursor, page_size
+from spotcheck.api.common.pagination import (
+    Connection,
+    KeysetQuery,
+    connection,
+    decode_cursor,
+    page_size,
+)
 from spotcheck.api.context import Context
 from spotcheck.api.subjects.types import TABLE, Subject, load_subject
 from spotcheck.domain import subject as s
@@ -48,19 +54,11 @@ def _like_pattern(text: str) -> str:
 
 def list_query(f: SubjectFilter, cursor: str | None, limit: int) -> tuple[str, list[Any]]:
     """The keyset page's SQL with only the given conditions, so each can use its index."""
-    where: list[str] = []
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    if cursor is not None:
-        where.append(f"id > {arg(cursor)}")
+    q = KeysetQuery(cursor)
     if f.kind is not None:
-        where.append(f"kind = {arg(f.kind.value)}")
+        q.where(f"kind = {q.arg(f.kind.value)}")
     if f.region is not None:
-        where.append(f"region = {arg(f.region)}")
+        q.where(f"region = {q.arg(f.region)}")
     if f.industry is not None:
         prefix = s.industry_prefix(f.industry)
         if prefix is None:
@@ -70,17 +68,17 @@ def list_query(f: SubjectFilter, cursor: str | None, limit: int) -> tuple[str, l
                 f"{f.industry!r} is not a GB/T 4754 code or prefix (e.g. F, F52, 52, F5211)",
             )
         # Codes are upper-case ASCII in byte order (COLLATE "C"): a prefix is a range.
-        where.append(f"industry >= {arg(prefix)} AND industry < {arg(prefix + '~')}")
+        q.where(f"industry >= {q.arg(prefix)} AND industry < {q.arg(prefix + '~')}")
     if f.status is not None:
-        where.append(f"status = {arg(f.status.value)}")
+        q.where(f"status = {q.arg(f.status.value)}")
     if f.risk_class is not None:
-        where.append(f"risk_class = {arg(f.risk_class.value)}")
+        q.where(f"risk_class = {q.arg(f.risk_class.value)}")
     if f.maintaining_department is not None:
-        where.append(f"maintaining_department = {arg(f.maintaining_department)}")
+        q.where(f"maintaining_department = {q.arg(f.maintaining_department)}")
     if f.tag is not None:
-        where.append(f"state->'tags' @> {arg([f.tag.strip()])}::jsonb")
+        q.where(f"state->'tags' @> {q.arg([f.tag.strip()])}::jsonb")
     if f.item is not None:
-        where.append(f"state->'items' @> {arg([f.item])}::jsonb")
+        q.where(f"state->'items' @> {q.arg([f.item])}::jsonb")
     if f.name_contains is not None and f.name_contains.strip():
         if len(f.name_contains) > MAX_NAME_FILTER:
             raise query_error(
@@ -88,10 +86,8 @@ def list_query(f: SubjectFilter, cursor: str | None, limit: int) -> tuple[str, l
                 "filter.nameContains",
                 f"nameContains has at most {MAX_NAME_FILTER} characters",
             )
-        where.append(f"name ILIKE {arg(_like_pattern(f.name_contains.strip()))}")
-    condition = " AND ".join(where) or "true"
-    sql = f"SELECT id, state FROM {TABLE} WHERE {condition} ORDER BY id LIMIT {arg(limit)}"
-    return sql, args
+        q.where(f"name ILIKE {q.arg(_like_pattern(f.name_contains.strip()))}")
+    return q.sql(f"SELECT id, state FROM {TABLE}", limit)
 
 
 @strawberry.type
