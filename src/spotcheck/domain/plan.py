@@ -34,6 +34,9 @@ MIN_YEAR = 2000
 MAX_YEAR = 2100
 MAX_PLAN_ITEMS = 500
 MAX_DEPARTMENTS = 50
+DEFAULT_PUBLICATION_WORKING_DAYS = 20
+"""Results are published within 20 working days of the task's completion (企业信息公示暂行条例)."""
+MAX_PUBLICATION_WORKING_DAYS = 60
 PUBLISHED = "PUBLISHED"
 """The status of an inspection item with a version in force."""
 
@@ -85,6 +88,9 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     items: list[str]
     """Codes of the inspection items in the plan."""
     status: PlanStatus = PlanStatus.DRAFT
+    publication_working_days: int = DEFAULT_PUBLICATION_WORKING_DAYS
+    """公示时限 Results of the plan's tasks are published within this many working days of the
+    task's completion (1 to 60; 20 by default)."""
     filed_item_versions: dict[str, int] = msgspec.field(default_factory=dict)
     """Item code → the version in force when the plan was filed (备案)."""
 
@@ -102,6 +108,7 @@ class CreatePlan(Command, frozen=True, kw_only=True):
     items: list[str] = msgspec.field(default_factory=list)
     departments: list[str] = msgspec.field(default_factory=list)
     """Participating departments besides the lead (the lead is always first)."""
+    publication_working_days: int = DEFAULT_PUBLICATION_WORKING_DAYS
 
 
 class RevisePlan(Command, frozen=True, kw_only=True):
@@ -111,6 +118,7 @@ class RevisePlan(Command, frozen=True, kw_only=True):
     title: str | None = None
     items: list[str] | None = None
     departments: list[str] | None = None
+    publication_working_days: int | None = None
     reason: str | None = None
 
 
@@ -129,6 +137,7 @@ class AnnualPlanCreated(Event, frozen=True, kw_only=True):
     departments: list[str]
     title: str
     items: list[str]
+    publication_working_days: int = DEFAULT_PUBLICATION_WORKING_DAYS
 
 
 class AnnualPlanRevised(Event, frozen=True, kw_only=True):
@@ -138,6 +147,8 @@ class AnnualPlanRevised(Event, frozen=True, kw_only=True):
     items: list[str]
     departments: list[str]
     reason: str | None = None
+    publication_working_days: int | None = None
+    """None in events recorded before the field existed: unchanged."""
 
 
 class AnnualPlanFiled(Event, frozen=True, kw_only=True):
@@ -217,6 +228,15 @@ def _items(p: Problems, codes: list[str], departments: list[str], refs: PlanRefs
     return out
 
 
+def _publication_days(p: Problems, value: int) -> None:
+    if not 1 <= value <= MAX_PUBLICATION_WORKING_DAYS:
+        p.add(
+            ErrorCode.OUT_OF_RANGE,
+            "publicationWorkingDays",
+            f"publicationWorkingDays {value} is not between 1 and {MAX_PUBLICATION_WORKING_DAYS}",
+        )
+
+
 def _forbidden(field: str | None = None) -> DomainError:
     return rules.forbid(
         "only the system administrator or the lead department's administrator keeps an annual "
@@ -244,6 +264,7 @@ def decide(state: Plan | None, command: PlanCommand, actor: Actor, refs: PlanRef
                 f"no department {command.department!r}",
             )
         rules.text(p, "title", command.title, max_len=200)
+        _publication_days(p, command.publication_working_days)
         departments = _departments(p, command.department, command.departments, refs.departments)
         items = _items(p, command.items, departments, refs)
         p.raise_if_any()
@@ -259,6 +280,7 @@ def decide(state: Plan | None, command: PlanCommand, actor: Actor, refs: PlanRef
                 departments=departments,
                 title=command.title.strip(),
                 items=items,
+                publication_working_days=command.publication_working_days,
             )
         ]
     if state is None:
@@ -285,12 +307,29 @@ def decide(state: Plan | None, command: PlanCommand, actor: Actor, refs: PlanRef
         elif command.departments is not None:
             # Dropping a department must not orphan the items it owns.
             _items(p, state.items, departments, refs)
+        days = state.publication_working_days
+        if command.publication_working_days is not None:
+            _publication_days(p, command.publication_working_days)
+            days = command.publication_working_days
         rules.text(p, "reason", command.reason, max_len=1000, required=False)
         p.raise_if_any()
-        if (title, items, departments) == (state.title, state.items, state.departments):
+        if (title, items, departments, days) == (
+            state.title,
+            state.items,
+            state.departments,
+            state.publication_working_days,
+        ):
             return []
         reason = command.reason.strip() if command.reason and command.reason.strip() else None
-        return [AnnualPlanRevised(title=title, items=items, departments=departments, reason=reason)]
+        return [
+            AnnualPlanRevised(
+                title=title,
+                items=items,
+                departments=departments,
+                reason=reason,
+                publication_working_days=days,
+            )
+        ]
     if not state.items:
         raise DomainError.one(
             ErrorCode.REQUIRED, "items", "a plan is filed with at least one inspection item"
@@ -310,6 +349,7 @@ def evolve(state: Plan | None, event: Event) -> Plan:
             departments=list(event.departments),
             title=event.title,
             items=list(event.items),
+            publication_working_days=event.publication_working_days,
         )
     assert state is not None, f"{type(event).__name__} before AnnualPlanCreated"
     if isinstance(event, AnnualPlanRevised):
@@ -318,6 +358,11 @@ def evolve(state: Plan | None, event: Event) -> Plan:
             title=event.title,
             items=list(event.items),
             departments=list(event.departments),
+            publication_working_days=(
+                state.publication_working_days
+                if event.publication_working_days is None
+                else event.publication_working_days
+            ),
         )
     if isinstance(event, AnnualPlanFiled):
         return replace(

@@ -28,6 +28,11 @@ Sampling rules:
 - Strata: stratified by credit risk class (信用风险分类), ids are a subset of A, B, C, D; else one
   stratum ``ALL``.  Each stratum has either a ratio (0 < r ≤ 100 percent) or a count (≥ 1).
 
+Kind: ROUTINE (日常抽查, the default) or SPECIAL (专项检查: made for a stated trigger, a cluster of
+complaints or risk monitoring, with a description; still double-random).  A SPECIAL task needs
+its trigger; a ROUTINE task takes none.  Inspections drawn by a SPECIAL task have origin SPECIAL
+(``domain/inspection.py``).
+
 Who: the system administrator or the lead department's administrator.
 """
 
@@ -122,6 +127,36 @@ class InspectorRules(msgspec.Struct, frozen=True, kw_only=True):
     """Max subjects per inspector in this draw."""
 
 
+class TaskKind(enum.Enum):
+    """任务类型 Kind of inspection task."""
+
+    ROUTINE = "ROUTINE"
+    """日常抽查 A routine random inspection task."""
+    SPECIAL = "SPECIAL"
+    """专项检查 A special inspection for a stated trigger; still double-random."""
+
+
+class TriggerKind(enum.Enum):
+    """专项检查的起因 Why a special inspection is made."""
+
+    COMPLAINT_CLUSTER = "COMPLAINT_CLUSTER"
+    """投诉举报集中 A cluster of complaints."""
+    RISK_MONITORING = "RISK_MONITORING"
+    """风险监测 Risk monitoring."""
+    OTHER = "OTHER"
+    """其他 Other."""
+
+
+class SpecialTrigger(msgspec.Struct, frozen=True, kw_only=True):
+    """专项检查的起因 The stated trigger of a SPECIAL task."""
+
+    kind: TriggerKind
+    description: str
+
+
+MAX_TRIGGER_DESCRIPTION = 1000
+
+
 class TaskStatus(enum.Enum):
     """任务状态 Status of an inspection task (the draw lifecycle lives in the draw aggregate)."""
 
@@ -156,6 +191,9 @@ class Task(msgspec.Struct, frozen=True, kw_only=True):
     """Only for tasks whose items are all KEY."""
     batches: list[str] = msgspec.field(default_factory=list)
     """Batch labels when draw_batch_order."""
+    kind: TaskKind = TaskKind.ROUTINE
+    trigger: SpecialTrigger | None = None
+    """Required for SPECIAL, none for ROUTINE."""
     status: TaskStatus
     published_once: bool = False
     """Was published (一公开): it stays public after a cancellation."""
@@ -182,6 +220,8 @@ class TaskDefinition(msgspec.Struct, frozen=True, kw_only=True):
     end_date: date
     draw_batch_order: bool = False
     batches: list[str] = msgspec.field(default_factory=list)
+    kind: TaskKind = TaskKind.ROUTINE
+    trigger: SpecialTrigger | None = None
 
 
 class TaskRefs(msgspec.Struct, frozen=True, kw_only=True):
@@ -213,6 +253,8 @@ class _TaskFields(Command, frozen=True, kw_only=True):
     end_date: date
     draw_batch_order: bool = False
     batches: list[str] = msgspec.field(default_factory=list)
+    kind: TaskKind = TaskKind.ROUTINE
+    trigger: SpecialTrigger | None = None
 
 
 class CreateTask(_TaskFields, frozen=True, kw_only=True):
@@ -520,6 +562,28 @@ def _dates(p: Problems, start: date, end: date, plan: Plan) -> None:
             )
 
 
+def _trigger(p: Problems, kind: TaskKind, trigger: SpecialTrigger | None) -> SpecialTrigger | None:
+    """专项检查 needs its stated trigger; a routine task has none."""
+    if kind is TaskKind.ROUTINE:
+        if trigger is not None:
+            p.add(
+                ErrorCode.INVALID_FORMAT,
+                "trigger",
+                "only a special task (专项检查, kind SPECIAL) states a trigger",
+            )
+        return None
+    if trigger is None:
+        p.add(
+            ErrorCode.REQUIRED,
+            "trigger",
+            "a special task (专项检查) states its trigger (a cluster of complaints, risk "
+            "monitoring, other) with a description",
+        )
+        return None
+    rules.text(p, "trigger.description", trigger.description, max_len=MAX_TRIGGER_DESCRIPTION)
+    return SpecialTrigger(kind=trigger.kind, description=trigger.description.strip())
+
+
 def check_definition(
     p: Problems, fields: _TaskFields, lead: str, plan: Plan, refs: TaskRefs
 ) -> TaskDefinition:
@@ -543,6 +607,7 @@ def check_definition(
             f"between 1 and {MAX_RECENT_DAYS} days, not {days}",
         )
     _dates(p, fields.start_date, fields.end_date, plan)
+    trigger = _trigger(p, fields.kind, fields.trigger)
     return TaskDefinition(
         title=fields.title.strip(),
         department=lead,
@@ -557,6 +622,8 @@ def check_definition(
         end_date=fields.end_date,
         draw_batch_order=fields.draw_batch_order,
         batches=batches,
+        kind=fields.kind,
+        trigger=trigger,
     )
 
 
@@ -575,6 +642,8 @@ def definition_of(state: Task) -> TaskDefinition:
         end_date=state.end_date,
         draw_batch_order=state.draw_batch_order,
         batches=list(state.batches),
+        kind=state.kind,
+        trigger=state.trigger,
     )
 
 
@@ -593,6 +662,8 @@ def _as_fields(state: Task) -> ReviseTask:
         end_date=state.end_date,
         draw_batch_order=state.draw_batch_order,
         batches=list(state.batches),
+        kind=state.kind,
+        trigger=state.trigger,
     )
 
 
@@ -695,6 +766,8 @@ def _from_definition(task_id: str, plan_id: str, d: TaskDefinition) -> Task:
         end_date=d.end_date,
         draw_batch_order=d.draw_batch_order,
         batches=list(d.batches),
+        kind=d.kind,
+        trigger=d.trigger,
         status=TaskStatus.DRAFT,
     )
 

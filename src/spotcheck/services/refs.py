@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 import msgspec
 
@@ -79,3 +81,14 @@ async def plan_state(conn: asyncpg.Connection, plan_id: str) -> Plan | None:
     """An annual plan (年度抽查工作计划) as its read table holds it, or None."""
     data = await conn.fetchval("SELECT state FROM plans WHERE id = $1", plan_id)
     return None if data is None else plan_aggregate.SPEC.state_from_data(data)
+
+
+# Evidence files (证据材料), stored content-addressed by SHA-256.
+async def known_evidence(conn: asyncpg.Connection, digests: Sequence[str]) -> set[str]:
+    """Those of ``digests`` (lower-case hex SHA-256) that name an uploaded evidence file."""
+    if not digests:
+        return set()
+    rows = await conn.fetch(
+        "SELECT id FROM evidence_files WHERE id = ANY($1::text[])", list(digests)
+    )
+    return {r["id"] for r in rows}

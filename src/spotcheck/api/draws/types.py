@@ -29,7 +29,8 @@ from spotcheck.draw import transcript as tr
 from spotcheck.services import draws as service
 
 TABLE = "draws"
-INSPECTIONS = "inspections"
+INSPECTIONS = "(SELECT * FROM inspections WHERE task_id IS NOT NULL) AS inspections"
+"""Drawn inspections only: case inspections (个案, no task) are read through inspectionRecords."""
 SUBJECTS = "subjects"
 
 register_enum(

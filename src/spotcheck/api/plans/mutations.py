@@ -39,6 +39,11 @@ class CreatePlanInput:
         default_factory=list,
         description="参与部门 Other participating departments of a joint plan (联合抽查计划).",
     )
+    publication_working_days: int = strawberry.field(
+        default=p.DEFAULT_PUBLICATION_WORKING_DAYS,
+        description="公示时限 Working days (工作日) after a task's completion within which its "
+        "results are published: 1 to 60, 20 by default.",
+    )
     idempotency_key: str | None = idempotency_field()
 
 
@@ -52,6 +57,11 @@ class RevisePlanInput:
     items: list[str] | None = None
     departments: list[str] | None = strawberry.field(
         default=None, description="参与部门 Participating departments besides the lead."
+    )
+    publication_working_days: int | None = strawberry.field(
+        default=None,
+        description="公示时限 Working days (工作日) after a task's completion within which its "
+        "results are published: 1 to 60.",
     )
     reason: str | None = strawberry.field(default=None, description="Why (optional).")
     idempotency_key: str | None = idempotency_field()
@@ -158,6 +168,15 @@ class TaskInspectorRulesInput:
         )
 
 
+@strawberry.input(description="专项检查的起因 The stated trigger of a special task.")
+class SpecialTriggerInput:
+    kind: t.TriggerKind = strawberry.field(description="起因类别 Kind of trigger.")
+    description: str = strawberry.field(description="说明 What happened (at most 1000 characters).")
+
+    def value(self) -> t.SpecialTrigger:
+        return t.SpecialTrigger(kind=self.kind, description=self.description)
+
+
 @strawberry.input(description="A task's whole definition.")
 class TaskDefinitionInput:
     title: str = strawberry.field(description="任务名称 Title (at most 200 characters).")
@@ -194,6 +213,14 @@ class TaskDefinitionInput:
     batches: list[str] = strawberry.field(
         default_factory=list, description="批次 2-50 unique labels when drawBatchOrder."
     )
+    kind: t.TaskKind = strawberry.field(
+        default=t.TaskKind.ROUTINE,
+        description="任务类型 ROUTINE (日常抽查, default) or SPECIAL (专项检查, needs a trigger).",
+    )
+    trigger: SpecialTriggerInput | None = strawberry.field(
+        default=None,
+        description="专项检查的起因 Required for a SPECIAL task; not given for a ROUTINE task.",
+    )
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -209,6 +236,8 @@ class TaskDefinitionInput:
             "end_date": self.end_date,
             "draw_batch_order": self.draw_batch_order,
             "batches": list(self.batches),
+            "kind": self.kind,
+            "trigger": self.trigger.value() if self.trigger is not None else None,
         }
 
 
@@ -294,6 +323,7 @@ class PlanMutations:
             title=input.title,
             items=list(input.items),
             departments=list(input.departments),
+            publication_working_days=input.publication_working_days,
         )
         return await _plan(info, input.idempotency_key, cmd)
 
@@ -308,6 +338,7 @@ class PlanMutations:
             title=input.title,
             items=list(input.items) if input.items is not None else None,
             departments=list(input.departments) if input.departments is not None else None,
+            publication_working_days=input.publication_working_days,
             reason=input.reason,
         )
         return await _plan(info, input.idempotency_key, cmd)

@@ -54,6 +54,33 @@ register_enum(
 )
 
 
+register_enum(
+    t.TaskKind,
+    "InspectionTaskKind",
+    "任务类型 Kind of inspection task.",
+    {
+        "ROUTINE": "日常抽查 Routine random inspection.",
+        "SPECIAL": "专项检查 Special inspection for a stated trigger; still double-random.",
+    },
+)
+register_enum(
+    t.TriggerKind,
+    "SpecialTriggerKind",
+    "专项检查的起因 Why a special inspection is made.",
+    {
+        "COMPLAINT_CLUSTER": "投诉举报集中 A cluster of complaints.",
+        "RISK_MONITORING": "风险监测 Risk monitoring.",
+        "OTHER": "其他 Other.",
+    },
+)
+
+
+@strawberry.type(description="专项检查的起因 The stated trigger of a special task.")
+class SpecialTrigger:
+    kind: t.TriggerKind = strawberry.field(description="起因类别 Kind of trigger.")
+    description: str = strawberry.field(description="说明 What happened.")
+
+
 def _staff_of(actor: Actor, departments: list[str]) -> bool:
     return actor.is_staff and actor.department is not None and actor.department in departments
 
@@ -95,6 +122,10 @@ class AnnualPlan(relay.Node):
     status: p.PlanStatus = strawberry.field(description="计划状态 DRAFT or FILED.")
     joint: bool = strawberry.field(description="联合抽查 More than one participating department.")
     item_codes: list[str] = strawberry.field(description="Codes of the plan's inspection items.")
+    publication_working_days: int = strawberry.field(
+        description="公示时限 Results of the plan's tasks are published within this many working "
+        "days (工作日) of the task's completion (every inspection approved)."
+    )
     filed_items: list[PlanItemVersion] = strawberry.field(
         description="备案 The version of each item in force when the plan was filed; empty for "
         "a draft."
@@ -114,6 +145,7 @@ class AnnualPlan(relay.Node):
             status=s.status,
             joint=s.joint,
             item_codes=list(s.items),
+            publication_working_days=s.publication_working_days,
             filed_items=[
                 PlanItemVersion(code=c, version=v) for c, v in sorted(s.filed_item_versions.items())
             ],
@@ -239,6 +271,12 @@ class InspectionTask(relay.Node):
         description="随机确定批次顺序 The order of the batches is drawn (key items only)."
     )
     batches: list[str] = strawberry.field(description="批次 Batch labels when drawBatchOrder.")
+    kind: t.TaskKind = strawberry.field(
+        description="任务类型 ROUTINE (日常抽查) or SPECIAL (专项检查)."
+    )
+    trigger: SpecialTrigger | None = strawberry.field(
+        description="专项检查的起因 The trigger of a special task; null for a routine task."
+    )
     cancel_reason: str | None = strawberry.field(description="撤销原因 Why it was cancelled.")
     _state: strawberry.Private[t.Task]
 
@@ -281,6 +319,10 @@ class InspectionTask(relay.Node):
             end_date=s.end_date,
             draw_batch_order=s.draw_batch_order,
             batches=list(s.batches),
+            kind=s.kind,
+            trigger=SpecialTrigger(kind=s.trigger.kind, description=s.trigger.description)
+            if s.trigger is not None
+            else None,
             cancel_reason=s.cancel_reason,
             _state=s,
         )

@@ -1,0 +1,1 @@
+"""统计 statistics: types and queries."""

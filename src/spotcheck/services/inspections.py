@@ -1,0 +1,273 @@
+"""检查 The inspection lifecycle: schedule, results, review, publication, amendments, follow-up
+tracking, case inspections; and the projection that keeps the ``inspections`` table in step.
+
+Each command runs through the :class:`CommandRunner` in one transaction.  The decision's
+reference data is read on the command's connection: the drawn inspection (``inspections``
+row, its task's kind), the team's platform accounts (inspectors' ``user_id``), the items'
+check lists (the version in force; for an item retired since, the version last in force), the
+known evidence files, the subject's name and USCC for publication.  ``now`` is the
+transaction's ``now()``, the very instant PostgreSQL records as the events' ``recorded_at``, so
+``approved_on`` / ``published_on`` are the Beijing dates of the recorded events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from spotcheck.domain import draw as d
+from spotcheck.domain import inspection as i
+from spotcheck.domain import inspector as inspector_aggregate
+from spotcheck.domain import item as item_aggregate
+from spotcheck.domain import task as task_aggregate
+from spotcheck.domain.aggregate import Event
+from spotcheck.eventstore.envelope import RecordedEvent
+from spotcheck.services.refs import department_codes, known_evidence, subject_exists
+from spotcheck.services.runner import Caller, CommandRunner, Outcome
+
+_DRAWN = """
+SELECT i.task_id, i.draw_no, i.subject_key, i.items, i.departments, i.start_date, i.end_date,
+       t.state->>'kind' AS kind
+  FROM inspections i LEFT JOIN tasks t ON t.id = i.task_id
+ WHERE i.id = $1 AND i.task_id IS NOT NULL
+"""
+
+
+async def drawn_inspection(conn: asyncpg.Connection, key: str) -> i.DrawnInspection | None:
+    """The inspection as an executed, not voided, draw made it (or None)."""
+    r = await conn.fetchrow(_DRAWN, key)
+    if r is None:
+        return None
+    return i.DrawnInspection(
+        task_id=r["task_id"],
+        draw_no=r["draw_no"],
+        subject=r["subject_key"],
+        items=list(r["items"]),
+        departments=list(r["departments"]),
+        start_date=date.fromisoformat(r["start_date"]),
+        end_date=date.fromisoformat(r["end_date"]),
+        special=r["kind"] == task_aggregate.TaskKind.SPECIAL.value,
+    )
+
+
+async def team_accounts(conn: asyncpg.Connection, key: str) -> dict[str, str]:
+    """user id → staff id of each member of the inspection's team who has a platform account."""
+    rows = await conn.fetch(
+        "SELECT n.id, n.user_id FROM inspections i JOIN inspectors n ON n.id = ANY(i.staff)"
+        " WHERE i.id = $1 AND n.user_id IS NOT NULL",
+        key,
+    )
+    return {r["user_id"]: r["id"] for r in rows}
+
+
+async def item_refs(conn: asyncpg.Connection, codes: Sequence[str]) -> dict[str, i.ItemRef]:
+    """Each item's version in force (for an item retired since, the version last in force):
+    name, owner, check point codes, methods."""
+    rows = await conn.fetch(
+        "SELECT state FROM inspection_items WHERE id = ANY($1::text[])", list(codes)
+    )
+    out: dict[str, i.ItemRef] = {}
+    for r in rows:
+        state = item_aggregate.SPEC.state_from_data(r["state"])
+        if not item_aggregate.ever_published(state):
+            continue
+        version = item_aggregate.shown_version(state)
+        c = version.content
+        out[state.code] = i.ItemRef(
+            code=state.code,
+            name=c.name,
+            department=state.department,
+            checklist=[p.code for p in c.checklist],
+            methods=list(c.methods),
+        )
+    return out
+
+
+async def in_force_refs(conn: asyncpg.Connection, codes: Sequence[str]) -> dict[str, i.ItemRef]:
+    """Only the items with a version in force (a new case inspection checks current items)."""
+    rows = await conn.fetch(
+        "SELECT id FROM inspection_items WHERE id = ANY($1::text[]) AND status = 'PUBLISHED'",
+        list(codes),
+    )
+    live = {r["id"] for r in rows}
+    return {k: v for k, v in (await item_refs(conn, list(live))).items()}
+
+
+async def publication_refs(
+    conn: asyncpg.Connection, subject: str, task_id: str | None
+) -> i.PublicationRefs | None:
+    r = await conn.fetchrow("SELECT name, uscc FROM subjects WHERE id = $1", subject)
+    if r is None:
+        return None
+    title = (
+        await conn.fetchval("SELECT state->>'title' FROM tasks WHERE id = $1", task_id)
+        if task_id is not None
+        else None
+    )
+    return i.PublicationRefs(subject_name=r["name"], uscc=r["uscc"], task_title=title)
+
+
+async def officer_states(
+    conn: asyncpg.Connection, staff_ids: Sequence[str]
+) -> dict[str, inspector_aggregate.Inspector]:
+    rows = await conn.fetch(
+        "SELECT id, state FROM inspectors WHERE id = ANY($1::text[])", list(staff_ids)
+    )
+    return {r["id"]: inspector_aggregate.SPEC.state_from_data(r["state"]) for r in rows}
+
+
+def _evidence_digests(command: i.InspectionCommand) -> list[str]:
+    if isinstance(command, i.SubmitInspectionResults):
+        results = list(command.results)
+    elif isinstance(command, i.AmendInspectionResult):
+        results = [command.result]
+    else:
+        return []
+    return sorted({e.sha256.strip().lower() for r in results for e in r.evidence})
+
+
+async def load_refs(
+    conn: asyncpg.Connection, state: i.Inspection | None, command: i.InspectionCommand
+) -> i.InspectionRefs:
+    """Everything ``decide`` reads for ``command``, on the command's connection."""
+    now = await conn.fetchval("SELECT now()")
+    if isinstance(command, i.OpenCaseInspection):
+        return i.InspectionRefs(
+            now=now,
+            items=await in_force_refs(conn, [c.strip() for c in command.items]),
+            officers=await officer_states(conn, [s.strip() for s in command.officers]),
+            subject_exists=await subject_exists(conn, command.subject.strip()),
+        )
+    key = command.inspection_id
+    drawn = None if state is not None else await drawn_inspection(conn, key)
+    items = state.items if state is not None else drawn.items if drawn is not None else []
+    subject = state.subject if state is not None else drawn.subject if drawn is not None else ""
+    task_id = state.task_id if state is not None else drawn.task_id if drawn is not None else None
+    publish = isinstance(command, i.PublishInspectionResults)
+    digests = _evidence_digests(command)
+    return i.InspectionRefs(
+        now=now,
+        team=await team_accounts(conn, key),
+        drawn=drawn,
+        items=await item_refs(conn, items),
+        departments=await department_codes(conn),
+        known_evidence=frozenset(await known_evidence(conn, digests)) if digests else frozenset(),
+        publication=await publication_refs(conn, subject, task_id) if publish else None,
+    )
+
+
+async def handle(
+    runner: CommandRunner, caller: Caller, command: i.InspectionCommand
+) -> Outcome[i.Inspection]:
+    async def decide(conn: asyncpg.Connection, state: i.Inspection | None) -> list[Event]:
+        refs = await load_refs(conn, state, command)
+        return i.decide(state, command, caller.actor, refs)
+
+    return await runner.run(caller, i.SPEC, i.command_key(command), command, decide)
+
+
+# The inspections read table: lifecycle columns, and the rows of case inspections
+_CASE_ROW = """
+INSERT INTO inspections (id, task_id, draw_no, subject_key, items, departments, lead, officers,
+                         experts, start_date, end_date, status, created_at, updated_at, origin,
+                         lifecycle, case_source, case_reference)
+VALUES ($1, NULL, NULL, $2, $3, $4, $5, $6, '{}', $7, $8, 'ASSIGNED', $9, $9, 'CASE',
+        'ASSIGNED', $10, $11)
+"""
+
+_SPECIAL = """
+UPDATE inspections i SET origin = 'SPECIAL'
+  FROM tasks t
+ WHERE i.task_id = $1 AND i.draw_no = $2 AND t.id = i.task_id AND t.state->>'kind' = 'SPECIAL'
+"""
+
+
+def _columns(state: i.Inspection) -> dict[str, Any]:
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "lifecycle": state.status.value,
+        "scheduled_on": iso(state.scheduled_on),
+        "inspected_on": iso(state.inspected_on),
+        "approved_on": iso(state.approved_on),
+        "published_on": iso(state.published_on),
+        "result_codes": [r.code.value for r in state.results] if state.results else None,
+    }
+
+
+_STREAM = (
+    "SELECT event_type, data FROM events WHERE stream_id = $1 AND stream_version <= $2"
+    " ORDER BY stream_version"
+)
+
+_UPDATE = """
+UPDATE inspections SET lifecycle = $2, scheduled_on = $3, inspected_on = $4, approved_on = $5,
+       published_on = $6, result_codes = $7, updated_at = $8
+ WHERE id = $1
+"""
+
+
+class InspectionLifecycleProjection:
+    """Keeps the lifecycle columns of ``inspections`` in step with the inspection streams.
+
+    * DrawExecuted (after the draws' own projection inserted the rows): origin SPECIAL for the
+      rows of a task of kind SPECIAL (a task's kind is fixed once it is published).
+    * CaseInspectionOpened: the case's row (origin CASE, no task, no draw).
+    * every inspection event: lifecycle, dates and result codes from the folded state.
+
+    The ``inspections`` table is fed by this projection and the draws'
+    (:class:`~spotcheck.services.draws.InspectionsProjection`): rebuild the two together, in
+    catalog order.  The whole state is in ``inspection_records`` (a state table).
+    """
+
+    name = "inspection_lifecycle"
+    tables: tuple[str, ...] = ("inspections",)
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        last: dict[str, RecordedEvent] = {}
+        for e in events:
+            if d.SPEC.owns(e.stream_id) and e.event_type == d.DrawExecuted.__name__:
+                await conn.execute(_SPECIAL, d.SPEC.key_of(e.stream_id), e.data["number"])
+                continue
+            if not i.SPEC.owns(e.stream_id):
+                continue
+            key = i.SPEC.key_of(e.stream_id)
+            last[key] = e
+            if e.event_type == i.CaseInspectionOpened.__name__:
+                event = i.SPEC.decode(e.event_type, e.data)
+                assert isinstance(event, i.CaseInspectionOpened)
+                await conn.execute(
+                    _CASE_ROW,
+                    key,
+                    event.subject,
+                    event.items,
+                    event.departments,
+                    event.officers[0] if event.officers else None,
+                    event.officers,
+                    event.start_date.isoformat(),
+                    event.end_date.isoformat(),
+                    e.recorded_at,
+                    event.source.value,
+                    event.reference,
+                )
+        for key, e in last.items():
+            # The stream up to this event (the events table is the same in a rebuild).
+            rows = await conn.fetch(_STREAM, e.stream_id, e.stream_version)
+            state = i.SPEC.fold(i.SPEC.decode(r["event_type"], r["data"]) for r in rows)
+            assert state is not None
+            c = _columns(state)
+            await conn.execute(
+                _UPDATE,
+                key,
+                c["lifecycle"],
+                c["scheduled_on"],
+                c["inspected_on"],
+                c["approved_on"],
+                c["published_on"],
+                c["result_codes"],
+                e.recorded_at,
+            )
