@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 import orjson
 
-from spotcheck.domain.aggregate import AggregateSpec
+from spotcheck.domain.aggregate import AggregateSpec, from_data
 from spotcheck.eventstore.envelope import RecordedEvent
 
 S = TypeVar("S")
@@ -36,9 +36,14 @@ class StateTableProjection(Generic[S]):
         self.tables: tuple[str, ...] = (table,)
         self._upsert = _UPSERT.format(table=table)
         self._select = f"SELECT id, state, created_at FROM {table} WHERE id = ANY($1::text[])"
+        self._types = spec.event_types  # built once: a rebuild decodes every event
+
+    def owned(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+        prefix = self.spec.stream_prefix
+        return [e for e in events if e.stream_id.startswith(prefix)]
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
-        mine = [e for e in events if self.spec.owns(e.stream_id)]
+        mine = self.owned(events)
         if not mine:
             return
         keys = list(dict.fromkeys(self.spec.key_of(e.stream_id) for e in mine))
@@ -50,7 +55,7 @@ class StateTableProjection(Generic[S]):
         for e in mine:
             key = self.spec.key_of(e.stream_id)
             state, created = current.get(key, (None, e.recorded_at))
-            state = self.spec.evolve(state, self.spec.decode(e.event_type, e.data))
+            state = self.spec.evolve(state, from_data(e.data, self._types[e.event_type]))
             current[key] = (state, created)
             rows[key] = [e.stream_version, e.recorded_at]
         ids = list(rows)
