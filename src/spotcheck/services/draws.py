@@ -171,6 +171,7 @@ def population_query(task: task_aggregate.Task) -> tuple[str, list[Any]]:
         since = (task.start_date - timedelta(days=days)).isoformat()
         where.append(
             "NOT EXISTS (SELECT 1 FROM inspections i WHERE i.subject_key = s.id"
+            " AND i.task_id IS NOT NULL"  # inspected at random: not a case (个案)
             f" AND i.items && {arg(list(task.items))}::text[]"
             f" AND i.start_date >= {arg(since)} AND i.start_date < {arg(start)})"
         )
@@ -488,13 +489,21 @@ async def verify(pool: asyncpg.Pool, task_id: str, number: int) -> tr.VerifyResu
     against what was published (the commit digest at commitDraw, the entropy and seed at
     executeDraw).  None if there is no such draw."""
     state = await draws_of(pool, task_id)
-    draw = state.get(number) if state is not None else None
+    return None if state is None else await verify_draw(pool, state, number)
+
+
+async def verify_draw(
+    conn: asyncpg.Connection | asyncpg.Pool, state: d.TaskDraws, number: int
+) -> tr.VerifyResult | None:
+    """Verify draw ``number`` of ``state`` (the read table's, or one folded from the ledger by
+    an audit): the stored transcript recomputes, and matches what the events published."""
+    draw = state.get(number)
     if draw is None:
         return None
     if draw.transcript_digest is None:
         return tr.VerifyResult(ok=False, problems=[f"draw {number} has not been executed"])
     try:
-        content = await get_blob(pool, draw.transcript_digest)
+        content = await get_blob(conn, draw.transcript_digest)
     except LookupError as err:
         return tr.VerifyResult(ok=False, problems=[str(err)])
     result = tr.verify_bytes(content)

@@ -1,0 +1,1 @@
+"""履职清单审查 accountabilityReview and inspectorReview."""
