@@ -18,6 +18,8 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.api import fixtures_registry as reg
+from tests.api import inspection_fixtures as insp
+from tests.api import publishing as pub
 from tests.api.conftest import GQL, People
 
 OK = "OK"
@@ -270,6 +272,121 @@ TABLE: list[Row] = [
         ADMINS_OF_OWN,
     ),
 ]
+# The inspection lifecycle (检查): the team enters results (谁检查、谁录入); the lead department's
+# admin or SYSTEM_ADMIN reviews and publishes; a case is opened by the department's admin only.
+# ``insp.seed_inspections`` brings each row's own inspections to the state the mutation needs.
+NAI, NLD = "NOT_ASSIGNED_INSPECTOR", "NOT_LEAD_DEPARTMENT"
+TEAM_ONLY = (NAI, NAI, NAI, OK, NAI, NAI, U)
+LEAD_ADMINS = (OK, OK, NLD, NLD, NLD, NLD, U)
+TABLE += [
+    Row(
+        "scheduleInspection",
+        lambda t: {
+            "inspectionId": insp.inspection_of(t, "scheduleInspection"),
+            "scheduledOn": insp.today().isoformat(),
+        },
+        TEAM_ONLY,
+    ),
+    Row(
+        "submitInspectionResults",
+        lambda t: {
+            "inspectionId": insp.inspection_of(t, "submitInspectionResults"),
+            "inspectedOn": insp.INSPECTED_ON.isoformat(),
+            "results": [insp.result_input()],
+        },
+        TEAM_ONLY,
+    ),
+    Row(
+        "returnInspectionResults",
+        lambda t: {
+            "inspectionId": insp.inspection_of(t, "returnInspectionResults"),
+            "reason": "照片不清",
+        },
+        LEAD_ADMINS,
+    ),
+    Row(
+        "approveInspectionResults",
+        lambda t: {"inspectionId": insp.inspection_of(t, "approveInspectionResults")},
+        LEAD_ADMINS,
+    ),
+    Row(
+        "publishInspectionResults",
+        lambda t: {"inspectionId": insp.inspection_of(t, "publishInspectionResults")},
+        LEAD_ADMINS,
+    ),
+    Row(
+        "amendInspectionResult",
+        lambda t: {
+            "inspectionId": insp.inspection_of(t, "amendInspectionResult"),
+            "result": insp.result_input("F"),
+            "reason": "录入有误",
+        },
+        LEAD_ADMINS,
+    ),
+    Row(
+        "recordCorrectionRecheck",
+        lambda t: {
+            "inspectionId": insp.inspection_of(t, "recordCorrectionRecheck"),
+            "item": reg.LIVE_ITEM,
+            "recheckedOn": "2026-07-01",
+            "corrected": True,
+        },
+        (OK, OK, NAI, OK, NAI, NAI, U),
+    ),
+    Row(
+        "updateCaseTransfer",
+        lambda t: {
+            "inspectionId": insp.inspection_of(t, "updateCaseTransfer"),
+            "item": reg.LIVE_ITEM,
+            "status": "ACCEPTED",
+        },
+        LEAD_ADMINS,
+    ),
+    Row(
+        "openCaseInspection",
+        lambda t: {
+            "department": "SCJG",
+            "reference": f"TS-{t}",
+            "source": "COMPLAINT",
+            "subject": reg.subject_key(t),
+            "items": [reg.LIVE_ITEM],
+            "officers": list(insp.MATRIX_OFFICERS),
+            "reason": "投诉举报线索",
+            "endDate": "2026-12-31",
+        },
+        (F, OK, F, F, F, F, U),
+    ),
+]
+INSPECTION_MUTATIONS = frozenset({*insp.BEFORE, "openCaseInspection"})
+# 法定节假日安排: SYSTEM_ADMIN publishes a later year's schedule (one year per role column).
+TABLE += [
+    Row(
+        "publishHolidaySchedule",
+        lambda t: {
+            "year": 2030 + int(t[1:]),
+            "holidays": [f"{2030 + int(t[1:])}-01-01"],
+            "source": "国务院办公厅通知",
+        },
+        SYSTEM_ADMIN_ONLY,
+    ),
+]
+# 经营异常名录: SYSTEM_ADMIN or the district market regulation bureau's (SCJG) admin decides on
+# a proposal raised by a result coded 6; ``pub.seed_proposals`` publishes one per role column.
+TABLE += [
+    Row(
+        "confirmAbnormalListing",
+        lambda t: {"inspectionId": pub.proposal_of(t, "confirmAbnormalListing")},
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "rejectAbnormalListing",
+        lambda t: {
+            "inspectionId": pub.proposal_of(t, "rejectAbnormalListing"),
+            "reason": "住所已核实",
+        },
+        ADMINS_OF_OWN,
+    ),
+]
 DRAW_MUTATIONS = frozenset({"commitDraw", "executeDraw", "voidDraw", "replaceInspector"})
 
 
@@ -295,6 +412,10 @@ async def registry(app: Starlette, people: People, request: pytest.FixtureReques
     row = getattr(request.node, "callspec", None) and request.node.callspec.params.get("row")
     if isinstance(row, Row) and row.mutation in DRAW_MUTATIONS:
         await reg.seed_draws(app, row.mutation)
+    if isinstance(row, Row) and row.mutation in INSPECTION_MUTATIONS:
+        await insp.seed_inspections(app, row.mutation)
+    if isinstance(row, Row) and row.mutation in pub.PROPOSAL_MUTATIONS:
+        await pub.seed_proposals(app, row.mutation, reg.TAGS)
     return people
 
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -19,6 +20,8 @@ from strawberry.asgi import GraphQL
 from spotcheck.api import ide
 from spotcheck.api.auth import actor_for
 from spotcheck.api.context import Context
+from spotcheck.api.evidence import default_storage, max_bytes_from_env
+from spotcheck.api.evidence import routes as evidence_routes
 from spotcheck.api.schema import build_schema
 from spotcheck.auth.tokens import TokenSettings
 from spotcheck.db.pool import create_pool
@@ -26,8 +29,11 @@ from spotcheck.domain.regions import Regions
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.eventstore.sealer import Sealer
 from spotcheck.eventstore.store import EventStore
+from spotcheck.evidence.storage import EvidenceStorage
 from spotcheck.services.catalog import event_registry, projections
 from spotcheck.services.runner import CommandRunner
+from spotcheck.transparency.checkpointer import Checkpointer
+from spotcheck.transparency.routes import log_key_route, resolve_log_key
 
 
 class JSONResponse(Response):
@@ -80,9 +86,19 @@ def create_app(
     production: bool = False,
     run_sealer: bool = True,
     regions: Regions | None = None,
+    evidence: EvidenceStorage | None = None,
+    evidence_max_bytes: int | None = None,
+    log_key: Ed25519PrivateKey | None = None,
 ) -> Starlette:
-    """The server; ``app_database_url`` connects as the server's role (spotcheck_app)."""
+    """The server; ``app_database_url`` connects as the server's role (spotcheck_app).
+
+    ``evidence``: where evidence files are stored (default ``SPOTCHECK_HOME/evidence``);
+    ``evidence_max_bytes``: their size limit (default ``SPOTCHECK_EVIDENCE_MAX_BYTES`` or 50 MB).
+    """
     region_list = regions or Regions.load()
+    # With the sealer runs the checkpointer, signing with ``log_key`` or the configured key
+    # (spotcheck.transparency.keys): a startup error in production without one.
+    signing_key = resolve_log_key(log_key, production=production) if run_sealer else log_key
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -93,11 +109,16 @@ def create_app(
         app.state.pool, app.state.store, app.state.sealer = pool, store, sealer
         app.state.runner = CommandRunner(store, projections())
         app.state.tokens, app.state.regions = tokens, region_list
-        task = asyncio.create_task(sealer.run()) if run_sealer else None
+        tasks = []
+        if run_sealer:
+            assert signing_key is not None
+            app.state.checkpointer = Checkpointer(app_database_url, signing_key)
+            tasks.append(asyncio.create_task(sealer.run()))
+            tasks.append(asyncio.create_task(app.state.checkpointer.run()))
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -121,7 +142,12 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/graphql", GraphQLApp(production), methods=["GET", "POST"]),
+        log_key_route(signing_key),
+        *evidence_routes(),
     ]
     if not production:
         routes.append(ide.static_route())
-    return Starlette(routes=routes, lifespan=lifespan)
+    application = Starlette(routes=routes, lifespan=lifespan)
+    application.state.evidence = evidence or default_storage()
+    application.state.evidence_max_bytes = evidence_max_bytes or max_bytes_from_env()
+    return application

@@ -20,11 +20,16 @@ from strawberry.tools import merge_types
 
 from spotcheck.api.accounts.mutations import AccountMutations
 from spotcheck.api.accounts.queries import AccountQueries
+from spotcheck.api.audit.queries import AuditQueries
 from spotcheck.api.common.nodes import NodeQueries
+from spotcheck.api.deadlines.mutations import DeadlineMutations
+from spotcheck.api.deadlines.queries import DeadlineQueries
 from spotcheck.api.departments.mutations import DepartmentMutations
 from spotcheck.api.departments.queries import DepartmentQueries
 from spotcheck.api.draws.mutations import DrawMutations
 from spotcheck.api.draws.queries import DrawQueries
+from spotcheck.api.inspections.mutations import InspectionRecordMutations
+from spotcheck.api.inspections.queries import InspectionRecordQueries
 from spotcheck.api.inspectors.mutations import InspectorMutations
 from spotcheck.api.inspectors.queries import InspectorQueries
 from spotcheck.api.items.mutations import ItemMutations
@@ -32,10 +37,15 @@ from spotcheck.api.items.queries import ItemQueries
 from spotcheck.api.ledger.queries import LedgerQueries
 from spotcheck.api.plans.mutations import PlanMutations
 from spotcheck.api.plans.queries import PlanQueries
+from spotcheck.api.publications.mutations import PublicationMutations
+from spotcheck.api.publications.queries import PublicationQueries
 from spotcheck.api.regions import RegionQueries
+from spotcheck.api.review.queries import ReviewQueries
 from spotcheck.api.scalars import SCALARS
+from spotcheck.api.statistics.queries import StatisticsQueries
 from spotcheck.api.subjects.mutations import SubjectMutations
 from spotcheck.api.subjects.queries import SubjectQueries
+from spotcheck.api.transparency.queries import TransparencyQueries
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -53,8 +63,15 @@ Query = merge_types(
         SubjectQueries,
         PlanQueries,
         DrawQueries,
+        InspectionRecordQueries,
+        PublicationQueries,
         RegionQueries,
         LedgerQueries,
+        AuditQueries,
+        ReviewQueries,
+        StatisticsQueries,
+        DeadlineQueries,
+        TransparencyQueries,
     ),
 )
 Mutation = merge_types(
@@ -67,6 +84,9 @@ Mutation = merge_types(
         SubjectMutations,
         PlanMutations,
         DrawMutations,
+        DeadlineMutations,
+        InspectionRecordMutations,
+        PublicationMutations,
     ),
 )
 

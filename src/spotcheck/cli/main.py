@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -108,8 +109,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from spotcheck.api.app import create_app
     from spotcheck.cli.runtime import database
+    from spotcheck.transparency.keys import signing_key_from_env
 
     settings = Settings.from_env()
+    try:
+        log_key = signing_key_from_env(os.environ, settings.home, production=settings.production)
+    except ValueError as e:
+        print(f"cannot start: {e}", file=sys.stderr)
+        return 2
     with database(settings) as urls:
         if urls.embedded is not None:
             print(f"embedded PostgreSQL: {urls.embedded.datadir} (socket in the same folder)")
@@ -120,6 +127,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             tokens=settings.tokens(),
             production=settings.production,
             regions=settings.regions(),
+            log_key=log_key,
         )
         uvicorn.run(
             app,
@@ -149,10 +157,45 @@ def cmd_ledger_verify(args: argparse.Namespace) -> int:
         return asyncio.run(run(urls.owner))
 
 
+def cmd_projections(args: argparse.Namespace) -> int:
+    from spotcheck.cli.runtime import database
+    from spotcheck.db.pool import connect
+    from spotcheck.projections import rebuilder
+    from spotcheck.services.catalog import projections
+
+    async def run(owner_url: str) -> int:
+        conn = await connect(owner_url)
+        try:
+            if args.projections_command == "rebuild":
+                reader = await connect(owner_url)
+                try:
+                    report = await rebuilder.rebuild(
+                        conn, projections(), reader=reader, log=lambda m: print(m, file=sys.stderr)
+                    )
+                finally:
+                    await reader.close()
+                print(report.summary())
+                return 0
+            result = await rebuilder.verify(conn, projections())
+        finally:
+            await conn.close()
+        print("\n".join(result.lines()))
+        return 0 if result.ok else 1
+
+    with database(Settings.from_env()) as urls:
+        return asyncio.run(run(urls.owner))
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from spotcheck.cli.importing import run_import_command
 
     return run_import_command(args)
+
+
+def cmd_export_publications(args: argparse.Namespace) -> int:
+    from spotcheck.cli.exporting import run_export_publications
+
+    return run_export_publications(args)
 
 
 def cmd_draw_verify(args: argparse.Namespace) -> int:
@@ -195,6 +238,12 @@ def cmd_bench_import(args: argparse.Namespace) -> int:
 
 def cmd_bench_api(args: argparse.Namespace) -> int:
     from spotcheck.cli.bench.api import main as bench_main
+
+    return bench_main(args)
+
+
+def cmd_bench_rebuild(args: argparse.Namespace) -> int:
+    from spotcheck.cli.bench.rebuild import main as bench_main
 
     return bench_main(args)
 
@@ -244,11 +293,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_admin_create)
 
+    from spotcheck.cli.audit import add_parser as add_audit_parser
+
+    add_audit_parser(sub)
+
+    from spotcheck.cli.reviewing import add_parser as add_review_parser
+
+    add_review_parser(sub)
+
     ledger = sub.add_parser("ledger", help="the sealed ledger").add_subparsers(
         dest="ledger_command", required=True
     )
     s = ledger.add_parser("verify", help="recompute every hash and the chain")
     s.set_defaults(func=cmd_ledger_verify)
+
+    proj = sub.add_parser(
+        "projections", help="the read tables: rebuild them from the ledger, or verify them"
+    ).add_subparsers(dest="projections_command", required=True)
+    s = proj.add_parser(
+        "rebuild", help="replay the ledger into fresh tables and swap them in (server may run)"
+    )
+    s.set_defaults(func=cmd_projections)
+    s = proj.add_parser(
+        "verify", help="replay into a scratch schema, compare with the live tables; 1 if not equal"
+    )
+    s.set_defaults(func=cmd_projections)
 
     imp = sub.add_parser(
         "import", help="bulk import a registry from CSV or JSON Lines (see docs/import.md)"
@@ -268,6 +337,23 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--batch-size", type=int, default=5000, help="rows per transaction")
         s.add_argument("--quiet", action="store_true", help="no progress bar")
         s.set_defaults(func=cmd_import)
+
+    export = sub.add_parser("export", help="export for other systems").add_subparsers(
+        dest="export_command", required=True
+    )
+    s = export.add_parser(
+        "publications",
+        help="published results and their amendments as JSON Lines, from the sealed ledger "
+        "(docs/publication-feed.md)",
+    )
+    s.add_argument(
+        "--since",
+        type=int,
+        default=0,
+        help="the ledger position of the last entry already processed (default 0: all)",
+    )
+    s.add_argument("--out", help="the file to write (default: standard output)")
+    s.set_defaults(func=cmd_export_publications)
 
     draw = sub.add_parser("draw", help="the verifiable double random draw").add_subparsers(
         dest="draw_command", required=True
@@ -316,6 +402,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--drawn", type=int, default=50_000, help="subjects drawn, over 3 strata")
     s.add_argument("--inspectors", type=int, default=2_000, help="enforcement officers to load")
     s.set_defaults(func=cmd_bench_draw)
+
+    s = bench.add_parser("rebuild", help="rebuild every read table against an INSERT … SELECT")
+    s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    s.add_argument("--events", type=int, default=100_000, help="events to load (demo data set)")
+    s.set_defaults(func=cmd_bench_rebuild)
     return p
 
 
