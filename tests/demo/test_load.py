@@ -26,6 +26,28 @@ async def test_demo_loads_once(pool: asyncpg.Pool) -> None:
         "SELECT count(*) FROM inspection_items WHERE status = 'PUBLISHED'"
     )
     assert published == sum(1 for i in catalogue.ITEMS)
+    # The demo activity: a draw, results entered by assigned inspectors, approvals,
+    # publications on the public record, and a case inspection.
+    activity = report.activity
+    assert activity is not None and activity.inspections > 0
+    assert activity.case == "CASE/SCJG/12315-DEMO-0001"
+    drawn = await pool.fetchval("SELECT count(*) FROM inspections WHERE origin = 'RANDOM'")
+    assert drawn == activity.inspections
+    published = await pool.fetchval("SELECT count(*) FROM published_results")
+    assert published == activity.published + 1  # and the case
+    assert activity.published == min(activity.inspections, 6) - 1
+    lifecycles = await pool.fetch(
+        "SELECT lifecycle, count(*) AS n FROM inspections GROUP BY 1 ORDER BY 1"
+    )
+    assert {r["lifecycle"]: r["n"] for r in lifecycles} == {
+        k: v
+        for k, v in {
+            "APPROVED": 1,
+            "ASSIGNED": activity.inspections - min(activity.inspections, 6),
+            "PUBLISHED": activity.published + 1,
+        }.items()
+        if v
+    }
     events = await pool.fetchval("SELECT count(*) FROM events")
     again = await load_demo(runner, Regions.load(), subjects=400, inspector_count=60)
     assert (again.departments, again.accounts, again.items, again.subjects, again.conflicts) == (
@@ -36,4 +58,5 @@ async def test_demo_loads_once(pool: asyncpg.Pool) -> None:
         0,
     )
     assert again.item_list is None
+    assert again.activity is not None and again.activity.inspections == 0
     assert await pool.fetchval("SELECT count(*) FROM events") == events

@@ -1288,6 +1288,13 @@ def inspectors(
                 "phone": f"1380000{i:04d}" if i < 10000 else f"139{i:08d}",
                 "email": f"{staff_id.lower()}@{EMAIL_DOMAIN}",
                 "affiliation": affiliation,
+                # The demo account ``inspector``; SCJG's other officers get accounts
+                # ``demo-{staff id}`` when the demo activity needs them (demo/activity.py).
+                "user_id": "inspector"
+                if demo
+                else f"demo-{staff_id.lower()}"
+                if department == "SCJG"
+                else None,
             }
         )
     holders = [i for i, r in enumerate(rows) if r["certificate_number"] is not None]

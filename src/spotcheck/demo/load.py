@@ -9,11 +9,13 @@ into the ledger like any other change.  Loading twice writes nothing new the sec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
-from spotcheck.demo import catalogue
+from spotcheck.demo import activity, catalogue
+from spotcheck.demo.activity import ActivityReport
 from spotcheck.domain import account as a
 from spotcheck.domain import department as d
 from spotcheck.domain import inspector as ins
@@ -21,6 +23,7 @@ from spotcheck.domain import item as it
 from spotcheck.domain import item_list as il
 from spotcheck.domain.actor import SYSTEM
 from spotcheck.domain.errors import DomainError, ErrorCode
+from spotcheck.domain.inspection import beijing_date
 from spotcheck.domain.regions import Regions
 from spotcheck.domain.values import Liaison
 from spotcheck.importer.formats import Row
@@ -42,12 +45,14 @@ class DemoReport:
     subjects: int = 0
     inspectors: int = 0
     conflicts: int = 0
+    activity: ActivityReport | None = None
 
     def summary(self) -> str:
         return (
             f"demo: {self.departments} departments, {self.accounts} accounts, {self.items} "
             f"inspection items (district list no. {self.item_list}), {self.subjects} subjects, "
             f"{self.inspectors} inspectors, {self.conflicts} conflicts of interest (new this run)"
+            + (f"; {self.activity.summary()}" if self.activity else "")
         )
 
 
@@ -136,6 +141,12 @@ async def load_demo(
             staff_id=c["staff_id"], subject_key=c["subject_key"], reason=c["reason"]
         )
         report.conflicts += bool((await inspectors.handle(runner, DEMO, cmd_c)).events)
+    checklists = {
+        r["code"]: len(r["checklist"]) for r in catalogue.ITEMS if r["code"] in activity.ITEMS
+    }
+    report.activity = await activity.load_activity(
+        runner, regions, checklists, beijing_date(datetime.now(UTC))
+    )
     return report
 
 
