@@ -180,7 +180,7 @@ def _by_duty(review: dict[str, Any], scope: str | None = None) -> dict[str, dict
 
 async def test_a_complete_on_time_inspection_fulfils_every_duty(gql: GQL, scripted: People) -> None:
     review = await _review(gql, ON_TIME)
-    duties = _by_duty(review, "draw T-ONTIME") | _by_duty(review, "T-ONTIME/")
+    duties = _by_duty(review, "抽取 T-ONTIME") | _by_duty(review, "T-ONTIME/")
     assert {k: v["verdict"] for k, v in duties.items()} == {
         "IN_POPULATION": "FULFILLED",
         "SELECTION": "FULFILLED",
@@ -206,8 +206,8 @@ async def test_publication_one_working_day_late_is_breached_citing_the_event(
     duties = _by_duty(review, "T-LATE/")
     publication = duties["PUBLICATION"]
     assert publication["verdict"] == "BREACHED"
-    assert "2026-07-01" in publication["explanation"]
-    assert "deadline 2026-06-30" in publication["explanation"]
+    assert "2026-07-01 逾期公示" in publication["explanation"]
+    assert "公示期限 2026-06-30（2026-06-01 后第 20 个工作日）" in publication["explanation"]
     assert publication["responsible"] == ["SCJG"]
     published = [p for p in publication["proofs"] if p["eventType"] == "InspectionResultsPublished"]
     assert len(published) == 1 and published[0]["streamId"] == "inspection-" + _key("T-LATE", LATE)
@@ -229,15 +229,15 @@ async def test_a_subject_never_drawn_gets_not_applicable_with_the_verified_draw(
     # Exactly one of the two was drawn; review the other one.
     picked_first = any(f["scope"] == drawn for f in selected["findings"])
     review = left if picked_first else selected
-    duties = _by_duty(review, "draw T-PICK")
+    duties = _by_duty(review, "抽取 T-PICK")
     assert duties["IN_POPULATION"]["verdict"] == "FULFILLED"
     assert duties["SELECTION"]["verdict"] == "FULFILLED"
-    assert "not selected" in duties["SELECTION"]["explanation"]
+    assert "未被随机抽中" in duties["SELECTION"]["explanation"]
     for duty in ("ASSIGNMENT", "CHECKLIST", "RESULTS_ENTRY", "PUBLICATION", "FOLLOW_UP"):
         finding = duties[duty]
         assert finding["verdict"] == "NOT_APPLICABLE", finding
         assert [p["eventType"] for p in finding["proofs"]] == ["DrawExecuted"]
-        assert finding["proofs"][0]["note"] == "transcript verifies"
+        assert finding["proofs"][0]["note"] == "抽取记录验证通过"
     assert review["breached"] == 0
 
 
@@ -246,7 +246,7 @@ async def test_a_subject_outside_every_scope_is_not_applicable(gql: GQL, scripte
     assert review["findings"], review
     for f in review["findings"]:
         assert (f["duty"], f["verdict"]) == ("IN_POPULATION", "NOT_APPLICABLE")
-        assert "outside the task's scope" in f["explanation"]
+        assert "不在任务的检查对象范围内" in f["explanation"]
 
 
 async def test_inspector_review_covers_the_inspectors_inspections(

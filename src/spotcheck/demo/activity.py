@@ -217,29 +217,28 @@ async def _case(
     today: dt.date,
 ) -> str | None:
     """A complaint (投诉举报) about a drawn-for subject, inspected at once by the demo inspector."""
-    pool = runner.store.pool
-    async with pool.acquire() as conn:
-        me = await conn.fetchval("SELECT id FROM inspectors WHERE state->>'user_id' = 'inspector'")
+    async with runner.store.pool.acquire() as conn:
         subject = await conn.fetchval(
             "SELECT id FROM subjects WHERE kind = 'ENTERPRISE' AND status = 'ACTIVE'"
             " AND state->'items' @> ($1::text)::jsonb ORDER BY id DESC LIMIT 1",
             f'["{ITEMS[0]}"]',
         )
         rows = await conn.fetch(
-            "SELECT id, state FROM inspectors WHERE department = $1 AND id <> $2 ORDER BY id",
-            DEPARTMENT,
-            me,
+            "SELECT state FROM inspectors WHERE department = $1 ORDER BY id", DEPARTMENT
         )
-    if me is None or subject is None:
-        return None
-    partner = None
-    for r in rows:
-        state = ins.SPEC.state_from_data(r["state"])
-        if ins.eligible_on(state, today) and not ins.has_conflict(state, subject):
-            if state.kind is not ins.InspectorKind.EXPERT:
-                partner = state.staff_id
-                break
-    if partner is None:
+    # The demo inspector (account ``inspector``) leads; a colleague joins.  Both must be on
+    # duty with a valid certificate and free of a conflict with the subject (回避).
+    able = [
+        state
+        for state in (ins.SPEC.state_from_data(r["state"]) for r in rows)
+        if subject is not None
+        and state.kind is not ins.InspectorKind.EXPERT
+        and ins.eligible_on(state, today)
+        and not ins.has_conflict(state, subject)
+    ]
+    me = next((x.staff_id for x in able if x.user_id == "inspector"), None)
+    partner = next((x.staff_id for x in able if x.user_id != "inspector"), None)
+    if me is None or partner is None or subject is None:
         return None
     opened = await inspections.handle(
         runner,

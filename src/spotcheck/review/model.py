@@ -80,7 +80,7 @@ class Finding(msgspec.Struct, frozen=True):
     duty: DutyKind
     verdict: Verdict
     scope: str
-    """What the duty is about: ``draw {task}#{n}``, an inspection id, or ``{inspection} {item}``."""
+    """What the duty is about: ``抽取 {task}#{n}``, an inspection id, or ``{inspection} {item}``."""
     responsible: list[str]
     """Who carried the duty: a department code, or staff ids."""
     explanation: str

@@ -237,17 +237,17 @@ class Reviewer:
 
     async def _draw_duties(self, ctx: DrawContext, key: str) -> list[Finding]:
         ce, committed = ctx.committed
-        label = f"draw {ctx.label}"
+        label = f"抽取 {ctx.label}"
         lead = [ctx.task.department]
         frozen_at = committed.commit.ledger_position
         subject = await self.subject_at(key, frozen_at)
-        reasons = ["not registered yet"] if subject is None else scope.mismatches(ctx.task, subject)
+        reasons = ["当时尚未登记"] if subject is None else scope.mismatches(ctx.task, subject)
         stratum_id = d.SINGLE_STRATUM
         if ctx.task.stratify_by_risk_class and subject is not None and subject.risk_class:
             stratum_id = subject.risk_class.value
         stratum = next((s for s in committed.commit.strata if s.id == stratum_id), None)
         population: list[str] = []
-        commit_proofs = [proof(ce, f"population frozen at ledger position {frozen_at}")]
+        commit_proofs = [proof(ce, f"抽查对象范围冻结于账本位置 {frozen_at}")]
         if stratum is not None:
             content = await self.src.blob(stratum.digest)
             population = population_keys(content)
@@ -257,9 +257,9 @@ class Reviewer:
             commit_proofs.append(
                 proof(
                     ctx.executed[0],
-                    "transcript verifies"
+                    "抽取记录验证通过"
                     if verified.ok
-                    else "transcript does NOT verify: " + "; ".join(verified.problems[:3]),
+                    else "抽取记录验证未通过：" + "；".join(verified.problems[:3]),
                 )
             )
         draw_broken = verified is not None and not verified.ok
@@ -270,25 +270,25 @@ class Reviewer:
                     verdict=Verdict.NOT_APPLICABLE,
                     scope=label,
                     responsible=lead,
-                    explanation="outside the task's scope (检查对象范围): " + "; ".join(reasons),
+                    explanation="不在任务的检查对象范围内：" + "；".join(reasons),
                     proofs=commit_proofs,
                 )
             ]
         if inside and not reasons:
-            verdict, why = Verdict.FULFILLED, f"in the committed population of stratum {stratum_id}"
+            verdict, why = Verdict.FULFILLED, f"在已承诺的抽查对象名单中（分层 {stratum_id}）"
         elif inside:
             verdict = Verdict.BREACHED
-            why = "in the population although outside the scope: " + "; ".join(reasons)
+            why = "不在检查对象范围内却被纳入名单：" + "；".join(reasons)
         else:
             excluded = scope.exclusion(ctx.task, self._prior(ctx, key))
             verdict = Verdict.FULFILLED if excluded else Verdict.BREACHED
             why = (
-                f"left out by the task's exclusion rule: {excluded}"
+                f"依任务排除规则未纳入：{excluded}"
                 if excluded
-                else "within the scope but missing from the committed population"
+                else "属于检查对象范围，却未纳入已承诺的名单"
             )
         if draw_broken:
-            verdict, why = Verdict.BREACHED, why + "; the draw does not verify"
+            verdict, why = Verdict.BREACHED, why + "；抽取记录验证未通过"
         out = [Finding(DutyKind.IN_POPULATION, verdict, label, lead, why, commit_proofs)]
         if not inside:
             return out
@@ -296,14 +296,14 @@ class Reviewer:
         selected = ctx.outcome is not None and any(key in s.picks for s in ctx.outcome.selection)
         if ctx.outcome is None or not selected or ctx.voided is not None:
             if ctx.voided is not None:
-                why = f"the draw was voided: {ctx.voided[1].reason}"
-                evidence = [proof(ctx.voided[0], "draw voided (both draws stay in the record)")]
+                why = f"该次抽取已作废：{ctx.voided[1].reason}"
+                evidence = [proof(ctx.voided[0], "抽取作废（前后两次抽取均留痕）")]
             elif ctx.executed is not None:
-                why = "not selected by the draw: no inspection arose"
+                why = "未被随机抽中，未产生检查任务"
                 evidence = out[-1].proofs
             else:
-                why = "the draw is not executed yet"
-                evidence = [proof(ce, "draw committed")]
+                why = "抽取尚未执行"
+                evidence = [proof(ce, "抽取已承诺")]
             out.extend(
                 Finding(duty, Verdict.NOT_APPLICABLE, label, lead, why, evidence)
                 for duty in _INSPECTION_DUTIES
@@ -321,30 +321,30 @@ class Reviewer:
                     Verdict.NOT_APPLICABLE,
                     label,
                     lead,
-                    f"voided before execution: {v.reason}",
-                    [proof(ve, "draw voided")],
+                    f"执行前已作废：{v.reason}",
+                    [proof(ve, "抽取作废")],
                 )
             return Finding(
                 DutyKind.SELECTION,
                 Verdict.NOT_APPLICABLE,
                 label,
                 lead,
-                "committed, not executed yet",
-                [proof(ctx.committed[0], "draw committed")],
+                "已承诺，尚未执行",
+                [proof(ctx.committed[0], "抽取已承诺")],
             )
         ee, _ = ctx.executed
         ok = ctx.verification is not None and ctx.verification.ok
         picked = ctx.outcome is not None and any(key in s.picks for s in ctx.outcome.selection)
-        what = "selected" if picked else "not selected"
-        note = "transcript verifies" if ok else "transcript does NOT verify"
-        extra = f"; later voided: {ctx.voided[1].reason}" if ctx.voided else ""
-        proofs = [proof(ee, note)] + ([proof(ctx.voided[0], "draw voided")] if ctx.voided else [])
+        what = "被随机抽中" if picked else "未被随机抽中"
+        note = "抽取记录验证通过" if ok else "抽取记录验证未通过"
+        extra = f"；其后作废：{ctx.voided[1].reason}" if ctx.voided else ""
+        proofs = [proof(ee, note)] + ([proof(ctx.voided[0], "抽取作废")] if ctx.voided else [])
         return Finding(
             DutyKind.SELECTION,
             Verdict.FULFILLED if ok else Verdict.BREACHED,
             label,
             lead,
-            f"{what} by the verifiable draw ({note}){extra}",
+            f"经可验证的随机抽取{what}（{note}）{extra}",
             proofs,
         )
 
@@ -363,15 +363,15 @@ class Reviewer:
                     Verdict.BREACHED,
                     inspection_id,
                     lead,
-                    f"drawn but no team could be matched ({unmatched.reason.value})",
-                    [proof(ee, "draw executed")],
+                    f"已被抽中但未能匹配检查人员（{unmatched.reason.value}）",
+                    [proof(ee, "抽取已执行")],
                 )
             ]
         ok = ctx.verification is not None and ctx.verification.ok
         team = ctx.team_at(subject, self.src.head)
-        proofs = [proof(ee, "team matched by the draw")]
+        proofs = [proof(ee, "随机匹配检查人员")]
         proofs += [
-            proof(e, f"{r.staff_id} replaced: {r.reason}")
+            proof(e, f"{r.staff_id} 被更换：{r.reason}")
             for e, r in ctx.replacements
             if r.subject == subject
         ]
@@ -381,8 +381,8 @@ class Reviewer:
                 Verdict.FULFILLED if ok else Verdict.BREACHED,
                 inspection_id,
                 lead,
-                ("team matched by the verifiable draw: " if ok else "the draw does not verify: ")
-                + ", ".join(team),
+                ("经可验证的随机匹配确定检查人员：" if ok else "抽取记录验证未通过：")
+                + "、".join(team),
                 proofs,
             )
         ]
@@ -423,7 +423,7 @@ class Reviewer:
         if not approvals:
             return None, []
         day, event = max(approvals, key=lambda x: (x[0], x[1].position or 0))
-        return day, [proof(event, f"the task's last approval: complete on {day}")]
+        return day, [proof(event, f"任务最后一项审核通过：{day} 完成")]
 
     async def _case_duties(
         self, stream_id: str, start: date, end: date, staff_id: str | None
@@ -450,32 +450,32 @@ class Reviewer:
                 Verdict.NOT_APPLICABLE,
                 inspection_id,
                 lead,
-                f"个案 ({o.source.value} {o.reference}): assigned directly by {o.assigned_by},"
-                f" reason: {o.reason}",
-                [proof(oe, "case inspection opened")],
+                f"个案（{o.source.value} {o.reference}）：由 {o.assigned_by} 直接指派，"
+                f"理由：{o.reason}",
+                [proof(oe, "个案检查立项")],
             )
         ]
         problems: list[str] = []
         for staff in o.officers:
             person = await self.inspector_at(staff, oe.position or 0)
             if person is None:
-                problems.append(f"{staff}: not in the registry")
+                problems.append(f"{staff}：不在执法检查人员名录中")
             elif person.department not in o.departments:
-                problems.append(f"{staff}: not of a participating department")
+                problems.append(f"{staff}：不属于参与部门")
             elif not insp.eligible_on(person, o.start_date):
-                problems.append(f"{staff}: not on duty with a valid certificate")
+                problems.append(f"{staff}：不在岗或执法证不在有效期内")
             elif insp.has_conflict(person, o.subject):
-                problems.append(f"{staff}: declared a conflict of interest (回避)")
+                problems.append(f"{staff}：已申报利害关系，应当回避")
         out.append(
             Finding(
                 DutyKind.ASSIGNMENT,
                 Verdict.BREACHED if problems else Verdict.FULFILLED,
                 inspection_id,
                 lead,
-                "; ".join(problems)
+                "；".join(problems)
                 if problems
-                else "officers eligible when assigned: " + ", ".join(o.officers),
-                [proof(oe, "officers named")],
+                else "指派时检查人员均符合条件：" + "、".join(o.officers),
+                [proof(oe, "指派检查人员")],
             )
         )
         state = fold(ins.SPEC, events)
@@ -488,7 +488,7 @@ class Reviewer:
             ]
             completion = (
                 state.approved_on,
-                [proof(approved[-1], "approved: the case is complete")],
+                [proof(approved[-1], "审核通过：个案检查完成")],
             )
         out.extend(
             await self._inspection_duties(
@@ -540,9 +540,9 @@ class Reviewer:
                 Verdict.BREACHED if late else Verdict.NOT_APPLICABLE,
                 inspection_id,
                 team,
-                f"no results entered by the task's end date {end_date}"
+                f"任务结束日期 {end_date} 前未录入检查结果"
                 if late
-                else f"not yet due (the task ends {end_date})",
+                else f"尚未到期（任务 {end_date} 结束）",
             )
         last_e, _ = submissions[-1]
         problems: list[str] = []
@@ -551,7 +551,7 @@ class Reviewer:
             item = await self.item_at(code, last_e.position or 0)
             version = it.in_force(item)
             if result is None:
-                problems.append(f"{code}: no result")
+                problems.append(f"{code}：无检查结果")
                 continue
             wanted = [c.code for c in version.content.checklist] if version else []
             marks = {c.point: c for c in result.check_points}
@@ -562,12 +562,12 @@ class Reviewer:
                 if c.mark is ins.CheckMark.NOT_APPLICABLE and not (c.note or "").strip()
             ]
             if missing:
-                problems.append(f"{code}: check points not done: {', '.join(missing)}")
+                problems.append(f"{code}：未检查的检查要点 {'、'.join(missing)}")
             if bare:
-                problems.append(f"{code}: not applicable without why: {', '.join(bare)}")
-        proofs = [proof(last_e, "results in force")]
+                problems.append(f"{code}：标为不适用但未说明理由 {'、'.join(bare)}")
+        proofs = [proof(last_e, "现行检查结果")]
         proofs += [
-            proof(e, f"amendment of {ev.item}: {ev.reason}")
+            proof(e, f"更正 {ev.item}：{ev.reason}")
             for e, ev in pairs
             if isinstance(ev, ins.InspectionResultAmended)
         ]
@@ -576,9 +576,9 @@ class Reviewer:
             Verdict.BREACHED if problems else Verdict.FULFILLED,
             inspection_id,
             team,
-            "; ".join(problems)
+            "；".join(problems)
             if problems
-            else f"every check point of {len(state.items)} item(s) done or not applicable with why",
+            else f"{len(state.items)} 个检查事项的检查要点均已检查或说明不适用理由",
             proofs,
         )
 
@@ -595,7 +595,7 @@ class Reviewer:
                 Verdict.NOT_APPLICABLE,
                 inspection_id,
                 team,
-                "no results entered",
+                "未录入检查结果",
             )
         problems: list[str] = []
         proofs: list[Proof] = []
@@ -607,16 +607,16 @@ class Reviewer:
             own = person is not None and person.user_id is not None and person.user_id == actor
             if not (on_team and own):
                 problems.append(
-                    f"position {position}: entered as {ev.submitted_by} by account {actor},"
-                    " not an assigned inspector's own account"
+                    f"账本位置 {position}：账号 {actor} 以 {ev.submitted_by} 名义录入，"
+                    "并非被指派检查人员本人的账号"
                 )
-            proofs.append(proof(e, f"entered by {actor} as {ev.submitted_by}"))
+            proofs.append(proof(e, f"由账号 {actor}（{ev.submitted_by}）录入"))
         return Finding(
             DutyKind.RESULTS_ENTRY,
             Verdict.BREACHED if problems else Verdict.FULFILLED,
             inspection_id,
             team,
-            "; ".join(problems) if problems else "every submission by an assigned inspector",
+            "；".join(problems) if problems else "每次录入均由被指派的检查人员本人完成",
             proofs,
         )
 
@@ -642,33 +642,31 @@ class Reviewer:
         )
         proofs = list(proofs)
         if published:
-            proofs.append(proof(published[0][0], f"published on {published_on}"))
+            proofs.append(proof(published[0][0], f"{published_on} 公示"))
         deadline = (
-            f"deadline {a.deadline} ({days} working days after {completed_on})"
-            if a.deadline
-            else ""
+            f"公示期限 {a.deadline}（{completed_on} 后第 {days} 个工作日）" if a.deadline else ""
         )
         verdict, why = {
             PublicationStatus.ON_TIME: (
                 Verdict.FULFILLED,
-                f"published on {published_on}, {deadline}",
+                f"{published_on} 公示，{deadline}",
             ),
             PublicationStatus.LATE: (
                 Verdict.BREACHED,
-                f"published late on {published_on}, {deadline}",
+                f"{published_on} 逾期公示，{deadline}",
             ),
-            PublicationStatus.OVERDUE: (Verdict.BREACHED, f"not published, {deadline} passed"),
-            PublicationStatus.DUE: (Verdict.NOT_APPLICABLE, f"not yet due, {deadline}"),
+            PublicationStatus.OVERDUE: (Verdict.BREACHED, f"逾期未公示，{deadline}"),
+            PublicationStatus.DUE: (Verdict.NOT_APPLICABLE, f"尚未到期，{deadline}"),
             PublicationStatus.NOT_COMPLETE: (
                 Verdict.NOT_APPLICABLE,
-                "the task is not complete: no deadline runs yet",
+                "任务尚未完成，公示期限尚未起算",
             ),
             PublicationStatus.UNDETERMINED: (
                 Verdict.NOT_APPLICABLE,
-                f"no holiday schedule for {a.problem_year}: the deadline cannot be computed",
+                f"缺少 {a.problem_year} 年节假日安排，无法计算公示期限",
             ),
         }[a.status]
-        return Finding(DutyKind.PUBLICATION, verdict, inspection_id, lead, why.rstrip(", "), proofs)
+        return Finding(DutyKind.PUBLICATION, verdict, inspection_id, lead, why.rstrip("，"), proofs)
 
     def _follow_ups(
         self,
@@ -684,7 +682,7 @@ class Reviewer:
                     Verdict.NOT_APPLICABLE,
                     inspection_id,
                     responsible,
-                    "results not approved: no follow-up runs yet",
+                    "检查结果尚未审核通过，后续处置尚未开始",
                 )
             ]
         out: list[Finding] = []
@@ -703,19 +701,22 @@ class Reviewer:
                 if f.rechecked_on is not None:
                     verdict = Verdict.FULFILLED
                     why = (
-                        f"re-checked on {f.rechecked_on} (corrected: {f.corrected}),"
-                        f" due {f.correct_by}"
+                        f"{f.rechecked_on} 复查（{'已改正' if f.corrected else '未改正'}），"
+                        f"整改期限 {f.correct_by}"
                     )
                 elif f.correct_by is not None and self.today > f.correct_by:
-                    verdict, why = Verdict.BREACHED, f"correction due {f.correct_by}, no re-check"
+                    verdict, why = Verdict.BREACHED, f"整改期限 {f.correct_by} 已过，未复查"
                 else:
-                    verdict, why = Verdict.NOT_APPLICABLE, f"re-check not yet due ({f.correct_by})"
+                    verdict, why = (
+                        Verdict.NOT_APPLICABLE,
+                        f"复查尚未到期（整改期限 {f.correct_by}）",
+                    )
             elif f.kind in ins.TRANSFER_KINDS:
                 status = f.transfer_status.value if f.transfer_status else "—"
                 verdict = Verdict.FULFILLED
-                why = f"{f.kind.value} to {f.receiving_body} (status {status})"
+                why = f"{f.kind.value} 移送 {f.receiving_body}（状态 {status}）"
             else:
-                verdict, why = Verdict.FULFILLED, f"{f.kind.value} recorded"
+                verdict, why = Verdict.FULFILLED, f"{f.kind.value} 已记录"
             out.append(Finding(DutyKind.FOLLOW_UP, verdict, scope_, responsible, why, related))
         if not out:
             out.append(
@@ -724,7 +725,7 @@ class Reviewer:
                     Verdict.NOT_APPLICABLE,
                     inspection_id,
                     responsible,
-                    "no follow-up ordered (无需后续处置)",
+                    "无需后续处置",
                 )
             )
         return out

@@ -23,24 +23,24 @@ def mismatches(task: Task, subject: Subject) -> list[str]:
     if task.stratify_by_risk_class and (
         subject.risk_class is None or subject.risk_class.value not in {s.id for s in task.strata}
     ):
-        out.append("credit risk class not among the task's strata")
+        out.append("信用风险分类不在任务的分层之中")
     if f.kinds and subject.kind not in f.kinds:
-        out.append(f"kind {subject.kind.value} not in the filter")
+        out.append(f"对象类型 {subject.kind.value} 不在范围内")
     if f.regions and subject.region not in f.regions:
-        out.append(f"region {subject.region} not in the filter")
+        out.append(f"所属街乡 {subject.region} 不在范围内")
     prefixes = [p for p in (industry_prefix(i) for i in f.industries) if p is not None]
     if prefixes and not (
         subject.industry and any(subject.industry.startswith(p) for p in prefixes)
     ):
-        out.append("industry not in the filter")
+        out.append("所属行业不在范围内")
     if f.risk_classes and subject.risk_class not in f.risk_classes:
-        out.append("credit risk class not in the filter")
+        out.append("信用风险分类不在范围内")
     if f.statuses and subject.status not in f.statuses:
-        out.append(f"registration status {subject.status.value} not in the filter")
+        out.append(f"登记状态 {subject.status.value} 不在范围内")
     if f.tags and not set(f.tags) & set(subject.tags):
-        out.append("none of the filter's tags")
+        out.append("不具备范围要求的任一标签")
     if f.applicable_items_only and not set(task.items) & set(subject.items):
-        out.append("none of the task's items applies to the subject")
+        out.append("任务的检查事项均不适用于该对象")
     return out
 
 
@@ -61,7 +61,7 @@ def exclusion(task: Task, prior: list[PriorInspection]) -> str | None:
         since = task.start_date - timedelta(days=days)
         for p in prior:
             if set(p.items) & set(task.items) and since <= p.start_date < task.start_date:
-                return f"inspected for the same items within {days} days by draw {p.draw}"
+                return f"{days} 日内已因相同事项被抽取 {p.draw} 检查"
     if task.exclusions.exclude_drawn_same_period:
         for p in prior:
             if (
@@ -69,5 +69,5 @@ def exclusion(task: Task, prior: list[PriorInspection]) -> str | None:
                 and p.start_date <= task.end_date
                 and p.end_date >= task.start_date
             ):
-                return f"drawn for the same period by draw {p.draw}"
+                return f"同一期间已被抽取 {p.draw} 抽中"
     return None

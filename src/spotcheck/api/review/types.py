@@ -64,7 +64,7 @@ class Finding:
     duty: model.DutyKind
     verdict: model.Verdict
     scope: str = strawberry.field(
-        description="`draw {task}#{n}`, an inspection id, or `{inspection} {item}`."
+        description="`抽取 {task}#{n}`, an inspection id, or `{inspection} {item}`."
     )
     responsible: list[str] = strawberry.field(description="Department codes or staff ids.")
     explanation: str
