@@ -30,7 +30,10 @@ MATRIX_OFFICERS = ("SCJG-INS-1", "SCJG-INS-2")
 TEAM_CALLER = Caller(
     actor=Actor(user_id="inspector", department="SCJG", roles=frozenset({Role.INSPECTOR}))
 )
-INSPECTED_ON = dt.date(2026, 6, 1)
+YEAR = i.beijing_date(dt.datetime.now(dt.UTC)).year
+"""The plan year of the matrix's tasks: this year, so that scheduling (today or later, inside
+the task's dates) and entering results work whatever the date the suite runs on."""
+INSPECTED_ON = dt.date(YEAR, 1, 1)
 BEFORE: dict[str, i.LifecycleStatus] = {
     "scheduleInspection": i.LifecycleStatus.ASSIGNED,
     "submitInspectionResults": i.LifecycleStatus.ASSIGNED,
@@ -104,7 +107,7 @@ async def seed_inspections(app: Starlette, mutation: str, tags: Iterable[str] = 
         )
         assert out.events
     plan = pl.CreatePlan(
-        plan_id=MATRIX_PLAN, year=2026, department="SCJG", title="检查", items=[reg.LIVE_ITEM]
+        plan_id=MATRIX_PLAN, year=YEAR, department="SCJG", title="检查", items=[reg.LIVE_ITEM]
     )
     assert (await plans.handle(runner, SEED, plan)).events
     assert (await plans.handle(runner, SEED, pl.FilePlan(plan_id=MATRIX_PLAN))).events
@@ -135,8 +138,8 @@ async def seed_inspections(app: Starlette, mutation: str, tags: Iterable[str] = 
                 items=[reg.LIVE_ITEM],
                 strata=[tk.StratumSpec(id=tk.ALL, ratio_percent=Decimal(100))],
                 population=tk.PopulationFilter(tags=[label]),
-                start_date=dt.date(2026, 3, 1),
-                end_date=dt.date(2026, 12, 31),
+                start_date=dt.date(YEAR, 1, 1),
+                end_date=dt.date(YEAR, 12, 31),
             ),
             tk.PublishTask(task_id=task),
         ):
@@ -155,7 +158,10 @@ async def seed_inspections(app: Starlette, mutation: str, tags: Iterable[str] = 
         if mutation == "recordCorrectionRecheck":
             r = result(
                 i.ResultCode.A,
-                i.FollowUp(kind=i.FollowUpKind.ORDER_TO_CORRECT, correct_by=dt.date(2026, 7, 1)),
+                i.FollowUp(
+                    kind=i.FollowUpKind.ORDER_TO_CORRECT,
+                    correct_by=INSPECTED_ON + dt.timedelta(days=30),
+                ),
             )
         elif mutation == "updateCaseTransfer":
             r = result(

@@ -8,6 +8,7 @@ the same tags), so an allowed cell succeeds rather than colliding.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,7 +329,7 @@ TABLE += [
         lambda t: {
             "inspectionId": insp.inspection_of(t, "recordCorrectionRecheck"),
             "item": reg.LIVE_ITEM,
-            "recheckedOn": "2026-07-01",
+            "recheckedOn": insp.INSPECTED_ON.isoformat(),
             "corrected": True,
         },
         (OK, OK, NAI, OK, NAI, NAI, U),
@@ -352,7 +353,7 @@ TABLE += [
             "items": [reg.LIVE_ITEM],
             "officers": list(insp.MATRIX_OFFICERS),
             "reason": "投诉举报线索",
-            "endDate": "2026-12-31",
+            "endDate": (insp.today() + dt.timedelta(days=30)).isoformat(),
         },
         (F, OK, F, F, F, F, U),
     ),

@@ -404,7 +404,7 @@ async def test_a_case_inspection(gql: GQL, app: Starlette) -> None:
         "items": [td.FOOD],
         "officers": [td.OFFICERS[0], td.OFFICERS[1]],
         "reason": "12315投诉：无证经营",
-        "endDate": "2026-12-31",
+        "endDate": (today() + dt.timedelta(days=30)).isoformat(),
     }
     open_case = td.mutation("openCaseInspection", "inspection", CASE_FIELDS)
     for user, code in (
@@ -514,7 +514,7 @@ async def test_read_tables_rebuild_from_the_ledger(
         "items": [td.FOOD],
         "officers": td.OFFICERS[:2],
         "reason": "数据监测异常",
-        "endDate": "2026-12-31",
+        "endDate": (today() + dt.timedelta(days=30)).isoformat(),
     }
     assert (await run(gql, "openCaseInspection", "scjg-admin", **case))["errors"] == []
     pool = app.state.pool

@@ -35,6 +35,7 @@ from spotcheck.review.render import to_html
 from spotcheck.services import draws, inspections, plans, subjects, tasks
 from spotcheck.services.runner import Caller
 from tests.api import fixtures_registry as reg
+from tests.api.calendars import ensure_schedules
 from tests.api.conftest import GQL, SEED, People, seed_people
 from tests.api.inspection_fixtures import MATRIX_OFFICERS, TEAM_CALLER, result
 from tests.api.publishing import sealed
@@ -127,6 +128,10 @@ async def scripted(app: Starlette) -> People:
 
     await seed_inspections(app, "openCaseInspection", tags=())  # officers (and their plan)
     runner = app.state.runner
+    # Deadlines counted from today may reach next year: give the years the package lacks a
+    # schedule, so that the on-time verdict holds whatever day the suite runs.
+    today = i.beijing_date(dt.datetime.now(dt.UTC))
+    await ensure_schedules(app, [today.year, today.year + 1])
     plan = pl.CreatePlan(
         plan_id=PLAN, year=2026, department="SCJG", title="审查", items=[reg.LIVE_ITEM]
     )

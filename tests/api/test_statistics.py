@@ -29,7 +29,6 @@ from starlette.applications import Starlette
 
 from spotcheck.domain import account as a
 from spotcheck.domain import draw as d
-from spotcheck.domain import holiday_schedule as h
 from spotcheck.domain import inspection as i
 from spotcheck.domain import inspector as ins
 from spotcheck.domain import item as it
@@ -37,13 +36,11 @@ from spotcheck.domain import plan as pl
 from spotcheck.domain import subject as s
 from spotcheck.domain import task as tk
 from spotcheck.domain.actor import Role
-from spotcheck.domain.calendar import package_years
 from spotcheck.domain.kinds import SubjectKind
 from spotcheck.draw.transcript import EntropySource, EntropyValue, SourceKind
 from spotcheck.services import (
     accounts,
     draws,
-    holiday_schedules,
     inspections,
     inspectors,
     items,
@@ -55,6 +52,7 @@ from spotcheck.services import statistics as st
 from spotcheck.services.actors import load_actor
 from spotcheck.services.runner import Caller
 from tests.api import fixtures_registry as reg
+from tests.api.calendars import ensure_schedules
 from tests.api.conftest import GQL, SEED, People, seed_people
 
 FOOD, SPEC = "SCJG-STAT-FOOD", "SCJG-STAT-SPEC"
@@ -90,22 +88,6 @@ async def caller(app: Starlette, user: str) -> Caller:
 
 async def beijing_today(app: Starlette) -> dt.date:
     return i.beijing_date(await app.state.pool.fetchval("SELECT now()"))
-
-
-async def ensure_schedules(app: Starlette, years: list[int]) -> None:
-    """A published holiday schedule for each of ``years`` the package does not cover, so the
-    deadlines are computable in any year the test runs."""
-    for year in years:
-        if year in package_years():
-            continue
-        out = await holiday_schedules.publish(
-            app.state.runner,
-            SEED,
-            h.PublishHolidaySchedule(
-                year=year, holidays=[dt.date(year, 1, 1)], source="测试 test schedule"
-            ),
-        )
-        assert out.events
 
 
 def result(item: str, code: i.ResultCode, today: dt.date) -> i.ItemResult:
