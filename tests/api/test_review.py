@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import asyncpg
 import msgspec
 import pytest
 from starlette.applications import Starlette
@@ -39,6 +40,7 @@ from tests.api.calendars import ensure_schedules
 from tests.api.conftest import GQL, SEED, People, seed_people
 from tests.api.inspection_fixtures import MATRIX_OFFICERS, TEAM_CALLER, result
 from tests.api.publishing import sealed
+from tests.conftest import Db
 
 PLAN = "2026-SCJG-REVIEW"
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -310,3 +312,29 @@ async def test_the_printable_report_is_in_chinese_and_escaped(
     assert "按期公示检查结果" in html and "未履职" in html
     assert "<script" not in html
     assert f"#{result.findings[0].proofs[0].position} " in html
+
+
+async def test_a_draw_whose_transcript_was_altered_is_breached(
+    gql: GQL, scripted: People, db: Db
+) -> None:
+    """The superuser rewrites the stored transcript of T-ONTIME's draw (bypassing the
+    append-only trigger): the review no longer trusts the selection or the team."""
+    owner = await asyncpg.connect(db.owner_url)
+    try:
+        digest = await owner.fetchval(
+            "SELECT state->'draws'->0->>'transcript_digest' FROM draws WHERE id = 'T-ONTIME'"
+        )
+        await owner.execute("ALTER TABLE draw_blobs DISABLE TRIGGER draw_blobs_append_only")
+        await owner.execute(
+            "UPDATE draw_blobs SET content = content || '\\x20'::bytea WHERE digest = $1", digest
+        )
+        await owner.execute("ALTER TABLE draw_blobs ENABLE TRIGGER draw_blobs_append_only")
+    finally:
+        await owner.close()
+    review = await _review(gql, ON_TIME)
+    duties = _by_duty(review, "抽取 T-ONTIME") | _by_duty(review, "T-ONTIME/")
+    for duty in ("IN_POPULATION", "SELECTION", "ASSIGNMENT"):
+        assert duties[duty]["verdict"] == "BREACHED", duties[duty]
+    assert "抽取记录验证未通过" in duties["IN_POPULATION"]["explanation"]
+    # What the draw did not decide stays as it was.
+    assert duties["CHECKLIST"]["verdict"] == "FULFILLED"

@@ -85,7 +85,11 @@ class DrawContext:
     voided: tuple[RecordedEvent, d.DrawVoided] | None = None
     replacements: list[tuple[RecordedEvent, d.InspectorReplaced]] = field(default_factory=list)
     outcome: d.DrawOutcome | None = None
+    state: d.TaskDraws | None = None
+    """The task's draws folded from the ledger (what verification checks the transcript
+    against)."""
     verification: VerifyResult | None = None
+    """Set by :meth:`Reviewer.verify`, only for the draws a review needs."""
 
     @property
     def label(self) -> str:
@@ -161,12 +165,18 @@ class Reviewer:
                     ctx.replacements.append((e, ev))
             state = fold(d.SPEC, events)
             for ctx in by_number.values():
-                if ctx.executed is not None and state is not None:
-                    ctx.verification = await verify_draw(self.src.conn, state, ctx.number)
+                ctx.state = state
             out.extend(by_number.values())
         out.sort(key=lambda c: c.committed[0].position or 0)
         self._draws = out
         return out
+
+    async def verify(self, ctx: DrawContext) -> VerifyResult | None:
+        """Recompute an executed draw's transcript, once per review and only when a duty
+        rests on it (a large draw takes seconds to verify)."""
+        if ctx.verification is None and ctx.executed is not None and ctx.state is not None:
+            ctx.verification = await verify_draw(self.src.conn, ctx.state, ctx.number)
+        return ctx.verification
 
     async def subject_at(self, key: str, position: int) -> sj.Subject | None:
         return fold(sj.SPEC, upto(await self.src.stream(sj.SPEC.stream_id(key)), position))
@@ -252,17 +262,6 @@ class Reviewer:
             content = await self.src.blob(stratum.digest)
             population = population_keys(content)
         inside = key in population
-        verified = ctx.verification
-        if verified is not None and ctx.executed is not None:
-            commit_proofs.append(
-                proof(
-                    ctx.executed[0],
-                    "抽取记录验证通过"
-                    if verified.ok
-                    else "抽取记录验证未通过：" + "；".join(verified.problems[:3]),
-                )
-            )
-        draw_broken = verified is not None and not verified.ok
         if reasons and not inside:
             return [
                 Finding(
@@ -274,6 +273,17 @@ class Reviewer:
                     proofs=commit_proofs,
                 )
             ]
+        verified = await self.verify(ctx)
+        if verified is not None and ctx.executed is not None:
+            commit_proofs.append(
+                proof(
+                    ctx.executed[0],
+                    "抽取记录验证通过"
+                    if verified.ok
+                    else "抽取记录验证未通过：" + "；".join(verified.problems[:3]),
+                )
+            )
+        draw_broken = verified is not None and not verified.ok
         if inside and not reasons:
             verdict, why = Verdict.FULFILLED, f"在已承诺的抽查对象名单中（分层 {stratum_id}）"
         elif inside:
@@ -354,6 +364,7 @@ class Reviewer:
         assert ctx.executed is not None and ctx.outcome is not None
         inspection_id = d.inspection_id(ctx.task_id, ctx.number, subject)
         lead = [ctx.task.department]
+        await self.verify(ctx)
         ee, _ = ctx.executed
         unmatched = next((u for u in ctx.outcome.unmatched if u.subject == subject), None)
         if unmatched is not None and not ctx.team_at(subject, self.src.head):
