@@ -142,8 +142,12 @@ class Sealer:
             sealed = await self.seal_once(conn)
             if sealed == self.batch_size:
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that arrives as the wake-up completes, and the server's shutdown then waits for
+            # this task for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wake.wait()
 
     async def seal_once(self, conn: asyncpg.Connection) -> int:
         """Seal what can be sealed now; returns how many events were sealed."""
@@ -204,4 +208,5 @@ class Sealer:
                 if left <= 0:
                     raise TimeoutError("the sealer did not reach the position in time")
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._sealed.wait(), left)
+                    async with asyncio.timeout(left):
+                        await self._sealed.wait()

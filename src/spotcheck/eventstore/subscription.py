@@ -70,8 +70,9 @@ class CatchUpSubscription:
                     self.position = contiguous[-1].position or self.position
                     if len(contiguous) == self.batch_size or self._stopped:
                         continue
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._hint.wait(), self.poll_interval)
+                with contextlib.suppress(TimeoutError):  # not wait_for: see Sealer._lead
+                    async with asyncio.timeout(self.poll_interval):
+                        await self._hint.wait()
         finally:
             with contextlib.suppress(Exception):
                 await conn.close()
