@@ -47,15 +47,20 @@ SELECT seq, event_id, stream_id, stream_version, event_type, schema_version,
        data::text AS data, metadata::text AS metadata, recorded_at
   FROM events WHERE seq > $1 ORDER BY seq LIMIT $2
 """
-_PEEK = "SELECT seq FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"
 _INSERT = """
 INSERT INTO ledger (position, seq, content_hash, chain_hash)
 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])
 """
+# Has every transaction in progress when the gap was first seen ended, and which numbers of the
+# gap are visible now?  One statement, so one snapshot answers both (pg_current_snapshot() is the
+# statement's own).  Not pg_xact_status(): the commit log marks a transaction committed a moment
+# before its rows become visible to new snapshots, and a re-read in that moment would take a
+# committed event for a rolled-back one and skip it.
 _GAP_SETTLED = """
 SELECT NOT EXISTS (
-    SELECT 1 FROM pg_snapshot_xip($1::text::pg_snapshot) AS x
-     WHERE pg_xact_status(x) = 'in progress')
+         SELECT 1 FROM pg_snapshot_xip($1::text::pg_snapshot) AS x
+          WHERE x IN (SELECT pg_snapshot_xip(pg_current_snapshot()))) AS settled,
+       ARRAY(SELECT seq FROM events WHERE seq > $2 ORDER BY seq LIMIT $3) AS visible
 """
 
 
@@ -159,11 +164,10 @@ class Sealer:
         for row in rows:
             seq = row["seq"]
             if seq != expected:
-                if not await self._gap_is_settled(conn, expected):
+                visible = await self._gap_settled(conn, expected, seq)
+                if visible is None:
                     break
-                # Re-read after the check: a number that committed meanwhile is now visible.
-                again = await conn.fetch(_PEEK, expected - 1, seq - expected + 1)
-                if again and again[0]["seq"] < seq:
+                if visible and visible[0] < seq:
                     break  # seal up to the gap now; the late arrival next round
                 self.skipped.extend(range(expected, seq))
                 del self.skipped[:-MAX_SKIPPED_KEPT]  # a long-running server keeps only recent ones
@@ -192,12 +196,20 @@ class Sealer:
             self._sealed.notify_all()
         return len(take)
 
-    async def _gap_is_settled(self, conn: asyncpg.Connection, first_missing: int) -> bool:
+    async def _gap_settled(
+        self, conn: asyncpg.Connection, first_missing: int, next_seen: int
+    ) -> list[int] | None:
+        """None while the gap ``first_missing .. next_seen - 1`` may still fill; once every
+        transaction in progress when it was first seen has ended, the numbers from
+        ``first_missing`` on that are visible now (read under the same snapshot)."""
         if self._gap is None or self._gap.first_missing != first_missing:
             snapshot = await conn.fetchval("SELECT pg_current_snapshot()::text")
             self._gap = _Gap(first_missing, snapshot)
-            return False
-        return bool(await conn.fetchval(_GAP_SETTLED, self._gap.snapshot))
+            return None
+        row = await conn.fetchrow(
+            _GAP_SETTLED, self._gap.snapshot, first_missing - 1, next_seen - first_missing + 1
+        )
+        return list(row["visible"]) if row["settled"] else None
 
     async def wait_sealed(self, position: int | None = None, timeout: float = 10.0) -> None:
         """Wait until the ledger head reaches ``position`` (or this sealer leads), for tests."""
