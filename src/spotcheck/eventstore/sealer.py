@@ -14,8 +14,9 @@ transaction takes its transaction id before it draws a number (the store does so
 column default ``next_event_seq()`` enforces it).  So whichever transaction drew ``n`` had an id
 when the sealer first saw the gap, and was either finished or listed as in progress in the
 snapshot the sealer takes then.  The sealer seals nothing past the gap until every transaction
-in that snapshot has ended, then reads again: if ``n`` is there it is sealed in its place, and if
-not it can never appear and is skipped.  No committed event is skipped, none is sealed twice
+in that snapshot has ended, as a later snapshot sees it, and reads again under that same
+snapshot: if ``n`` is there it is sealed in its place, and if not it can never appear and is
+skipped.  No committed event is skipped, none is sealed twice
 (``ledger.seq`` is unique, positions are a primary key), and a slow transaction delays only the
 events after its own numbers.
 
