@@ -113,6 +113,27 @@ def _product(key: str) -> s.RegisterSubject:
     )
 
 
+def officer(
+    staff_id: str,
+    *,
+    valid_until: dt.date,
+    expertise: list[str] | None = None,
+    user_id: str | None = None,
+) -> ins.RegisterInspector:
+    """An SCJG enforcement officer (执法人员) whose certificate runs from 2024-01-01."""
+    return ins.RegisterInspector(
+        staff_id=staff_id,
+        name="检查员" + staff_id,
+        department="SCJG",
+        kind=ins.InspectorKind.ENFORCEMENT_OFFICER,
+        certificate_number="ZF-" + staff_id,
+        certificate_valid_from=dt.date(2024, 1, 1),
+        certificate_valid_until=valid_until,
+        expertise=expertise or [],
+        user_id=user_id,
+    )
+
+
 def _staff(staff_id: str, user_id: str | None = None) -> ins.RegisterInspector:
     return ins.RegisterInspector(
         staff_id=staff_id,

@@ -13,7 +13,6 @@ from starlette.applications import Starlette
 
 from spotcheck.domain import draw as dr
 from spotcheck.domain import inspection as i
-from spotcheck.domain import inspector as ins
 from spotcheck.domain import plan as pl
 from spotcheck.domain import task as tk
 from spotcheck.domain.actor import Actor, Role
@@ -94,14 +93,9 @@ async def seed_inspections(app: Starlette, mutation: str, tags: Iterable[str] = 
         out = await inspectors.handle(
             runner,
             SEED,
-            ins.RegisterInspector(
-                staff_id=staff,
-                name="检查员" + staff,
-                department="SCJG",
-                kind=ins.InspectorKind.ENFORCEMENT_OFFICER,
-                certificate_number="ZF-" + staff,
-                certificate_valid_from=dt.date(2024, 1, 1),
-                certificate_valid_until=dt.date(2030, 12, 31),
+            reg.officer(
+                staff,
+                valid_until=dt.date(2030, 12, 31),
                 user_id="inspector" if n == 0 else None,
             ),
         )

@@ -15,7 +15,6 @@ from starlette.applications import Starlette
 
 from spotcheck.domain import account as a
 from spotcheck.domain import inspection as i
-from spotcheck.domain import inspector as ins
 from spotcheck.domain import item as it
 from spotcheck.domain import subject as s
 from spotcheck.domain.actor import Actor, Role
@@ -77,17 +76,7 @@ async def seed_publishing(app: Starlette, subject_count: int = 3) -> None:
         out = await inspectors.handle(
             runner,
             SEED,
-            ins.RegisterInspector(
-                staff_id=staff,
-                name="检查员" + staff,
-                department="SCJG",
-                kind=ins.InspectorKind.ENFORCEMENT_OFFICER,
-                certificate_number="ZF-" + staff,
-                certificate_valid_from=dt.date(2024, 1, 1),
-                certificate_valid_until=dt.date(2099, 12, 31),
-                expertise=["FOOD"],
-                user_id=user,
-            ),
+            reg.officer(staff, valid_until=dt.date(2099, 12, 31), expertise=["FOOD"], user_id=user),
         )
         assert out.events
         out = await accounts.handle(

@@ -139,16 +139,7 @@ async def seed_registry(runner: Any, regions: Any, subjects_count: int = 12) -> 
         out = await inspectors.handle(
             runner,
             SEED,
-            ins.RegisterInspector(
-                staff_id=staff,
-                name="检查员" + staff,
-                department="SCJG",
-                kind=ins.InspectorKind.ENFORCEMENT_OFFICER,
-                certificate_number="ZF-" + staff,
-                certificate_valid_from=dt.date(2024, 1, 1),
-                certificate_valid_until=dt.date(2028, 12, 31),
-                expertise=["FOOD"],
-            ),
+            reg.officer(staff, valid_until=dt.date(2028, 12, 31), expertise=["FOOD"]),
         )
         assert out.events
     plan = pl.CreatePlan(

@@ -11,14 +11,20 @@ from spotcheck.eventstore.store import record_from_row
 
 MAX_READ = 10_000
 
-_READ_LEDGER = """
+SEALED_EVENTS = """
 SELECT e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data,
        e.metadata, e.recorded_at, l.position, l.chain_hash
   FROM ledger l JOIN events e ON e.seq = l.seq
- WHERE l.position > $1
+"""
+"""Sealed events with their positions, in the columns ``record_from_row`` reads: add a WHERE."""
+
+_READ_LEDGER = (
+    SEALED_EVENTS
+    + """ WHERE l.position > $1
  ORDER BY l.position
  LIMIT $2
 """
+)
 
 
 async def read_ledger(

@@ -48,6 +48,7 @@ from spotcheck.domain import subject as sj
 from spotcheck.domain import task as tk
 from spotcheck.domain.aggregate import Event
 from spotcheck.domain.calendar import WorkingCalendar
+from spotcheck.draw.matching import Assignment
 from spotcheck.draw.transcript import VerifyResult
 from spotcheck.eventstore.envelope import RecordedEvent
 from spotcheck.review import scope
@@ -124,6 +125,7 @@ class Reviewer:
         self.today = today
         self._draws: list[DrawContext] | None = None
         self._calendar: WorkingCalendar | None = None
+        self._completion: dict[str, tuple[date | None, list[Proof]]] = {}
 
     # Loading
     async def calendar(self) -> WorkingCalendar:
@@ -213,10 +215,11 @@ class Reviewer:
         for ctx in await self.draws():
             if ctx.task.end_date < start or ctx.task.start_date > end or ctx.outcome is None:
                 continue
-            subjects = {a.subject for a in ctx.outcome.assignments if staff_id in a.officers}
-            subjects |= {a.subject for a in ctx.outcome.assignments if staff_id in a.experts}
-            subjects |= {r.subject for _, r in ctx.replacements if staff_id in r.officers}
-            subjects |= {r.subject for _, r in ctx.replacements if staff_id in r.experts}
+            teams: list[Assignment | d.InspectorReplaced] = [
+                *ctx.outcome.assignments,
+                *(r for _, r in ctx.replacements),
+            ]
+            subjects = {t.subject for t in teams if staff_id in (*t.officers, *t.experts)}
             for subject in sorted(subjects):
                 findings.extend(await self._drawn_inspection_duties(ctx, subject, staff_id))
         for stream_id in await self.src.opened_streams(
@@ -416,7 +419,13 @@ class Reviewer:
         return out
 
     async def _task_completion(self, ctx: DrawContext) -> tuple[date | None, list[Proof]]:
-        """The task's completion day: the last approval once every inspection is approved."""
+        """The task's completion day: the last approval once every inspection is approved
+        (worked out once per draw: every inspection of the draw shares it)."""
+        if ctx.label not in self._completion:
+            self._completion[ctx.label] = await self._completion_of(ctx)
+        return self._completion[ctx.label]
+
+    async def _completion_of(self, ctx: DrawContext) -> tuple[date | None, list[Proof]]:
         assert ctx.outcome is not None
         approvals: list[tuple[date, RecordedEvent]] = []
         for a in ctx.outcome.assignments:

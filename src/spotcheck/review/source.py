@@ -13,16 +13,11 @@ import asyncpg
 
 from spotcheck.domain.aggregate import AggregateSpec, Event
 from spotcheck.eventstore.envelope import RecordedEvent
+from spotcheck.eventstore.ledger import SEALED_EVENTS
 from spotcheck.eventstore.store import record_from_row
 from spotcheck.services.draws import get_blob
 
 S = TypeVar("S")
-
-_COLUMNS = """
-SELECT e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version, e.data,
-       e.metadata, e.recorded_at, l.position, l.chain_hash
-  FROM ledger l JOIN events e ON e.seq = l.seq
-"""
 
 
 class LedgerSource:
@@ -40,7 +35,9 @@ class LedgerSource:
 
     async def _fetch(self, where: str, *args: Any) -> list[RecordedEvent]:
         rows = await self.conn.fetch(
-            f"{_COLUMNS} WHERE l.position <= $1 AND {where} ORDER BY l.position", self.head, *args
+            f"{SEALED_EVENTS} WHERE l.position <= $1 AND {where} ORDER BY l.position",
+            self.head,
+            *args,
         )
         return [record_from_row(r) for r in rows]
 
