@@ -11,6 +11,7 @@ import pytest
 from spotcheck.db.pool import connect, create_pool
 from spotcheck.eventstore import EventStore, EventTypeRegistry
 from spotcheck.eventstore.sealer import Sealer
+from tests.clock import DbClock
 from tests.dbutil import Cluster, drop_database, fresh_database, make_template, start_cluster
 
 
@@ -35,6 +36,18 @@ async def db(cluster: Cluster) -> AsyncIterator[Db]:
     name = await fresh_database(cluster)
     yield Db(name, cluster.owner(name), cluster.app(name))
     await drop_database(cluster, name)
+
+
+@pytest.fixture
+def db_clock(cluster: Cluster) -> Iterator[DbClock]:
+    """The database's clock, to move with ``travel_to``; put back after the test."""
+    if cluster.clock is None:
+        assert cluster.clock_problem is not None
+        if cluster.embedded is None:
+            pytest.skip(cluster.clock_problem)
+        pytest.fail(f"this test moves the database clock, but {cluster.clock_problem}")
+    yield cluster.clock
+    cluster.clock.reset()
 
 
 def make_registry() -> EventTypeRegistry:

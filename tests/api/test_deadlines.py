@@ -2,8 +2,9 @@
 
 The task is the planted draw's (one SCJG inspection).  Its approval and publication dates are
 set on the inspections read table (the columns the lifecycle projection keeps), so that the
-deadline arithmetic meets fixed, known calendars whatever day the tests run; "today" is fixed
-through ``app.state.clock``.  The lifecycle that fills those columns is tested with it.
+deadline arithmetic meets fixed, known calendars whatever day the tests run; "today" is the
+database's, moved with ``db_clock`` (PostgreSQL under libfaketime).  test_calendar_years.py
+takes an inspection through the lifecycle itself across the year's end.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from starlette.applications import Starlette
 
 from tests.api import fixtures_registry as reg
 from tests.api.conftest import GQL, People
+from tests.clock import DbClock
 
 TASK = reg.PLANTED_DRAW_TASK
 INSPECTION = reg.PLANTED_DRAW_INSPECTION
@@ -70,12 +72,6 @@ async def drawn(app: Starlette, people: People) -> People:
     return people
 
 
-def at(app: Starlette, day: dt.date) -> None:
-    """Fix today's Beijing date (noon in Beijing)."""
-    instant = dt.datetime(day.year, day.month, day.day, 4, tzinfo=dt.UTC)
-    app.state.clock = lambda: instant
-
-
 async def results(app: Starlette, approved: str | None, published: str | None = None) -> None:
     await app.state.pool.execute(
         "UPDATE inspections SET approved_on = $2, published_on = $3 WHERE id = $1",
@@ -94,9 +90,9 @@ async def deadline(gql: GQL, user: str | None = "auditor") -> dict[str, Any]:
 
 
 async def test_not_complete_until_every_inspection_is_approved(
-    gql: GQL, app: Starlette, drawn: People
+    db_clock: DbClock, gql: GQL, app: Starlette, drawn: People
 ) -> None:
-    at(app, dt.date(2026, 5, 1))
+    db_clock.travel_to_day(dt.date(2026, 5, 1))
     d = await deadline(gql)
     assert d["status"] == "NOT_COMPLETE"
     assert (d["inspectionCount"], d["approvedCount"], d["openCount"]) == (1, 0, 1)
@@ -108,25 +104,29 @@ async def test_not_complete_until_every_inspection_is_approved(
     assert (await gql(REPORT))["data"]["deadlineReport"] is None
 
 
-async def test_across_the_spring_festival(gql: GQL, app: Starlette, drawn: People) -> None:
+async def test_across_the_spring_festival(
+    db_clock: DbClock, gql: GQL, app: Starlette, drawn: People
+) -> None:
     await results(app, "2026-02-13")
-    at(app, dt.date(2026, 3, 19))
+    db_clock.travel_to_day(dt.date(2026, 3, 19))
     d = await deadline(gql, "inspector")
     # 14 Feb (a working Saturday), 24-28 Feb, 2-19 Mar: the 20th working day is 19 March.
     assert (d["completedOn"], d["deadline"], d["status"]) == ("2026-02-13", "2026-03-19", "DUE")
-    at(app, dt.date(2026, 3, 20))
+    db_clock.travel_to_day(dt.date(2026, 3, 20))
     assert (await deadline(gql))["status"] == "OVERDUE"
 
 
-async def test_across_national_day_and_the_report(gql: GQL, app: Starlette, drawn: People) -> None:
+async def test_across_national_day_and_the_report(
+    db_clock: DbClock, gql: GQL, app: Starlette, drawn: People
+) -> None:
     await results(app, "2026-09-23")
-    at(app, dt.date(2026, 10, 28))
+    db_clock.travel_to_day(dt.date(2026, 10, 28))
     d = await deadline(gql)
     assert (d["deadline"], d["status"]) == ("2026-10-28", "DUE")
     r = await gql(REPORT, as_user="scjg-admin", department="SCJG")
     assert r["data"]["deadlineReport"]["overdueTasks"]["nodes"] == []
 
-    at(app, dt.date(2026, 10, 29))
+    db_clock.travel_to_day(dt.date(2026, 10, 29))
     r = await gql(REPORT, as_user="scjg-admin", department="SCJG")
     report = r["data"]["deadlineReport"]
     assert report["asOf"] == "2026-10-29"
@@ -157,12 +157,12 @@ async def test_across_national_day_and_the_report(gql: GQL, app: Starlette, draw
 
 
 async def test_tasks_past_end_date_with_open_inspections(
-    gql: GQL, app: Starlette, drawn: People
+    db_clock: DbClock, gql: GQL, app: Starlette, drawn: People
 ) -> None:
-    at(app, dt.date(2026, 6, 30))  # the task's end date
+    db_clock.travel_to_day(dt.date(2026, 6, 30))  # the task's end date
     r = await gql(REPORT, as_user="auditor")
     assert r["data"]["deadlineReport"]["tasksPastEndDate"]["nodes"] == []
-    at(app, dt.date(2026, 7, 1))
+    db_clock.travel_to_day(dt.date(2026, 7, 1))
     r = await gql(REPORT, as_user="auditor", department="SCJG")
     assert r["data"]["deadlineReport"]["tasksPastEndDate"]["nodes"] == [
         {"key": TASK, "openCount": 1, "endDate": "2026-06-30"}
@@ -173,17 +173,17 @@ async def test_tasks_past_end_date_with_open_inspections(
 
 
 async def test_into_a_year_without_schedule_then_published(
-    gql: GQL, app: Starlette, drawn: People
+    db_clock: DbClock, gql: GQL, app: Starlette, drawn: People
 ) -> None:
     await results(app, "2026-12-10")
-    at(app, dt.date(2026, 12, 31))
+    db_clock.travel_to_day(dt.date(2026, 12, 31))
     d = await deadline(gql)
     # 15 working days remain in 2026; the 16th to 20th would be in 2027: not computed.
     assert d["deadline"] is None
     assert d["deadlineProblem"]["code"] == "NO_HOLIDAY_SCHEDULE"
     assert d["deadlineProblem"]["year"] == 2027
     assert d["status"] == "DUE"  # certain: the deadline is in 2027 at the earliest
-    at(app, dt.date(2027, 1, 5))
+    db_clock.travel_to_day(dt.date(2027, 1, 5))
     assert (await deadline(gql))["status"] == "UNDETERMINED"
     assert (await gql("{ workingCalendar(year: 2027) { year } }"))["data"] == {
         "workingCalendar": None
@@ -204,7 +204,7 @@ async def test_into_a_year_without_schedule_then_published(
     d = await deadline(gql)
     # 3 January (a working Sunday) is the 16th; 4-7 January the 17th to 20th.
     assert (d["deadline"], d["deadlineProblem"], d["status"]) == ("2027-01-07", None, "DUE")
-    at(app, dt.date(2027, 1, 8))
+    db_clock.travel_to_day(dt.date(2027, 1, 8))
     assert (await deadline(gql))["status"] == "OVERDUE"
 
 
@@ -257,7 +257,9 @@ async def test_publish_rules(gql: GQL, app: Starlette, people: People) -> None:
     assert await app.state.pool.fetchval(count) == 2
 
 
-async def test_plan_publication_working_days(gql: GQL, app: Starlette, drawn: People) -> None:
+async def test_plan_publication_working_days(
+    db_clock: DbClock, gql: GQL, app: Starlette, drawn: People
+) -> None:
     create = """
     mutation($input: CreatePlanInput!) {
       createPlan(input: $input) { plan { publicationWorkingDays } errors { code field } }
@@ -283,7 +285,7 @@ async def test_plan_publication_working_days(gql: GQL, app: Starlette, drawn: Pe
         " WHERE id = '2026-PLANTED-DRAW'"
     )
     await results(app, "2026-09-23")
-    at(app, dt.date(2026, 9, 24))
+    db_clock.travel_to_day(dt.date(2026, 9, 24))
     d = await deadline(gql)
     # 24 Sep (1), 28-30 Sep (2-4), 8 Oct (5).
     assert (d["workingDays"], d["deadline"]) == (5, "2026-10-08")

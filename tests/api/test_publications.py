@@ -12,7 +12,6 @@ import asyncpg
 import pytest
 from starlette.applications import Starlette
 
-from spotcheck.api.publications import queries as publication_queries
 from spotcheck.projections.publications import (
     AbnormalProposalsProjection,
     FollowUpsProjection,
@@ -22,6 +21,7 @@ from spotcheck.projections.rebuild import differences, replay_into_schema
 from tests.api import publishing as pub
 from tests.api.conftest import GQL, People
 from tests.api.schema_walk import strings
+from tests.clock import DbClock
 
 RECORD = """
 inspectionId origin taskId taskTitle subjectKey subjectName uscc departments
@@ -291,9 +291,7 @@ async def follow_ups(gql: GQL, user: str | None = "scjg-admin", **f: Any) -> lis
     return nodes
 
 
-async def test_follow_ups_due_overdue_done(
-    gql: GQL, scene: People, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_follow_ups_due_overdue_done(gql: GQL, scene: People, db_clock: DbClock) -> None:
     day = pub.today()
     correct = await pub.approved_case(
         gql,
@@ -348,7 +346,7 @@ async def test_follow_ups_due_overdue_done(
 
     # Tomorrow (Beijing) the correction is overdue.
     later = day + dt.timedelta(days=1)
-    monkeypatch.setattr(publication_queries, "today", lambda: later)
+    db_clock.travel_to_day(later)
     assert [r["inspectionId"] for r in await follow_ups(gql, state="OVERDUE")] == [correct]
     # A re-check that found no correction leaves it overdue; one that found it corrected: done.
     await pub.run(

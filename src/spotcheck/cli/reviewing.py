@@ -31,10 +31,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 async def make_review(url: str, kind: ReviewKind, args: argparse.Namespace) -> Review:
+    from spotcheck.clock import beijing_today
     from spotcheck.db.pool import connect
     from spotcheck.review.reviewer import review
     from spotcheck.review.source import LedgerSource
-    from spotcheck.services.deadlines import beijing_today
 
     conn = await connect(url)
     try:
@@ -46,7 +46,7 @@ async def make_review(url: str, kind: ReviewKind, args: argparse.Namespace) -> R
                 args.key,
                 args.from_date,
                 args.to_date,
-                args.today or beijing_today(),
+                args.today or await beijing_today(conn),
             )
     finally:
         await conn.close()

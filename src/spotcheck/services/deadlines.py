@@ -18,28 +18,15 @@ year), else UNDETERMINED.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import asyncpg
 
 from spotcheck.domain.calendar import NoHolidaySchedule, WorkingCalendar
-from spotcheck.domain.inspection import beijing_date
 from spotcheck.domain.plan import DEFAULT_PUBLICATION_WORKING_DAYS
 from spotcheck.services.holiday_schedules import published_schedules
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def beijing_today(clock: Clock = utc_now) -> date:
-    """Today's Beijing date (UTC+8)."""
-    return beijing_date(clock())
 
 
 async def load_calendar(conn: asyncpg.Connection | asyncpg.Pool) -> WorkingCalendar:

@@ -51,14 +51,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 
 import asyncpg
 
+from spotcheck.clock import beijing_today
 from spotcheck.domain import plan as plan_aggregate
 from spotcheck.domain.calendar import NoHolidaySchedule
 from spotcheck.domain.errors import ErrorCode, Problems
-from spotcheck.domain.inspection import PROBLEM_CODES, InspectionOrigin, ResultCode, beijing_date
+from spotcheck.domain.inspection import PROBLEM_CODES, InspectionOrigin, ResultCode
 from spotcheck.services import refs
 from spotcheck.services.deadlines import load_calendar, publication_deadline
 
@@ -620,7 +621,7 @@ async def year_statistics(
     return aggregate(
         facts,
         year,
-        today or beijing_date(datetime.now(UTC)),
+        today or await beijing_today(pool),
         lambda completed_on, days: publication_deadline(calendar, completed_on, days),
         only=department,
     )

@@ -189,7 +189,7 @@ class DeadlineQueries:
             info,
             first,
             after,
-            today(info),
+            await today(info),
             department=f.department,
             year=f.year,
             statuses=frozenset({f.state}) if f.state else None,
@@ -205,4 +205,4 @@ class DeadlineQueries:
     ) -> DeadlineReport | None:
         if not info.context.actor.is_staff:
             return None
-        return DeadlineReport(department=department, as_of=today(info))
+        return DeadlineReport(department=department, as_of=await today(info))

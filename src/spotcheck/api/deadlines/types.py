@@ -16,7 +16,7 @@ from spotcheck.api.plans.types import InspectionTask, load_task
 from spotcheck.domain.calendar import YearSchedule
 from spotcheck.domain.errors import ErrorCode
 from spotcheck.services import deadlines as service
-from spotcheck.services.deadlines import Clock, DeadlineKind, PublicationStatus
+from spotcheck.services.deadlines import DeadlineKind, PublicationStatus
 
 strawberry.enum(PublicationStatus, name="PublicationStatus")
 strawberry.enum(
@@ -180,7 +180,7 @@ class PublicationDeadline(relay.Node):
             for d in await service.deadlines(
                 info.context.pool,
                 await service.load_calendar(info.context.pool),
-                today(info),
+                await today(info),
                 after=None,
                 limit=len(keys),
                 keys=keys,
@@ -214,7 +214,6 @@ class OverdueInspection:
         return (await load_inspections(info, [self.inspection_id]))[0]
 
 
-def today(info: strawberry.Info[Context, None]) -> dt.date:
-    """Today's Beijing date; tests set ``app.state.clock`` to fix now."""
-    clock: Clock = getattr(info.context.request.app.state, "clock", service.utc_now)
-    return service.beijing_today(clock)
+async def today(info: strawberry.Info[Context, None]) -> dt.date:
+    """Today's Beijing date by the database clock (once per request: ``spotcheck.clock``)."""
+    return await info.context.today()

@@ -34,7 +34,6 @@ from spotcheck.api.publications.types import (
     PublicationFeedPage,
     PublishedInspection,
     follow_up_select,
-    today,
 )
 from spotcheck.api.scalars import SafeInt
 from spotcheck.api.subjects.queries import MAX_NAME_FILTER
@@ -198,9 +197,11 @@ def proposals_query(
     )
 
 
-def follow_ups_query(f: FollowUpFilter, cursor: str | None, limit: int) -> tuple[str, list[Any]]:
+def follow_ups_query(
+    f: FollowUpFilter, cursor: str | None, limit: int, today: dt.date
+) -> tuple[str, list[Any]]:
     q = KeysetQuery(cursor)
-    select = follow_up_select(q.arg(today().isoformat()))
+    select = follow_up_select(q.arg(today.isoformat()))
     if f.department is not None:
         q.where(f"departments @> ARRAY[{q.arg(f.department)}::text]")
     if f.kind is not None:
@@ -318,6 +319,8 @@ class PublicationQueries:
         cursor = decode_cursor(after)
         if not info.context.actor.is_staff:
             return connection([], n)
-        sql, args = follow_ups_query(filter or FollowUpFilter(), cursor, n + 1)
+        sql, args = follow_ups_query(
+            filter or FollowUpFilter(), cursor, n + 1, await info.context.today()
+        )
         rows = await info.context.pool.fetch(sql, *args)
         return connection([(r["id"], FollowUpTracking.from_row(r)) for r in rows], n)

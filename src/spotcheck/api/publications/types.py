@@ -423,12 +423,9 @@ async def load_follow_ups(
     if not info.context.actor.is_staff:
         return [None] * len(keys)
     rows = await info.context.pool.fetch(
-        f"{follow_up_select('$2')} WHERE id = ANY($1::text[])", keys, today().isoformat()
+        f"{follow_up_select('$2')} WHERE id = ANY($1::text[])",
+        keys,
+        (await info.context.today()).isoformat(),
     )
     found = {r["id"]: FollowUpTracking.from_row(r) for r in rows}
     return [found.get(k) for k in keys]
-
-
-def today() -> dt.date:
-    """Today's Beijing date (UTC+8)."""
-    return ins.beijing_date(dt.datetime.now(dt.UTC))

@@ -12,11 +12,11 @@ from spotcheck.api.audit.queries import require_auditor
 from spotcheck.api.common.errors import query_error
 from spotcheck.api.context import Context
 from spotcheck.api.review.types import DutyReview
+from spotcheck.clock import beijing_today
 from spotcheck.domain.errors import ErrorCode
 from spotcheck.review.model import ReviewKind
 from spotcheck.review.reviewer import review
 from spotcheck.review.source import LedgerSource
-from spotcheck.services.deadlines import beijing_today
 
 MAX_DAYS = 3 * 366
 """The longest period one review covers (three years)."""
@@ -37,7 +37,7 @@ async def _review(
     async with info.context.pool.acquire() as conn:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             source = await LedgerSource.at_head(conn)
-            result = await review(source, kind, key.strip(), start, end, beijing_today())
+            result = await review(source, kind, key.strip(), start, end, await beijing_today(conn))
     return DutyReview.of(result)
 
 
