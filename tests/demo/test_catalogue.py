@@ -287,11 +287,13 @@ def test_certificates(inspectors: list[dict[str, Any]]) -> None:
     assert 0.04 <= expired / len(holders) <= 0.06
 
 
-def test_expired_share_follows_today() -> None:
-    later = list(c.inspectors(today=date(2030, 1, 1)))
-    holders = [i for i in later if i["certificate_valid_until"]]
-    expired = [i for i in holders if i["certificate_valid_until"] < "2030-01-01"]
+def test_expired_share_follows_the_year() -> None:
+    later = list(c.inspectors(year=2030))
+    holders = [i["certificate_valid_until"] for i in later if i["certificate_valid_until"]]
+    expired = [u for u in holders if u < "2030-01-01"]
     assert 0.04 <= len(expired) / len(holders) <= 0.06
+    # Every other certificate is valid the whole year and 30 days past it.
+    assert all(u >= "2031-01-30" for u in holders if u >= "2030-01-01")
 
 
 def test_conflicts(subjects: list[dict[str, Any]], inspectors: list[dict[str, Any]]) -> None:

@@ -1,19 +1,61 @@
-"""The demo loads through the real services, completely, and a second load writes nothing."""
+"""The demo loads through the real services, completely, on any date; a second load writes
+nothing, and a load that was interrupted is completed by the next one."""
 
 from __future__ import annotations
 
-import asyncpg
+from typing import Any
 
+import asyncpg
+import pytest
+
+from spotcheck.demo import activity as act
 from spotcheck.demo import catalogue
 from spotcheck.demo.load import load_demo
+from spotcheck.domain import inspection as i
 from spotcheck.domain.regions import Regions
 from spotcheck.eventstore import EventStore
 from spotcheck.services.catalog import event_registry, projections
 from spotcheck.services.runner import CommandRunner
 
+pytestmark = pytest.mark.calendar
+
+CASE = "CASE/SCJG/12315-DEMO-0001"
+
+
+def _runner(pool: asyncpg.Pool) -> CommandRunner:
+    return CommandRunner(EventStore(pool, event_registry()), projections())
+
+
+async def _lifecycles(pool: asyncpg.Pool) -> dict[str, int]:
+    rows = await pool.fetch("SELECT lifecycle, count(*) AS n FROM inspections GROUP BY 1")
+    return {r["lifecycle"]: r["n"] for r in rows}
+
+
+async def _check_complete(pool: asyncpg.Pool, drawn: int) -> None:
+    """What a complete demo activity leaves: 6 inspections through to approval, 5 of them
+    published; the case published; every date inside the plan's year."""
+    assert await pool.fetchval("SELECT count(*) FROM inspections WHERE origin = 'RANDOM'") == drawn
+    entered = min(drawn, act.RESULTS_ENTERED)
+    assert await pool.fetchval("SELECT count(*) FROM published_results") == entered - 1 + 1
+    assert await _lifecycles(pool) == {
+        k: v
+        for k, v in {
+            "APPROVED": 1,
+            "ASSIGNED": drawn - entered,
+            "PUBLISHED": entered - 1 + 1,
+        }.items()
+        if v
+    }
+    task = await pool.fetchrow(
+        "SELECT t.start_date, t.end_date, p.year FROM tasks t JOIN plans p ON p.id = t.plan_id"
+    )
+    assert task["start_date"][:4] == task["end_date"][:4] == str(task["year"])
+    today = await pool.fetchval("SELECT (now() AT TIME ZONE 'UTC' + interval '8 hours')::date")
+    assert task["year"] in (today.year, today.year - 1)  # the year may turn during the run
+
 
 async def test_demo_loads_once(pool: asyncpg.Pool) -> None:
-    runner = CommandRunner(EventStore(pool, event_registry()), projections())
+    runner = _runner(pool)
     report = await load_demo(runner, Regions.load(), subjects=400, inspector_count=60)
     assert report.departments == 16
     assert report.accounts == len(catalogue.ACCOUNTS)
@@ -30,24 +72,13 @@ async def test_demo_loads_once(pool: asyncpg.Pool) -> None:
     # publications on the public record, and a case inspection.
     activity = report.activity
     assert activity is not None and activity.inspections > 0
-    assert activity.case == "CASE/SCJG/12315-DEMO-0001"
-    drawn = await pool.fetchval("SELECT count(*) FROM inspections WHERE origin = 'RANDOM'")
-    assert drawn == activity.inspections
-    published = await pool.fetchval("SELECT count(*) FROM published_results")
-    assert published == activity.published + 1  # and the case
-    assert activity.published == min(activity.inspections, 6) - 1
-    lifecycles = await pool.fetch(
-        "SELECT lifecycle, count(*) AS n FROM inspections GROUP BY 1 ORDER BY 1"
-    )
-    assert {r["lifecycle"]: r["n"] for r in lifecycles} == {
-        k: v
-        for k, v in {
-            "APPROVED": 1,
-            "ASSIGNED": activity.inspections - min(activity.inspections, 6),
-            "PUBLISHED": activity.published + 1,
-        }.items()
-        if v
-    }
+    assert activity.case == CASE
+    entered = min(activity.inspections, act.RESULTS_ENTERED)
+    assert (activity.results, activity.approved) == (entered + 1, entered + 1)
+    assert activity.published == entered - 1 + 1  # the last stays approved; and the case
+    await _check_complete(pool, activity.inspections)
+    for note in activity.undetermined:
+        assert "undetermined" in note and "holiday schedule" in note
     events = await pool.fetchval("SELECT count(*) FROM events")
     again = await load_demo(runner, Regions.load(), subjects=400, inspector_count=60)
     assert (again.departments, again.accounts, again.items, again.subjects, again.conflicts) == (
@@ -58,5 +89,55 @@ async def test_demo_loads_once(pool: asyncpg.Pool) -> None:
         0,
     )
     assert again.item_list is None
-    assert again.activity is not None and again.activity.inspections == 0
+    assert again.activity is not None
+    assert (again.activity.inspections, again.activity.results, again.activity.published) == (
+        0,
+        0,
+        0,
+    )
+    assert again.activity.case is None
+    assert await pool.fetchval("SELECT count(*) FROM events") == events
+
+
+class Interrupted(Exception):
+    """Stands for a crash or Ctrl-C in the middle of the demo activity."""
+
+
+def _stop_at(where: str, n: int, command: Any) -> bool:
+    """Where the run is interrupted: the first lifecycle command, the third, or at the case."""
+    key = i.command_key(command)
+    if where == "case-open":
+        return isinstance(command, i.OpenCaseInspection)
+    if where == "case-publish":
+        return key.startswith(i.CASE_PREFIX) and isinstance(command, i.PublishInspectionResults)
+    return n == {"first": 0, "third": 2}[where]
+
+
+@pytest.mark.parametrize("where", ["first", "third", "case-open", "case-publish"])
+async def test_an_interrupted_demo_is_completed_by_the_next_run(
+    pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The activity stops before one of its commands; a second run does the rest."""
+    runner = _runner(pool)
+    real = act.inspections.handle
+    calls = 0
+
+    async def flaky(runner: CommandRunner, caller: Any, command: Any) -> Any:
+        nonlocal calls
+        if _stop_at(where, calls, command):
+            raise Interrupted
+        calls += 1
+        return await real(runner, caller, command)
+
+    monkeypatch.setattr(act.inspections, "handle", flaky)
+    with pytest.raises(Interrupted):
+        await load_demo(runner, Regions.load(), subjects=400, inspector_count=60)
+    monkeypatch.setattr(act.inspections, "handle", real)
+    report = await load_demo(runner, Regions.load(), subjects=400, inspector_count=60)
+    assert report.activity is not None
+    assert report.activity.case == CASE  # opened or finished by the second run
+    drawn = await pool.fetchval("SELECT count(*) FROM inspections WHERE origin = 'RANDOM'")
+    await _check_complete(pool, drawn)
+    events = await pool.fetchval("SELECT count(*) FROM events")
+    await load_demo(runner, Regions.load(), subjects=400, inspector_count=60)
     assert await pool.fetchval("SELECT count(*) FROM events") == events

@@ -16,16 +16,25 @@ What it leaves behind (``serve --demo`` shows all of it):
 - a case inspection (个案) from a complaint, assigned by ``scjg-admin`` to the demo inspector
   (account ``inspector``) and a colleague, published.
 
-Every date is derived from today (Beijing), so the demo stays valid in any year.  A second run
-finds the plan and writes nothing.
+Every date is derived from today (Beijing, by the database clock) and stays inside the plan's
+year: the task runs from 45 days before today (at the earliest 1 January) to 30 days after (at
+the latest 31 December), so the demo loads on any day of the year, 1 January and 31 December
+included.  Each step looks at what the record already holds and does only what is missing, so
+a run that was interrupted (a crash, Ctrl-C, a refused step) is completed by the next one and a
+complete demo writes nothing.  Results approved late in December have a publication deadline in
+a year whose holiday schedule may not be known yet: the report names such deadlines as
+undetermined (``spotcheck`` never guesses a schedule) instead of failing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
+from spotcheck.clock import beijing_today
 from spotcheck.domain import account as a
 from spotcheck.domain import draw as dr
 from spotcheck.domain import inspection as i
@@ -33,12 +42,16 @@ from spotcheck.domain import inspector as ins
 from spotcheck.domain import plan as pl
 from spotcheck.domain import task as tk
 from spotcheck.domain.actor import Actor, Role
+from spotcheck.domain.aggregate import AggregateSpec
 from spotcheck.domain.errors import DomainError, ErrorCode
 from spotcheck.domain.kinds import SubjectKind
 from spotcheck.domain.regions import Regions
 from spotcheck.draw.transcript import EntropySource, EntropyValue, SourceKind
 from spotcheck.services import accounts, draws, inspections, plans, tasks
+from spotcheck.services.deadlines import deadlines, load_calendar
 from spotcheck.services.runner import Caller, CommandRunner
+
+S = TypeVar("S")
 
 DEPARTMENT = "SCJG"
 ITEMS = ("SCJG-001",)
@@ -52,15 +65,27 @@ LOTTERY_NUMBERS = [2, 7, 11, 19, 26, 33]
 
 @dataclass
 class ActivityReport:
+    """What one run of the demo activity wrote (a complete demo run again writes nothing)."""
+
     inspections: int = 0
+    """Inspections assigned by the draw executed in this run (0 if it ran before)."""
+    results: int = 0
+    approved: int = 0
     published: int = 0
     case: str | None = None
+    """The case inspection (个案) if this run opened or advanced it."""
+    undetermined: list[str] = field(default_factory=list)
+    """Publication deadlines that run into a year without a holiday schedule."""
 
     def summary(self) -> str:
-        return (
-            f"demo activity: a draw with {self.inspections} inspections, {self.published} "
-            f"published, case {self.case or '-'}"
+        text = (
+            f"demo activity: a draw with {self.inspections} inspections, {self.results} results "
+            f"entered, {self.approved} approved, {self.published} published, case "
+            f"{self.case or '-'}"
         )
+        for note in self.undetermined:
+            text += f"; {note}"
+        return text
 
 
 def _admin() -> Caller:
@@ -115,71 +140,165 @@ def _results(n: int, today: dt.date, checklists: dict[str, int]) -> list[i.ItemR
     ]
 
 
+def task_dates(today: dt.date, year: int) -> tuple[dt.date, dt.date]:
+    """The demo task's dates: around today, inside the plan's ``year`` (a run that began on
+    31 December and reaches the task after midnight still plans it in the old year)."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    day = min(max(today, first), last)
+    return max(first, day - dt.timedelta(days=45)), min(last, day + dt.timedelta(days=30))
+
+
+async def _state(runner: CommandRunner, spec: AggregateSpec[S], key: str) -> S | None:
+    """An aggregate's state as the record holds it now (None if it has no events)."""
+    events = await runner.store.read_stream(spec.stream_id(key))
+    return spec.fold(spec.decode(e.event_type, e.data) for e in events)
+
+
+async def _today(runner: CommandRunner) -> dt.date:
+    """Read again before each dated step: a run may cross midnight (or the year's end)."""
+    return await beijing_today(runner.store.pool)
+
+
 async def load_activity(
-    runner: CommandRunner, regions: Regions, checklists: dict[str, int], today: dt.date
+    runner: CommandRunner, regions: Regions, checklists: dict[str, int]
 ) -> ActivityReport:
     """``checklists``: check points per item of ``ITEMS`` (from the demo catalogue)."""
     report = ActivityReport()
+    admin = _admin()
+    today = await _today(runner)
     year = today.year
     plan_id, task_id = f"{year}-SCJG-DEMO", f"{year}-SCJG-DEMO-01"
-    admin = _admin()
-    try:
-        await plans.handle(
-            runner,
-            admin,
-            pl.CreatePlan(
-                plan_id=plan_id,
-                year=year,
-                department=DEPARTMENT,
-                title=f"{year}年度区市场监管局双随机抽查工作计划（演示）",
-                items=list(ITEMS),
-            ),
-        )
-    except DomainError as exc:
-        if exc.code is ErrorCode.ALREADY_EXISTS:
-            return report  # loaded before
-        raise
-    await plans.handle(runner, admin, pl.FilePlan(plan_id=plan_id))
-    start = max(dt.date(year, 1, 1), today - dt.timedelta(days=45))
-    for command in (
-        tk.CreateTask(
-            task_id=task_id,
-            plan_id=plan_id,
-            title="企业公示信息双随机抽查（演示）",
-            items=list(ITEMS),
-            strata=[tk.StratumSpec(id=tk.ALL, ratio_percent=Decimal(2))],
-            population=tk.PopulationFilter(
-                kinds=[SubjectKind.ENTERPRISE], applicable_items_only=True
-            ),
-            start_date=start,
-            end_date=today + dt.timedelta(days=30),
-        ),
-        tk.PublishTask(task_id=task_id),
-    ):
-        await tasks.handle(runner, admin, command, regions)
-    await draws.commit(runner, admin, dr.CommitDraw(task_id=task_id, sources=[LOTTERY]))
-    value = EntropyValue(name=LOTTERY.name, value=LOTTERY_NUMBERS)
-    executed = await draws.execute(runner, admin, dr.ExecuteDraw(task_id=task_id, entropy=[value]))
-    assert executed.state is not None
-    draw = executed.state.draws[-1]
-    report.inspections = draw.assigned
+    plan = await _state(runner, pl.SPEC, plan_id)
+    if plan is None:
+        plan = (
+            await plans.handle(
+                runner,
+                admin,
+                pl.CreatePlan(
+                    plan_id=plan_id,
+                    year=year,
+                    department=DEPARTMENT,
+                    title=f"{year}年度区市场监管局双随机抽查工作计划（演示）",
+                    items=list(ITEMS),
+                ),
+            )
+        ).state
+    assert plan is not None
+    if plan.status is pl.PlanStatus.DRAFT:
+        await plans.handle(runner, admin, pl.FilePlan(plan_id=plan_id))
+    task = await _state(runner, tk.SPEC, task_id)
+    if task is None:
+        start, end = task_dates(await _today(runner), year)
+        task = (
+            await tasks.handle(
+                runner,
+                admin,
+                tk.CreateTask(
+                    task_id=task_id,
+                    plan_id=plan_id,
+                    title="企业公示信息双随机抽查（演示）",
+                    items=list(ITEMS),
+                    strata=[tk.StratumSpec(id=tk.ALL, ratio_percent=Decimal(2))],
+                    population=tk.PopulationFilter(
+                        kinds=[SubjectKind.ENTERPRISE], applicable_items_only=True
+                    ),
+                    start_date=start,
+                    end_date=end,
+                ),
+                regions,
+            )
+        ).state
+    assert task is not None
+    if task.status is tk.TaskStatus.DRAFT:
+        await tasks.handle(runner, admin, tk.PublishTask(task_id=task_id), regions)
+    draw = await _current_draw(runner, admin, task_id, report)
     assert draw.outcome_digest is not None
     outcome = await draws.outcome_of(runner.store.pool, draw.outcome_digest)
     teams = sorted(outcome.assignments, key=lambda x: x.subject)[:RESULTS_ENTERED]
     for n, team in enumerate(teams):
         assert team.lead is not None
-        user = await _link_account(runner, team.lead)
         key = dr.inspection_id(task_id, draw.number, team.subject)
+        await _take_through(
+            runner,
+            key,
+            lambda day, n=n: _results(n, day, checklists),  # type: ignore[misc]
+            lead=team.lead,
+            end_date=task.end_date,
+            publish=n < len(teams) - 1,
+            report=report,
+        )
+    report.case = await _case(runner, admin, checklists, report)
+    case_key = i.case_inspection_id(DEPARTMENT, CASE_REFERENCE)
+    report.undetermined = await _undetermined(runner, [task_id, case_key])
+    return report
+
+
+async def _current_draw(
+    runner: CommandRunner, admin: Caller, task_id: str, report: ActivityReport
+) -> dr.Draw:
+    """The task's draw, committed to the named lottery and executed (whatever is missing)."""
+    current = await _state(runner, dr.SPEC, task_id)
+    draw = current.current() if current is not None else None
+    if draw is None:
+        await draws.commit(runner, admin, dr.CommitDraw(task_id=task_id, sources=[LOTTERY]))
+    if draw is None or draw.status is dr.DrawStatus.COMMITTED:
+        value = EntropyValue(name=LOTTERY.name, value=LOTTERY_NUMBERS)
+        executed = await draws.execute(
+            runner, admin, dr.ExecuteDraw(task_id=task_id, entropy=[value])
+        )
+        assert executed.state is not None
+        draw = executed.state.draws[-1]
+        report.inspections = draw.assigned
+    return draw
+
+
+async def _take_through(
+    runner: CommandRunner,
+    key: str,
+    results: Callable[[dt.date], list[i.ItemResult]],
+    *,
+    lead: str,
+    end_date: dt.date | None,
+    publish: bool,
+    report: ActivityReport,
+) -> None:
+    """Enter results as the lead officer, approve and (if ``publish``) publish: what is missing."""
+    admin = _admin()
+    state = await _state(runner, i.SPEC, key)
+    status = state.status if state is not None else i.LifecycleStatus.ASSIGNED
+    if status in (i.LifecycleStatus.ASSIGNED, i.LifecycleStatus.SCHEDULED):
+        user = await _link_account(runner, lead)
+        day = await _today(runner)
+        if end_date is not None:
+            day = min(day, end_date)  # the year turned during the run: done on 31 December
         submit = i.SubmitInspectionResults(
-            inspection_id=key, inspected_on=today, results=_results(n, today, checklists)
+            inspection_id=key, inspected_on=day, results=results(day)
         )
         await inspections.handle(runner, _inspector(user), submit)
+        report.results += 1
+        status = i.LifecycleStatus.RESULTS_SUBMITTED
+    if status is i.LifecycleStatus.RESULTS_SUBMITTED:
         await inspections.handle(runner, admin, i.ApproveInspectionResults(inspection_id=key))
-        if n < len(teams) - 1:
-            await inspections.handle(runner, admin, i.PublishInspectionResults(inspection_id=key))
-            report.published += 1
-    report.case = await _case(runner, admin, checklists, today)
-    return report
+        report.approved += 1
+        status = i.LifecycleStatus.APPROVED
+    if publish and status is i.LifecycleStatus.APPROVED:
+        await inspections.handle(runner, admin, i.PublishInspectionResults(inspection_id=key))
+        report.published += 1
+
+
+async def _undetermined(runner: CommandRunner, keys: list[str]) -> list[str]:
+    """The demo's publication deadlines that no known holiday schedule can compute."""
+    pool = runner.store.pool
+    async with pool.acquire() as conn:
+        calendar = await load_calendar(conn)
+        today = await beijing_today(conn)
+        found = await deadlines(conn, calendar, today, after=None, limit=len(keys), keys=keys)
+    return [
+        f"the publication deadline of {d.key} (completed {d.completed_on}) is undetermined: no "
+        f"holiday schedule for {d.assessment.problem_year} yet (publishHolidaySchedule)"
+        for d in found
+        if d.assessment.problem_year is not None
+    ]
 
 
 async def _link_account(runner: CommandRunner, staff_id: str) -> str:
@@ -211,12 +330,34 @@ async def _link_account(runner: CommandRunner, staff_id: str) -> str:
 
 
 async def _case(
-    runner: CommandRunner,
-    admin: Caller,
-    checklists: dict[str, int],
-    today: dt.date,
+    runner: CommandRunner, admin: Caller, checklists: dict[str, int], report: ActivityReport
 ) -> str | None:
     """A complaint (投诉举报) about a drawn-for subject, inspected at once by the demo inspector."""
+    key = i.case_inspection_id(DEPARTMENT, CASE_REFERENCE)
+    state = await _state(runner, i.SPEC, key)
+    if state is None:
+        state = await _open_case(runner, admin)
+        if state is None:
+            return None
+    elif state.status is i.LifecycleStatus.PUBLISHED:
+        return None
+    before = (report.results, report.approved, report.published)
+    await _take_through(
+        runner,
+        key,
+        lambda _day: [_result(ITEMS[0], checklists[ITEMS[0]], i.ResultCode.E, NONE)],
+        lead=state.case.officers[0] if state.case is not None else "",
+        end_date=state.end_date,
+        publish=True,
+        report=report,
+    )
+    return key if (report.results, report.approved, report.published) != before else None
+
+
+async def _open_case(runner: CommandRunner, admin: Caller) -> i.Inspection | None:
+    """Open the case with the demo inspector (account ``inspector``) as lead and a colleague;
+    None when no such pair is eligible today (on duty, valid certificate, no conflict: 回避)."""
+    today = await _today(runner)
     async with runner.store.pool.acquire() as conn:
         subject = await conn.fetchval(
             "SELECT id FROM subjects WHERE kind = 'ENTERPRISE' AND status = 'ACTIVE'"
@@ -226,8 +367,6 @@ async def _case(
         rows = await conn.fetch(
             "SELECT state FROM inspectors WHERE department = $1 ORDER BY id", DEPARTMENT
         )
-    # The demo inspector (account ``inspector``) leads; a colleague joins.  Both must be on
-    # duty with a valid certificate and free of a conflict with the subject (回避).
     able = [
         state
         for state in (ins.SPEC.state_from_data(r["state"]) for r in rows)
@@ -254,11 +393,4 @@ async def _case(
             end_date=today + dt.timedelta(days=10),
         ),
     )
-    assert opened.state is not None
-    key = opened.state.inspection_id
-    results = [_result(ITEMS[0], checklists[ITEMS[0]], i.ResultCode.E, NONE)]
-    submit = i.SubmitInspectionResults(inspection_id=key, inspected_on=today, results=results)
-    await inspections.handle(runner, _inspector("inspector"), submit)
-    await inspections.handle(runner, admin, i.ApproveInspectionResults(inspection_id=key))
-    await inspections.handle(runner, admin, i.PublishInspectionResults(inspection_id=key))
-    return key
+    return opened.state

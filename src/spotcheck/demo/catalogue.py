@@ -1231,7 +1231,7 @@ DEMO_INSPECTOR_NAME = "赵晨阳"
 CERTIFICATE_YEARS = 5
 """Validity of an enforcement certificate (illustrative)."""
 EXPIRED_SHARE = 0.05
-"""The share of certificates that expired before ``today``."""
+"""The share of certificates that expired before the demo's year."""
 
 
 def _years_before(day: date, years: int) -> date:
@@ -1241,15 +1241,16 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def inspectors(
-    n: int = 300, seed: int = DEFAULT_SEED, today: date = date(2026, 11, 26)
-) -> Iterator[Row]:
-    """``n`` inspectors, the same ones for the same seed and ``today``.
+def inspectors(n: int = 300, seed: int = DEFAULT_SEED, year: int = 2026) -> Iterator[Row]:
+    """``n`` inspectors, the same ones for the same seed and ``year``.
 
     The first row is always SCJG-0001, an active enforcement officer with a valid certificate
     (the ``inspector`` demo account); the first 16 rows give every department one person.
     Enforcement officers and half the supervision staff hold a certificate; 5% of certificates
-    (rounded) expired before ``today``.  Experts (专家) hold none and name their affiliation.
+    (rounded) expired before ``year`` began; every other one is valid through the whole year and
+    at least 30 days past it, so the demo's draw and case find the same officers eligible on any
+    day of ``year`` and a re-run within the year imports nothing new.  Experts (专家) hold none
+    and name their affiliation.
     """
     rng = random.Random(seed)
     numbers = rng.sample(range(100000, 1000000), n)
@@ -1300,11 +1301,12 @@ def inspectors(
     holders = [i for i, r in enumerate(rows) if r["certificate_number"] is not None]
     count = max(0, min(len(holders) - 1, round(EXPIRED_SHARE * len(holders))))
     expired = set(rng.sample(holders[1:], count))  # never the demo inspector's
+    first, last = date(year, 1, 1), date(year, 12, 31)
     for i in holders:
         if i in expired:
-            until = today - timedelta(days=rng.randint(1, 300))
+            until = first - timedelta(days=rng.randint(1, 300))
         else:
-            until = today + timedelta(days=rng.randint(30, 365 * CERTIFICATE_YEARS - 30))
+            until = last + timedelta(days=rng.randint(30, 365 * CERTIFICATE_YEARS - 30))
         start = _years_before(until, CERTIFICATE_YEARS) + timedelta(days=1)
         rows[i]["certificate_valid_from"] = start.isoformat()
         rows[i]["certificate_valid_until"] = until.isoformat()

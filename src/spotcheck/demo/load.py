@@ -9,11 +9,11 @@ into the ledger like any other change.  Loading twice writes nothing new the sec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
+from spotcheck.clock import beijing_today
 from spotcheck.demo import activity, catalogue
 from spotcheck.demo.activity import ActivityReport
 from spotcheck.domain import account as a
@@ -23,7 +23,6 @@ from spotcheck.domain import item as it
 from spotcheck.domain import item_list as il
 from spotcheck.domain.actor import SYSTEM
 from spotcheck.domain.errors import DomainError, ErrorCode
-from spotcheck.domain.inspection import beijing_date
 from spotcheck.domain.regions import Regions
 from spotcheck.domain.values import Liaison
 from spotcheck.importer.formats import Row
@@ -123,7 +122,8 @@ async def load_demo(
     )
     _no_rejects(imported.rejected, "subjects")
     report.subjects = imported.registered
-    inspector_rows = list(catalogue.inspectors(inspector_count))
+    year = (await beijing_today(runner.store.pool)).year
+    inspector_rows = list(catalogue.inspectors(inspector_count, year=year))
     imported = await import_rows(
         runner,
         inspectors_spec(),
@@ -144,9 +144,7 @@ async def load_demo(
     checklists = {
         r["code"]: len(r["checklist"]) for r in catalogue.ITEMS if r["code"] in activity.ITEMS
     }
-    report.activity = await activity.load_activity(
-        runner, regions, checklists, beijing_date(datetime.now(UTC))
-    )
+    report.activity = await activity.load_activity(runner, regions, checklists)
     return report
 
 
