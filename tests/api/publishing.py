@@ -123,9 +123,13 @@ async def run(gql: GQL, name: str, user: str, **input: Any) -> dict[str, Any]:
     return payload
 
 
-async def approved_case(gql: GQL, reference: str, subject: str, *results: dict[str, Any]) -> str:
-    """A case inspection of ``subject`` with ``results`` (default: code 1), approved."""
+async def approved_case(
+    gql: GQL, reference: str, subject: str, *results: dict[str, Any], day: dt.date | None = None
+) -> str:
+    """A case inspection of ``subject`` with ``results`` (default: code 1), approved; opened
+    and inspected on ``day`` (default today), which must be the database's today."""
     key = case_key(reference)
+    day = day or today()
     await run(
         gql,
         "openCaseInspection",
@@ -137,23 +141,25 @@ async def approved_case(gql: GQL, reference: str, subject: str, *results: dict[s
         items=[ITEM],
         officers=list(OFFICERS),
         reason="群众投诉举报",
-        endDate=(today() + dt.timedelta(days=30)).isoformat(),
+        endDate=(day + dt.timedelta(days=30)).isoformat(),
     )
     await run(
         gql,
         "submitInspectionResults",
         OFFICER_USERS[0],
         inspectionId=key,
-        inspectedOn=today().isoformat(),
+        inspectedOn=day.isoformat(),
         results=list(results) or [result()],
     )
     await run(gql, "approveInspectionResults", "scjg-admin", inspectionId=key)
     return key
 
 
-async def published_case(gql: GQL, reference: str, subject: str, *results: dict[str, Any]) -> str:
+async def published_case(
+    gql: GQL, reference: str, subject: str, *results: dict[str, Any], day: dt.date | None = None
+) -> str:
     """``approved_case``, then published."""
-    key = await approved_case(gql, reference, subject, *results)
+    key = await approved_case(gql, reference, subject, *results, day=day)
     await run(gql, "publishInspectionResults", "scjg-admin", inspectionId=key)
     return key
 
