@@ -30,6 +30,10 @@ from spotcheck.services.draws import InspectionsProjection
 from spotcheck.services.inspections import InspectionLifecycleProjection
 from tests.api import test_draws as td
 from tests.api.conftest import GQL, SEED, TOKENS, seed_people
+from tests.clock import DbClock
+
+DAY = dt.date(2026, 11, 26)
+"""Today in these scenarios (after the task's May dates and the July re-check they script)."""
 
 PDF = b"%PDF-1.7\n" + b"1 0 obj << >> endobj\n" * 20
 RECORD = """
@@ -64,7 +68,13 @@ def codes(p: dict[str, Any]) -> list[tuple[str, str | None]]:
 
 
 def today() -> dt.date:
-    return i.beijing_date(dt.datetime.now(dt.UTC))
+    return DAY
+
+
+@pytest.fixture(autouse=True)
+def on_the_day(db_clock: DbClock) -> None:
+    """The scenarios' dates are fixed: the database's today is ``DAY`` (10:00 Beijing)."""
+    db_clock.travel_to_day(DAY, hour=10)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ by the real services:
 - ``T-LATE``: one subject, approved on Monday 1 June 2026 and published on 1 July 2026.  By hand:
   the 20 working days after 1 June run 2–5, 8–12, 15–18 June (13; 19 June is the Dragon Boat
   Festival), 22–26 (18), 29 and 30 June (20): the deadline is 30 June, so 1 July is one working
-  day late.  The approval and publication run through the real ``decide`` with the command's
-  instant set to those days (the service reads the transaction's ``now()``).
+  day late.  The approval and publication run through the real services on those days (the
+  database's clock, which the service reads as the transaction's ``now()``, moved to each).
 - ``T-PICK``: two subjects, one drawn: the other was in the population and not selected, so its
   inspection duties are NOT_APPLICABLE, with the verified draw as the proof.
 """
@@ -19,7 +19,6 @@ import datetime as dt
 from typing import Any
 
 import asyncpg
-import msgspec
 import pytest
 from starlette.applications import Starlette
 
@@ -27,19 +26,17 @@ from spotcheck.domain import draw as dr
 from spotcheck.domain import inspection as i
 from spotcheck.domain import plan as pl
 from spotcheck.domain import task as tk
-from spotcheck.domain.aggregate import Event
 from spotcheck.domain.kinds import SubjectKind
 from spotcheck.domain.subject import RegisterSubject
 from spotcheck.draw.transcript import EntropySource, EntropyValue, SourceKind
 from spotcheck.review.model import Review
 from spotcheck.review.render import to_html
 from spotcheck.services import draws, inspections, plans, subjects, tasks
-from spotcheck.services.runner import Caller
 from tests.api import fixtures_registry as reg
-from tests.api.calendars import ensure_schedules
 from tests.api.conftest import GQL, SEED, People, seed_people
 from tests.api.inspection_fixtures import MATRIX_OFFICERS, TEAM_CALLER, result
 from tests.api.publishing import sealed
+from tests.clock import DbClock
 from tests.conftest import Db
 
 PLAN = "2026-SCJG-REVIEW"
@@ -105,35 +102,21 @@ async def _drawn_task(app: Starlette, task: str, tag: str, count: int) -> None:
     assert out.state is not None and out.state.draws[0].assigned == count
 
 
-async def _at(
-    app: Starlette, caller: Caller, command: i.InspectionCommand, when: dt.datetime
-) -> None:
-    """The real decide, with the command's instant set to ``when`` (a scripted day)."""
-
-    async def decide(conn: Any, state: i.Inspection | None) -> list[Event]:
-        refs = await inspections.load_refs(conn, state, command)
-        return i.decide(state, command, caller.actor, msgspec.structs.replace(refs, now=when))
-
-    out = await app.state.runner.run(caller, i.SPEC, i.command_key(command), command, decide)
-    assert out.events
-
-
 def _key(task: str, subject: str) -> str:
     return dr.inspection_id(task, 1, subject)
 
 
 @pytest.fixture
-async def scripted(app: Starlette) -> People:
+async def scripted(app: Starlette, db_clock: DbClock) -> People:
+    """The scenario on its own days (the database's clock moved to each): set up in May, the
+    late inspection approved on 1 June and published on 1 July; reviewed from then on."""
+    db_clock.travel_to(dt.datetime(2026, 5, 29, 10, tzinfo=BEIJING))
     people = await seed_people(app.state.runner)
     await reg.seed_matrix(app, tags=())
     from tests.api.inspection_fixtures import seed_inspections
 
     await seed_inspections(app, "openCaseInspection", tags=())  # officers (and their plan)
     runner = app.state.runner
-    # Deadlines counted from today may reach next year: give the years the package lacks a
-    # schedule, so that the on-time verdict holds whatever day the suite runs.
-    today = i.beijing_date(dt.datetime.now(dt.UTC))
-    await ensure_schedules(app, [today.year, today.year + 1])
     plan = pl.CreatePlan(
         plan_id=PLAN, year=2026, department="SCJG", title="审查", items=[reg.LIVE_ITEM]
     )
@@ -161,11 +144,14 @@ async def scripted(app: Starlette) -> People:
     submit = i.SubmitInspectionResults(
         inspection_id=late, inspected_on=dt.date(2026, 5, 29), results=[result()]
     )
-    await _at(app, TEAM_CALLER, submit, dt.datetime(2026, 5, 29, 16, tzinfo=BEIJING))
+    db_clock.travel_to(dt.datetime(2026, 5, 29, 16, tzinfo=BEIJING))
+    assert (await inspections.handle(runner, TEAM_CALLER, submit)).events
+    db_clock.travel_to(dt.datetime(2026, 6, 1, 10, tzinfo=BEIJING))
     approve = i.ApproveInspectionResults(inspection_id=late)
-    await _at(app, SEED, approve, dt.datetime(2026, 6, 1, 10, tzinfo=BEIJING))
+    assert (await inspections.handle(runner, SEED, approve)).events
+    db_clock.travel_to(dt.datetime(2026, 7, 1, 10, tzinfo=BEIJING))
     publish = i.PublishInspectionResults(inspection_id=late)
-    await _at(app, SEED, publish, dt.datetime(2026, 7, 1, 10, tzinfo=BEIJING))
+    assert (await inspections.handle(runner, SEED, publish)).events
     await sealed(app)
     return people
 
