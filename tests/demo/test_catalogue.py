@@ -293,7 +293,15 @@ def test_expired_share_follows_the_year() -> None:
     expired = [u for u in holders if u < "2030-01-01"]
     assert 0.04 <= len(expired) / len(holders) <= 0.06
     # Every other certificate is valid the whole year and 30 days past it.
-    assert all(u >= "2031-01-30" for u in holders if u >= "2030-01-01")
+    valid = [i for i in later if (i["certificate_valid_until"] or "") >= "2030-01-01"]
+    assert len(valid) == len(holders) - len(expired)
+    for i in valid:
+        assert (
+            i["certificate_valid_from"]
+            <= "2030-01-01"
+            < "2031-01-30"
+            <= i["certificate_valid_until"]
+        )
 
 
 def test_conflicts(subjects: list[dict[str, Any]], inspectors: list[dict[str, Any]]) -> None:

@@ -1306,7 +1306,9 @@ def inspectors(n: int = 300, seed: int = DEFAULT_SEED, year: int = 2026) -> Iter
         if i in expired:
             until = first - timedelta(days=rng.randint(1, 300))
         else:
-            until = last + timedelta(days=rng.randint(30, 365 * CERTIFICATE_YEARS - 30))
+            # At most four years past the year's end, so the certificate (five years) was
+            # already valid on 1 January.
+            until = last + timedelta(days=rng.randint(30, 365 * (CERTIFICATE_YEARS - 1)))
         start = _years_before(until, CERTIFICATE_YEARS) + timedelta(days=1)
         rows[i]["certificate_valid_from"] = start.isoformat()
         rows[i]["certificate_valid_until"] = until.isoformat()
