@@ -75,7 +75,8 @@ class ActivityReport:
     case: str | None = None
     """The case inspection (个案) if this run opened or advanced it."""
     undetermined: list[str] = field(default_factory=list)
-    """Publication deadlines that run into a year without a holiday schedule."""
+    """Publication deadlines that run into a year without a holiday schedule (their status is
+    UNDETERMINED unless it is settled without the date, e.g. published before that year)."""
 
     def summary(self) -> str:
         text = (
@@ -287,15 +288,16 @@ async def _take_through(
 
 
 async def _undetermined(runner: CommandRunner, keys: list[str]) -> list[str]:
-    """The demo's publication deadlines that no known holiday schedule can compute."""
+    """The demo's publication deadlines that the known holiday schedules cannot compute."""
     pool = runner.store.pool
     async with pool.acquire() as conn:
         calendar = await load_calendar(conn)
         today = await beijing_today(conn)
         found = await deadlines(conn, calendar, today, after=None, limit=len(keys), keys=keys)
     return [
-        f"the publication deadline of {d.key} (completed {d.completed_on}) is undetermined: no "
-        f"holiday schedule for {d.assessment.problem_year} yet (publishHolidaySchedule)"
+        f"the publication deadline of {d.key} (completed {d.completed_on}) runs into "
+        f"{d.assessment.problem_year}, which has no holiday schedule yet: its date is not "
+        f"computed (status {d.assessment.status.value}; publishHolidaySchedule settles it)"
         for d in found
         if d.assessment.problem_year is not None
     ]
