@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from spotcheck.cli.bench.common import to_json
 from spotcheck.cli.bench.draw import allocate, render, run_benchmark
 from spotcheck.cli.main import build_parser
 from tests.conftest import Db
+
+pytestmark = pytest.mark.calendar  # loads the demo, whose dates follow today
 
 
 def positive(value: object) -> bool:

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from spotcheck.cli.bench.common import to_json
 from spotcheck.cli.bench.rebuild import render, run_benchmark
 from tests.conftest import Db
+
+pytestmark = pytest.mark.calendar  # loads the demo, whose dates follow today
 
 
 def positive(value: object) -> bool:

@@ -11,6 +11,6 @@ def test_ci_runs_the_readme_test_command() -> None:
     serve, test = readme[start + 1], readme[start + 2]
     assert readme[start + 3] == "```"
     assert serve.endswith("spotcheck serve --demo")
-    assert test.endswith("pytest")
+    assert test.endswith("tests/run.py")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert ci[-1] == test

@@ -23,6 +23,8 @@ from tests.api.conftest import GQL, People
 from tests.api.schema_walk import strings
 from tests.clock import DbClock
 
+pytestmark = pytest.mark.calendar  # cases open, and follow-ups fall due, relative to today
+
 RECORD = """
 inspectionId origin taskId taskTitle subjectKey subjectName uscc departments
 inspectedOn approvedOn publishedOn

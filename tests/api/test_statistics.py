@@ -55,6 +55,8 @@ from tests.api import fixtures_registry as reg
 from tests.api.calendars import ensure_schedules
 from tests.api.conftest import GQL, SEED, People, seed_people
 
+pytestmark = pytest.mark.calendar  # figures are as of today
+
 FOOD, SPEC = "SCJG-STAT-FOOD", "SCJG-STAT-SPEC"
 T1, T2, T3 = "T-STAT-1", "T-STAT-2", "T-STAT-3"
 TAGS = [["t1"], ["t1"], ["t1", "t2"], ["t2"], ["t3"], ["t3"]]

@@ -24,6 +24,7 @@ def env(db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.mark.calendar  # the demo's dates follow today
 def test_demo_import_admin_and_token(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--subjects", "0", "--inspectors", "0"]) == 0
     assert "16 departments" in capsys.readouterr().out

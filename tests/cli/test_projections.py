@@ -24,6 +24,7 @@ async def _tamper(url: str) -> str:
         await conn.close()
 
 
+@pytest.mark.calendar  # the demo's dates follow today
 def test_verify_tamper_and_rebuild(
     env: Path,  # noqa: F811
     db: Db,

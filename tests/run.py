@@ -1,0 +1,133 @@
+"""The README's test command: the whole suite at the real date, then the date-sensitive tests
+(marker ``calendar``) again at chosen instants, Python and PostgreSQL sharing one faked clock.
+
+Dates are where calendars are hard: the year turning during a run, the first working days of a
+year whose holiday schedule may not be published, the Spring Festival, an adjusted working
+Saturday (调休), an ordinary summer day.  Each instant runs as a separate pytest under
+libfaketime (Debian package ``faketime``) with ``FAKETIME=<seconds from now>``: an offset, so
+the clock runs on from the instant, and the embedded PostgreSQL the tests start inherits the
+same offset (tests/clock.py).
+
+    .venv/bin/python tests/run.py                       # everything, as CI does
+    .venv/bin/python tests/run.py tests/demo            # pytest arguments narrow every run
+    SPOTCHECK_TEST_AT='2026-12-31T23:59:30+08:00' .venv/bin/python tests/run.py
+                                                        # one instant only (calendar tests)
+
+libfaketime is installed with apt-get when missing and this runs as root; elsewhere install the
+``faketime`` package yourself.  The last line is the total over every run ("N passed, N failed").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.clock import libfaketime  # noqa: E402
+
+INSTANTS: list[tuple[str, str]] = [
+    ("2026-12-31T23:59:30+08:00", "the year turns during the run"),
+    ("2027-01-02T10:00:00+08:00", "a year without a published holiday schedule"),
+    ("2026-02-16T10:00:00+08:00", "the Spring Festival holiday (春节)"),
+    ("2026-02-14T10:00:00+08:00", "an adjusted working Saturday (调休)"),
+    ("2026-07-01T10:00:00+08:00", "an ordinary working day"),
+]
+
+_COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped|deselected)")
+
+
+def ensure_libfaketime() -> str:
+    lib = libfaketime()
+    if lib is not None:
+        return lib
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("[tests/run] installing libfaketime (Debian package faketime)", flush=True)
+        quiet = {
+            "stdout": subprocess.DEVNULL,
+            "env": dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
+        }
+        subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)  # type: ignore[call-overload]
+        subprocess.run(["apt-get", "install", "-y", "-qq", "faketime"], check=False, **quiet)  # type: ignore[call-overload]
+        lib = libfaketime()
+    if lib is None:
+        sys.exit(
+            "[tests/run] libfaketime is missing: install the Debian package 'faketime' (or your "
+            "system's libfaketime); the date-sensitive tests must run at chosen instants"
+        )
+    return lib
+
+
+def pytest(args: list[str], env: dict[str, str] | None = None) -> tuple[int, dict[str, int]]:
+    """Run pytest, echoing its output; its exit code and closing counts."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    last = ""
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        if line.strip():
+            last = line
+    sys.stdout.flush()
+    counts: dict[str, int] = {}
+    for n, what in _COUNTS.findall(last):
+        key = "errors" if what.startswith("error") else what
+        counts[key] = counts.get(key, 0) + int(n)
+    return proc.wait(), counts
+
+
+def at(instant: str, lib: str, args: list[str]) -> tuple[int, dict[str, int]]:
+    target = dt.datetime.fromisoformat(instant)
+    offset = round(target.timestamp() - time.time())
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = ":".join(p for p in (lib, env.get("LD_PRELOAD")) if p)
+    env["FAKETIME"] = f"{offset:+d}"
+    for k in ("FAKETIME_SHARED", "FAKETIME_TIMESTAMP_FILE", "FAKETIME_DONT_FAKE_MONOTONIC"):
+        env.pop(k, None)
+    return pytest(["-m", "calendar", *args], env)
+
+
+def main(argv: list[str]) -> int:
+    lib = ensure_libfaketime()
+    runs: list[tuple[str, int, dict[str, int]]] = []
+    only = os.environ.get("SPOTCHECK_TEST_AT")
+    if only:
+        instants = [(only, "SPOTCHECK_TEST_AT")]
+    else:
+        code, counts = pytest(argv)
+        runs.append(("the real date", code, counts))
+        instants = INSTANTS
+    for instant, why in instants:
+        print(f"\n[tests/run] the calendar tests at {instant} ({why})", flush=True)
+        code, counts = at(instant, lib, argv)
+        # 5: no test selected (arguments that name no calendar test): not a failure.
+        runs.append((instant, 0 if code == 5 else code, counts))
+    print("\n[tests/run] summary")
+    total: dict[str, int] = {}
+    for name, code, counts in runs:
+        shown = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no counts"
+        print(f"  {name}: exit {code}: {shown}")
+        for k, v in counts.items():
+            total[k] = total.get(k, 0) + v
+    failed = total.get("failed", 0) + total.get("errors", 0)
+    if any(code != 0 for _, code, _ in runs) and not failed:
+        failed = 1  # a run that failed without counting (collection, crash): never green
+    print(f"{total.get('passed', 0)} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
