@@ -11,6 +11,11 @@ alone (``FAKETIME_DONT_FAKE_MONOTONIC``) so its timeouts never wait across a jum
 
 ``tests/run.py`` runs the date-sensitive tests at chosen instants by preloading libfaketime into
 pytest itself with ``FAKETIME=<offset>``: the cluster then starts at the same offset.
+
+A limit measured here (libfaketime 0.9.10, PostgreSQL 18.6): with any offset into the future
+(+100 s is enough) PostgreSQL's SIGALRM timeouts never fire: ``lock_timeout = 50ms`` still
+waited after 10 s, ``statement_timeout`` too, and so would ``deadlock_timeout``; with offsets
+into the past they fire on time.  A test that needs one of them does not run ahead of today.
 """
 
 from __future__ import annotations
