@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
 from spotcheck.api import ide
-from spotcheck.api.auth import actor_for
-from spotcheck.api.context import Context
 from spotcheck.api.evidence import default_storage, max_bytes_from_env
 from spotcheck.api.evidence import routes as evidence_routes
-from spotcheck.api.schema import build_schema
+from spotcheck.api.http import BodyLimit, SecurityHeaders, cors_origins_from_env, max_body_from_env
+from spotcheck.api.view import GraphQLApp
 from spotcheck.auth.tokens import TokenSettings
 from spotcheck.db.pool import create_pool
 from spotcheck.domain.regions import Regions
@@ -43,41 +41,6 @@ class JSONResponse(Response):
         return orjson.dumps(content)
 
 
-class GraphQLApp(GraphQL[Context, None]):
-    """strawberry's ASGI view with orjson and our context.
-
-    In development a browser's GET gets GraphiQL, but our page from ``ide`` rather than
-    strawberry's, whose scripts come from public CDNs that government networks do not reach.
-    In production there is no IDE (strawberry answers such a GET with 404).
-    """
-
-    def __init__(self, production: bool) -> None:
-        schema = build_schema(production=production)
-        super().__init__(schema, graphql_ide=None if production else "graphiql")
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(ide.PAGE)
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
-    def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
-
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        assert isinstance(request, Request)
-        state = request.app.state
-        return Context(
-            request=request,
-            pool=state.pool,
-            store=state.store,
-            runner=state.runner,
-            actor=await actor_for(request, state.pool, state.tokens),
-            regions=state.regions,
-            request_id=request.headers.get("x-request-id") or str(uuid.uuid4()),
-        )
-
-
 def create_app(
     app_database_url: str,
     *,
@@ -89,11 +52,16 @@ def create_app(
     evidence: EvidenceStorage | None = None,
     evidence_max_bytes: int | None = None,
     log_key: Ed25519PrivateKey | None = None,
+    max_body_bytes: int | None = None,
+    cors_origins: list[str] | None = None,
 ) -> Starlette:
     """The server; ``app_database_url`` connects as the server's role (spotcheck_app).
 
     ``evidence``: where evidence files are stored (default ``SPOTCHECK_HOME/evidence``);
     ``evidence_max_bytes``: their size limit (default ``SPOTCHECK_EVIDENCE_MAX_BYTES`` or 50 MB).
+    ``max_body_bytes``: the largest ``/graphql`` body (default ``SPOTCHECK_MAX_BODY_BYTES`` or
+    1 MB); ``cors_origins``: the origins a browser may call from (default
+    ``SPOTCHECK_CORS_ORIGINS``, comma-separated; none: no CORS).
     """
     region_list = regions or Regions.load()
     # With the sealer runs the checkpointer, signing with ``log_key`` or the configured key
@@ -147,7 +115,25 @@ def create_app(
     ]
     if not production:
         routes.append(ide.static_route())
-    application = Starlette(routes=routes, lifespan=lifespan)
+    origins = cors_origins if cors_origins is not None else cors_origins_from_env()
+    middleware = [
+        Middleware(SecurityHeaders),
+        *(
+            [
+                Middleware(
+                    CORSMiddleware,
+                    allow_origins=origins,
+                    allow_methods=["GET", "POST"],
+                    allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+                    max_age=600,
+                )
+            ]
+            if origins
+            else []
+        ),
+        Middleware(BodyLimit, max_bytes=max_body_bytes or max_body_from_env()),
+    ]
+    application = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     application.state.evidence = evidence or default_storage()
     application.state.evidence_max_bytes = evidence_max_bytes or max_bytes_from_env()
     return application

@@ -9,6 +9,7 @@ them.  Both the page and the asset route exist in development only (see ``create
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import json
@@ -96,6 +97,23 @@ PAGE = f"""\
 </body>
 </html>
 """
+
+
+def _inline_script_hash(page: str) -> str:
+    start = page.index("<script>\n") + len("<script>")
+    end = page.index("</script>", start)
+    digest = hashlib.sha256(page[start:end].encode()).digest()
+    return "'sha256-" + base64.b64encode(digest).decode() + "'"
+
+
+CSP = (
+    "default-src 'none'; "
+    f"script-src 'self' {_inline_script_hash(PAGE)}; "
+    "style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+"""The page's Content-Security-Policy: our scripts and the one inline script only."""
 
 
 @functools.cache

@@ -1,0 +1,102 @@
+"""Characters no input may carry, refused before any resolver runs.
+
+NUL ends a C string and PostgreSQL refuses it (``invalid byte sequence for encoding "UTF8":
+0x00``, a database message that must never reach a client); the other C0 controls and DEL
+(BEL, ESC: terminal escapes in a log or an export), zero-width characters (U+200B–U+200D,
+U+2060, U+FEFF: two names that look the same) and bidi overrides and isolates (U+202A–U+202E,
+U+2066–U+2069: text that reads backwards, "Trojan Source") have no place in any field of this
+API.  Tab, line feed and carriage return stay allowed: long-text fields (findings, reasons)
+keep their lines; which fields may hold them is the domain's rule.
+
+Every string is checked: the variables (any depth) and the literals written in the document.
+The error names the input by its path, ``input.planId`` for a variable ``$input`` or an
+argument ``input``, ``subject`` for ``creditRecord(subject: …)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    ListValueNode,
+    ObjectValueNode,
+    StringValueNode,
+    ValueNode,
+    Visitor,
+    visit,
+)
+
+FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]"
+)
+
+
+@dataclass
+class BadInput(Exception):
+    code: str
+    field: str
+    message: str
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            if isinstance(k, str):
+                yield path + "." + k, k  # a key is input too
+            yield from _strings(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for n, v in enumerate(value):
+            yield from _strings(v, f"{path}.{n}")
+
+
+def _literal_strings(node: ValueNode, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, StringValueNode):
+        yield path, node.value
+    elif isinstance(node, ObjectValueNode):
+        for f in node.fields:
+            yield from _literal_strings(f.value, f"{path}.{f.name.value}")
+    elif isinstance(node, ListValueNode):
+        for n, v in enumerate(node.values):
+            yield from _literal_strings(v, f"{path}.{n}")
+
+
+class _Literals(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+
+    def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+        self.found.extend(_literal_strings(node.value, node.name.value))
+
+
+def describe(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+def screen(document: DocumentNode, variables: Mapping[str, Any]) -> None:
+    """Raise ``BadInput`` naming the first input that holds a forbidden character."""
+    literals = _Literals()
+    visit(document, literals)
+    for path, text in literals.found:
+        _check(path, text)
+    for name, value in variables.items():
+        for path, text in _strings(value, name):
+            _check(path, text)
+
+
+def _check(path: str, text: str) -> None:
+    bad = FORBIDDEN.search(text)
+    if bad is not None:
+        raise BadInput(
+            "INVALID_CHARACTER",
+            path.lstrip("."),
+            f"{path.lstrip('.')}: the character {describe(bad.group())} is not allowed "
+            "(control, zero-width and bidi-override characters are refused)",
+        )

@@ -1,0 +1,218 @@
+"""``/graphql``: strawberry's ASGI view with our context, JSON, IDE page and error discipline.
+
+What a client gets back, whatever goes wrong:
+- a body that is not one JSON object, several operations without ``operationName``, or a
+  string input holding a control, zero-width or bidi-override character: 400 with a GraphQL
+  error whose ``extensions.code`` says which rule, and ``field`` which input (before any
+  resolver, so no such text ever reaches PostgreSQL);
+- an error strawberry raises at the HTTP level (401, 405, …): the same JSON shape, never plain
+  text; 401 with ``WWW-Authenticate: Bearer``;
+- a failure nobody anticipated (a database error, a bug): ``INTERNAL`` with the request id,
+  which is logged with the traceback; its text never leaves the server;
+- validation errors with a code (``QUERY_TOO_DEEP``, ``TOO_MANY_ALIASES``, ``TOO_MANY_TOKENS``,
+  ``GRAPHQL_PARSE_FAILED``, ``GRAPHQL_VALIDATION_FAILED``); in production without the
+  "Did you mean …?" suggestions that would list the schema with introspection off.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import uuid
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    parse,
+)
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.types import ExecutionResult
+
+from spotcheck.api import ide
+from spotcheck.api.auth import actor_for
+from spotcheck.api.context import Context
+from spotcheck.api.http import error_response
+from spotcheck.api.input_screen import BadInput, screen
+from spotcheck.api.schema import MAX_TOKENS, build_schema
+from spotcheck.domain.errors import DomainError
+
+log = logging.getLogger("spotcheck.api")
+
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$", re.DOTALL)
+_VALIDATION_CODES = (
+    (re.compile(r"exceeds maximum operation depth"), "QUERY_TOO_DEEP"),
+    (re.compile(r"aliases found\. Allowed"), "TOO_MANY_ALIASES"),
+    (re.compile(r"more than \d+ tokens"), "TOO_MANY_TOKENS"),
+)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(query: str) -> DocumentNode:
+    """The document, parsed once per distinct query text (as strawberry's ParserCache does)."""
+    return parse(query, max_tokens=MAX_TOKENS)
+
+
+class BadRequest(HTTPException):
+    """A 400 with a code and, when an input is to blame, its field."""
+
+    def __init__(self, message: str, code: str, field: str | None = None) -> None:
+        super().__init__(400, message)
+        self.code = code
+        self.field = field
+
+
+def request_id(request: Request) -> str:
+    """The request's id: the caller's ``X-Request-Id`` if given, else one made here, kept on the
+    request so that the context, the logs and an INTERNAL error name the same one."""
+    found: str | None = getattr(request.state, "request_id", None)
+    if found is None:
+        given = request.headers.get("x-request-id", "").strip()
+        found = given[:100] if given and given.isprintable() else str(uuid.uuid4())
+        request.state.request_id = found
+    return found
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """strawberry's ASGI view with orjson, our context and the rules above.
+
+    In development a browser's GET gets GraphiQL, but our page from ``ide`` rather than
+    strawberry's, whose scripts come from public CDNs that government networks do not reach.
+    In production there is no IDE (strawberry answers such a GET with 404).
+    """
+
+    def __init__(self, production: bool) -> None:
+        schema = build_schema(production=production)
+        super().__init__(schema, graphql_ide=None if production else "graphiql")
+        self.production = production
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except BadRequest as e:
+            extra = {"field": e.field} if e.field is not None else {}
+            response = error_response(400, e.reason, code=e.code, **extra)
+        except HTTPException as e:
+            response = error_response(e.status_code, e.reason)
+        except Exception:
+            rid = request_id(request)
+            log.exception("unexpected error serving /graphql (request id %s)", rid)
+            response = error_response(
+                500, f"internal error (request id {rid})", code="INTERNAL", requestId=rid
+            )
+        assert isinstance(response, Response)
+        await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(ide.PAGE, headers={"Content-Security-Policy": ide.CSP})
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise BadRequest("the request body is not valid JSON", "BAD_REQUEST") from None
+        if not isinstance(value, dict):
+            raise BadRequest(
+                'the request body must be one JSON object ({"query": …, "variables": …})',
+                "BAD_REQUEST",
+            )
+        return value
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData) and data.query:
+            try:
+                document = _parse(data.query)
+            except GraphQLSyntaxError:
+                return data  # strawberry reports it, with its location
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if data.operation_name is None and len(operations) > 1:
+                raise BadRequest(
+                    "the document has several operations: name the one to run in operationName",
+                    "OPERATION_NAME_REQUIRED",
+                    "operationName",
+                )
+            try:
+                screen(document, data.variables or {})
+            except BadInput as e:
+                raise BadRequest(e.message, e.code, e.field) from None
+        return data
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if result.errors:
+            result.errors = [self._shape(request, e) for e in result.errors]
+        return await super().process_result(request, result)
+
+    def _shape(self, request: Request, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if original is not None and not isinstance(original, GraphQLError | DomainError):
+            rid = request_id(request)
+            log.error(
+                "unexpected error in %s (request id %s)",
+                ".".join(map(str, error.path or [])),
+                rid,
+                exc_info=original,
+            )
+            return GraphQLError(
+                f"internal error (request id {rid})",
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": "INTERNAL", "requestId": rid},
+            )
+        extensions = dict(error.extensions or {})
+        message = error.message
+        if "code" not in extensions and error.path is None and original is None:
+            extensions["code"] = next(
+                (code for rule, code in _VALIDATION_CODES if rule.search(message)),
+                "GRAPHQL_PARSE_FAILED"
+                if isinstance(error, GraphQLSyntaxError)
+                else "GRAPHQL_VALIDATION_FAILED",
+            )
+            if self.production:
+                message = _SUGGESTION.sub("", message)
+        if message == error.message and extensions == (error.extensions or {}):
+            return error
+        return GraphQLError(
+            message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=original,
+            extensions=extensions,
+        )
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        assert isinstance(request, Request)
+        state = request.app.state
+        return Context(
+            request=request,
+            pool=state.pool,
+            store=state.store,
+            runner=state.runner,
+            actor=await actor_for(request, state.pool, state.tokens),
+            regions=state.regions,
+            request_id=request_id(request),
+        )

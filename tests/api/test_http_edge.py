@@ -1,0 +1,210 @@
+"""The HTTP edge of the API, probed as an outside attacker and a frontend team would (issue 12):
+body limits, bodies that are not objects, ambiguous documents, characters no input may hold,
+errors that must never carry internal text, validation codes, headers and CORS.
+
+Each test sends the request the probe sent, through the real ASGI app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from spotcheck.api.app import create_app
+from spotcheck.api.publications import queries as publication_queries
+from spotcheck.auth.tokens import mint
+from tests.api.conftest import GQL, TOKENS, People
+from tests.conftest import Db
+
+
+def _codes(body: dict[str, Any]) -> list[str]:
+    return [e["extensions"]["code"] for e in body["errors"]]
+
+
+async def test_a_body_over_the_limit_is_refused_before_parsing(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    big = b'{"query": "{ __typename }", "variables": {"x": "' + b"a" * 1_100_000 + b'"}}'
+    r = await client.post("/graphql", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.headers["content-type"] == "application/json"
+    assert r.json()["errors"][0]["extensions"] == {"code": "PAYLOAD_TOO_LARGE", "limit": 1_000_000}
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it arrives
+        for _ in range(20):
+            yield b" " * 100_000
+
+    r = await client.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 413
+    # Just under the limit still runs.
+    ok = b'{"query": "{ __typename }", "variables": {"x": "' + b"a" * 900_000 + b'"}}'
+    r = await client.post("/graphql", content=ok, headers={"content-type": "application/json"})
+    assert r.status_code == 200 and r.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize("body", [b"123", b"true", b"null", b'"x"', b"[]", b"{"])
+async def test_a_body_that_is_not_one_json_object_is_a_400(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    r = await client.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert _codes(r.json()) == ["BAD_REQUEST"]
+
+
+async def test_several_operations_need_an_operation_name(client: httpx.AsyncClient) -> None:
+    query = "query A { __typename } query B { __typename }"
+    r = await client.post("/graphql", json={"query": query})
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["extensions"] == {
+        "code": "OPERATION_NAME_REQUIRED",
+        "field": "operationName",
+    }
+    r = await client.post("/graphql", json={"query": query, "operationName": "B"})
+    assert r.json() == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "field"),
+    [
+        ('{ creditRecord(subject: "9111\\u0000") { subjectKey } }', {}, "subject"),
+        ("query($s: String!) { creditRecord(subject: $s) { subjectKey } }", {"s": "9111\x00"}, "s"),
+        ('{ task(taskId: "T\\u001b[31m") { taskId } }', {}, "taskId"),
+        ('{ plan(planId: "P\\u202eFDP.exe") { planId } }', {}, "planId"),
+        (
+            "mutation($i: FilePlanInput!) { filePlan(input: $i) { errors { code } } }",
+            {"i": {"planId": "2026-\x00", "idempotencyKey": "k"}},
+            "i.planId",
+        ),
+        (
+            "mutation($i: FilePlanInput!) { filePlan(input: $i) { errors { code } } }",
+            {"i": {"planId": "2026-X", "idempotencyKey": "k\u200b"}},
+            "i.idempotencyKey",
+        ),
+    ],
+)
+async def test_forbidden_characters_are_refused_naming_the_field(
+    client: httpx.AsyncClient, people: People, query: str, variables: dict[str, Any], field: str
+) -> None:
+    headers = {"authorization": f"Bearer {mint('admin', TOKENS)}"}
+    r = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    assert r.status_code == 400, r.text
+    (error,) = r.json()["errors"]
+    assert error["extensions"] == {"code": "INVALID_CHARACTER", "field": field}
+    assert "UTF8" not in r.text and "0x00" not in r.text
+
+
+async def test_line_breaks_and_tabs_stay_allowed(gql: GQL) -> None:
+    r = await gql('{ creditRecord(subject: "a\\n\\tb") { subjectKey } }')
+    assert r == {"data": {"creditRecord": None}}
+
+
+async def test_an_unexpected_failure_is_internal_with_a_request_id(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError('relation "secret_table" does not exist')
+
+    monkeypatch.setattr(publication_queries, "read_feed", broken)
+    query = "{ publicationFeed { entries { position } } }"
+    r = await client.post("/graphql", json={"query": query}, headers={"x-request-id": "req-42"})
+    assert r.status_code == 200
+    (error,) = r.json()["errors"]
+    assert error["extensions"] == {"code": "INTERNAL", "requestId": "req-42"}
+    assert "secret_table" not in r.text
+    assert any("req-42" in rec.getMessage() for rec in caplog.records)
+
+
+async def test_401_is_json_and_names_the_scheme(client: httpx.AsyncClient) -> None:
+    r = await client.post(
+        "/graphql",
+        json={"query": "{ __typename }"},
+        headers={"authorization": "Bearer not-a-token"},
+    )
+    assert r.status_code == 401
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    assert r.headers["content-type"] == "application/json"
+    assert _codes(r.json()) == ["UNAUTHENTICATED"]
+
+
+async def test_validation_errors_carry_codes(client: httpx.AsyncClient) -> None:
+    aliases = "{ " + " ".join(f"a{n}: __typename" for n in range(31)) + " }"
+    deep = "{ viewer { " + "account { department { " * 6 + "code" + " } }" * 6 + " } }"
+    cases = {
+        aliases: "TOO_MANY_ALIASES",
+        "{ " + "__typename " * 5001 + "}": "TOO_MANY_TOKENS",
+        "{ __typename ": "GRAPHQL_PARSE_FAILED",
+        "{ noSuchField }": "GRAPHQL_VALIDATION_FAILED",
+        deep: "QUERY_TOO_DEEP",
+    }
+    for query, code in cases.items():
+        r = await client.post("/graphql", json={"query": query})
+        assert code in _codes(r.json()), (code, r.text[:300])
+
+
+@pytest.fixture
+async def production(db: Db) -> AsyncIterator[httpx.AsyncClient]:
+    application = create_app(db.app_url, tokens=TOKENS, production=True, run_sealer=False)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://s.test") as c:
+            yield c
+
+
+async def test_no_field_suggestions_in_production(
+    client: httpx.AsyncClient, production: httpx.AsyncClient
+) -> None:
+    query = '{ creditRecrd(subject: "x") { subjectKey } }'
+    dev = (await client.post("/graphql", json={"query": query})).json()
+    assert "Did you mean" in dev["errors"][0]["message"]
+    prod = (await production.post("/graphql", json={"query": query})).json()
+    assert "Did you mean" not in prod["errors"][0]["message"]
+    assert "creditRecord" not in prod["errors"][0]["message"]
+    assert _codes(prod) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+async def test_security_headers(client: httpx.AsyncClient, people: People) -> None:
+    r = await client.get("/healthz")
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert "cache-control" not in r.headers  # public, nothing personal
+    signed = {"authorization": f"Bearer {mint('admin', TOKENS)}"}
+    r = await client.post("/graphql", json={"query": "{ __typename }"}, headers=signed)
+    assert r.headers["cache-control"] == "no-store"
+    page = await client.get("/graphql", headers={"accept": "text/html"})
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self' 'sha256-" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-eval" not in csp and "http" not in csp
+
+
+async def test_cors_only_for_configured_origins(client: httpx.AsyncClient, db: Db) -> None:
+    preflight = {
+        "origin": "https://screens.example.gov.cn",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+    }
+    r = await client.options("/graphql", headers=preflight)
+    assert "access-control-allow-origin" not in r.headers  # off by default
+    application = create_app(
+        db.app_url,
+        tokens=TOKENS,
+        run_sealer=False,
+        cors_origins=["https://screens.example.gov.cn"],
+    )
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://s.test") as c:
+            r = await c.options("/graphql", headers=preflight)
+            assert r.status_code == 200
+            assert r.headers["access-control-allow-origin"] == "https://screens.example.gov.cn"
+            assert "authorization" in r.headers["access-control-allow-headers"].lower()
+            other = preflight | {"origin": "https://evil.example"}
+            r = await c.options("/graphql", headers=other)
+            assert r.headers.get("access-control-allow-origin") != "https://evil.example"
