@@ -8,10 +8,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spotcheck.config import Settings
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from spotcheck.db.resolve import DatabaseUrls
 
 DEFAULT_SCHEMA_PATH = Path("schema") / "schema.graphql"
 
@@ -105,10 +112,8 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from spotcheck.api.app import create_app
     from spotcheck.cli.runtime import database
+    from spotcheck.db.resolve import HomeInUse
     from spotcheck.transparency.keys import signing_key_from_env
 
     settings = Settings.from_env()
@@ -117,25 +122,49 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"cannot start: {e}", file=sys.stderr)
         return 2
-    with database(settings) as urls:
-        if urls.embedded is not None:
-            print(f"embedded PostgreSQL: {urls.embedded.datadir} (socket in the same folder)")
-        if args.demo:
-            _load_demo(settings, urls.app, 20_000, 300)
-        app = create_app(
-            urls.app,
-            tokens=settings.tokens(),
-            production=settings.production,
-            regions=settings.regions(),
-            log_key=log_key,
-        )
-        uvicorn.run(
-            app,
-            host=args.host or settings.host,
-            port=args.port or settings.port,
-            log_level="info",
-            access_log=False,
-        )
+    # uvicorn shuts down on SIGTERM, then raises the signal again: with the default action the
+    # process would die there, before ``database`` stops the embedded server.  As an exception
+    # it unwinds through that ``finally`` instead (SIGINT already does: KeyboardInterrupt).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        with database(settings, own=True) as urls:
+            return _serve(args, settings, urls, log_key)
+    except HomeInUse as e:
+        print(f"cannot start: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _serve(
+    args: argparse.Namespace, settings: Settings, urls: DatabaseUrls, log_key: Ed25519PrivateKey
+) -> int:
+    import uvicorn
+
+    from spotcheck.api.app import create_app
+
+    if urls.embedded is not None:
+        print(f"embedded PostgreSQL: {urls.embedded.datadir} (socket in the same folder)")
+    if args.demo:
+        _load_demo(settings, urls.app, 20_000, 300)
+    app = create_app(
+        urls.app,
+        tokens=settings.tokens(),
+        production=settings.production,
+        regions=settings.regions(),
+        log_key=log_key,
+    )
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level="info",
+        access_log=False,
+    )
     return 0
 
 

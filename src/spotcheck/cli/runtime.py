@@ -22,9 +22,12 @@ SEAL_TIMEOUT = 600.0
 
 
 @contextlib.contextmanager
-def database(settings: Settings, *, migrate_first: bool = True) -> Iterator[DatabaseUrls]:
-    """The database, migrated; an embedded server started here is stopped on the way out."""
-    urls = resolve(settings)
+def database(
+    settings: Settings, *, migrate_first: bool = True, own: bool = False
+) -> Iterator[DatabaseUrls]:
+    """The database, migrated; an embedded server started (or, ``own``, owned) here is stopped
+    on the way out (see ``spotcheck.db.resolve``)."""
+    urls = resolve(settings, own=own)
     try:
         if migrate_first:
             migrate(urls.owner)

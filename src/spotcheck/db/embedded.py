@@ -25,6 +25,34 @@ SYSTEM_USER = "embedded_postgres"
 SUPERUSER = "postgres"
 
 
+ZOMBIE_WAIT_S = 15.0
+
+
+def _process_state(pid: int) -> str | None:
+    """The state letter of ``/proc/PID/stat`` (``Z`` for a zombie); None if there is none."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class EmbeddedPostgresError(RuntimeError):
     """The embedded server could not be prepared or started."""
 
@@ -147,8 +175,36 @@ class EmbeddedPostgres:
             raise EmbeddedPostgresError(f"initdb failed: {r.stderr.strip()}")
 
     def running(self) -> bool:
+        self._clear_stale_pid_file()
         r = self._run("pg_ctl", "status", "-D", str(self.datadir))
         return r.returncode == 0
+
+    def _clear_stale_pid_file(self) -> None:
+        """Make a ``postmaster.pid`` whose postmaster was killed (``kill -9``) look like what it
+        is.  A killed postmaster stays a zombie until its parent (here PID 1) reaps it, and a
+        zombie passes the liveness check of ``pg_ctl status`` and of the server's own lock
+        file: the next start would be skipped or refused.  Wait for the reaping (seconds at
+        most); a PID that is still a zombie, or that now belongs to a process other than a
+        postgres, leaves a stale file, which is removed (the server's shared-memory check
+        still refuses to start beside surviving backends)."""
+        pid_file = self.datadir / "postmaster.pid"
+        try:
+            pid = int(pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        deadline = time.monotonic() + ZOMBIE_WAIT_S
+        while _process_state(pid) == "Z" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        state = _process_state(pid)
+        if state is None:
+            stale = not _exists(pid)
+        elif state == "Z":
+            stale = True
+        else:
+            command = _cmdline(pid)  # empty when unreadable: then trust the file
+            stale = bool(command) and b"postgres" not in command
+        if stale:
+            pid_file.unlink(missing_ok=True)
 
     def start(self, *, max_connections: int = 200) -> None:
         self.init()

@@ -1,8 +1,19 @@
-"""Which PostgreSQL to use: ``DATABASE_URL`` when set, else the embedded server."""
+"""Which PostgreSQL to use: ``DATABASE_URL`` when set, else the embedded server.
+
+Who stops the embedded server: the process that started it, and ``serve``, which owns its
+home's server while it runs (an exclusive lock on ``SPOTCHECK_HOME/serve.lock``, which the
+kernel releases however the process ends).  So a server left running by a ``serve`` that was
+killed (``kill -9``) is adopted by the next ``serve`` on that home and stopped when it stops;
+a second ``serve`` while one runs is refused; a command such as ``spotcheck demo`` run beside a
+``serve`` uses its server and leaves it running.  A ``postmaster.pid`` left by a killed
+postmaster is PostgreSQL's own to handle: it starts over it when that process is gone.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import fcntl
+import os
+from dataclasses import dataclass, field
 
 from spotcheck.config import Settings
 from spotcheck.db.embedded import EmbeddedPostgres
@@ -17,22 +28,60 @@ class DatabaseUrls:
     app: str
     embedded: EmbeddedPostgres | None = None
     started_here: bool = False
-    """True when this process started the embedded server (and so should stop it)."""
+    """True when this process started the embedded server, or owns it (``serve``): it stops it."""
+    owner_lock: int | None = field(default=None, compare=False)
+    """The descriptor holding ``serve.lock`` (``serve`` only)."""
 
     def release(self) -> None:
-        """Stop the embedded server if this process started it; leave a shared one running."""
-        if self.embedded is not None and self.started_here:
-            self.embedded.stop()
+        """Stop the embedded server if this process started or owns it; leave a shared one."""
+        try:
+            if self.embedded is not None and self.started_here:
+                self.embedded.stop()
+        finally:
+            if self.owner_lock is not None:
+                os.close(self.owner_lock)
 
 
-def resolve(settings: Settings) -> DatabaseUrls:
+class HomeInUse(RuntimeError):
+    """Another ``spotcheck serve`` runs on this home."""
+
+
+def _own_home(settings: Settings) -> int:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    fd = os.open(settings.home / "serve.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise HomeInUse(
+            f"another spotcheck serve is running on {settings.home} (it holds serve.lock); "
+            "stop it first, or set SPOTCHECK_HOME to another folder"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def resolve(settings: Settings, *, own: bool = False) -> DatabaseUrls:
+    """The database; ``own`` (``serve``): take the home's embedded server for this process's
+    lifetime, adopting one left running by a killed ``serve``."""
     if settings.database_url:
         owner = settings.database_url
         return DatabaseUrls(owner=owner, app=settings.app_database_url or app_url_from(owner))
-    pg = EmbeddedPostgres.prepare(settings.home / "pgdata")
-    started = not pg.running()
-    pg.start()
+    lock = _own_home(settings) if own else None
+    try:
+        pg = EmbeddedPostgres.prepare(settings.home / "pgdata")
+        started = not pg.running()
+        pg.start()
+    except BaseException:
+        if lock is not None:
+            os.close(lock)
+        raise
     owner = with_database(pg.url(), EMBEDDED_DATABASE)
     return DatabaseUrls(
-        owner=owner, app=with_user(owner, APP_ROLE), embedded=pg, started_here=started
+        owner=owner,
+        app=with_user(owner, APP_ROLE),
+        embedded=pg,
+        started_here=started or own,
+        owner_lock=lock,
     )
