@@ -69,7 +69,7 @@ def home() -> Iterator[Path]:
 
 
 class Serve:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *args: str) -> None:
         self.port = _free_port()
         env = {
             k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "FAKETIME"))
@@ -79,7 +79,7 @@ class Serve:
         env |= {"SPOTCHECK_HOME": str(home), "SPOTCHECK_PORT": str(self.port)}
         env.pop("SPOTCHECK_ENV", None)
         self.proc = subprocess.Popen(
-            [str(SPOTCHECK), "serve"],
+            [str(SPOTCHECK), "serve", *args],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -163,3 +163,18 @@ def test_a_second_serve_on_the_same_home_is_refused(home: Path) -> None:
     finally:
         first.stop(signal.SIGTERM)
     assert _postgres_pids(home / "pgdata") == []
+
+
+def test_sigterm_while_serve_demo_loads_stops_everything(home: Path) -> None:
+    """``serve --demo`` interrupted while it loads the demo (before uvicorn runs)."""
+    serve = Serve(home, "--demo")
+    datadir = home / "pgdata"
+    deadline = time.monotonic() + 60
+    while not (datadir / "postmaster.pid").exists() and time.monotonic() < deadline:
+        assert serve.proc.poll() is None
+        time.sleep(0.1)
+    time.sleep(3)  # well into the demo's import
+    assert serve.proc.poll() is None, "the demo should still be loading"
+    assert serve.stop(signal.SIGTERM) != 0
+    assert _postgres_pids(datadir) == []
+    assert not (datadir / "postmaster.pid").exists()
