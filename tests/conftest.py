@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
@@ -13,6 +14,10 @@ from spotcheck.eventstore import EventStore, EventTypeRegistry
 from spotcheck.eventstore.sealer import Sealer
 from tests.clock import DbClock
 from tests.dbutil import Cluster, drop_database, fresh_database, make_template, start_cluster
+
+# Rate limits stay off in the tests (a test that needs one builds it: test_http_edge.py), also
+# for the servers they start as subprocesses.
+os.environ.setdefault("SPOTCHECK_RATE_LIMIT", "off")
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,8 @@ import pytest
 from starlette.applications import Starlette
 
 from spotcheck.api.app import create_app
+from spotcheck.api.http import GRAPHQL_RESPONSE, RateLimit, RateLimiter, preferred_media_type
+from spotcheck.api.input_screen import MAX_STRING
 from spotcheck.api.publications import queries as publication_queries
 from spotcheck.auth.tokens import mint
 from tests.api.conftest import GQL, TOKENS, People
@@ -42,7 +44,8 @@ async def test_a_body_over_the_limit_is_refused_before_parsing(
     )
     assert r.status_code == 413
     # Just under the limit still runs.
-    ok = b'{"query": "{ __typename }", "variables": {"x": "' + b"a" * 900_000 + b'"}}'
+    many = b",".join([b'"' + b"a" * 1000 + b'"'] * 880)  # strings within their own limit
+    ok = b'{"query": "{ __typename }", "variables": {"x": [' + many + b"]}}"
     r = await client.post("/graphql", content=ok, headers={"content-type": "application/json"})
     assert r.status_code == 200 and r.json() == {"data": {"__typename": "Query"}}
 
@@ -208,3 +211,89 @@ async def test_cors_only_for_configured_origins(client: httpx.AsyncClient, db: D
             other = preflight | {"origin": "https://evil.example"}
             r = await c.options("/graphql", headers=other)
             assert r.headers.get("access-control-allow-origin") != "https://evil.example"
+
+
+async def test_a_string_over_the_limit_is_refused(client: httpx.AsyncClient) -> None:
+    """A 50 MB variable executed; now any string over MAX_STRING is refused by name."""
+    query = "query($s: String!) { creditRecord(subject: $s) { subjectKey } }"
+    long = "9" * (MAX_STRING + 1)
+    r = await client.post("/graphql", json={"query": query, "variables": {"s": long}})
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["extensions"] == {"code": "INPUT_TOO_LONG", "field": "s"}
+
+
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        ("", "application/json"),
+        ("*/*", "application/json"),
+        ("application/json", "application/json"),
+        ("application/graphql-response+json", GRAPHQL_RESPONSE),
+        ("application/graphql-response+json, application/json;q=0.9", GRAPHQL_RESPONSE),
+        ("application/json, application/graphql-response+json;q=0.5", "application/json"),
+        ("text/html", None),
+    ],
+)
+def test_the_media_type_follows_accept(accept: str, media: str | None) -> None:
+    assert preferred_media_type(accept) == media
+
+
+async def test_graphql_response_json_uses_the_spec_status_codes(
+    client: httpx.AsyncClient,
+) -> None:
+    gr = {"accept": GRAPHQL_RESPONSE}
+    ok = await client.post("/graphql", json={"query": "{ __typename }"}, headers=gr)
+    assert ok.status_code == 200
+    assert ok.headers["content-type"] == f"{GRAPHQL_RESPONSE}; charset=utf-8"
+    for query in ("{ noSuchField }", "{ __typename "):  # validation and parse errors
+        bad = await client.post("/graphql", json={"query": query}, headers=gr)
+        assert bad.status_code == 400, query
+        assert bad.headers["content-type"].startswith(GRAPHQL_RESPONSE)
+        legacy = await client.post("/graphql", json={"query": query})
+        assert legacy.status_code == 200  # application/json clients keep 200
+    refused = await client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"accept": "text/html"}
+    )
+    assert refused.status_code == 406
+
+
+def test_the_rate_limiter_refills(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [0.0]
+    limiter = RateLimiter(app=None, limit=RateLimit(3, 1.0), clock=lambda: now[0])  # type: ignore[arg-type]
+    assert [limiter.take(b"a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.take(b"a") == pytest.approx(1 / 3)
+    assert limiter.take(b"b") == 0.0  # another client has its own bucket
+    now[0] = 0.4
+    assert limiter.take(b"a") == 0.0
+
+
+async def test_over_the_rate_limit_is_429_with_retry_after(db: Db) -> None:
+    application = create_app(
+        db.app_url, tokens=TOKENS, run_sealer=False, rate_limit=RateLimit(5, 60.0)
+    )
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://s.test") as c:
+            codes = [
+                (await c.post("/graphql", json={"query": "{ __typename }"})).status_code
+                for _ in range(6)
+            ]
+            assert codes == [200] * 5 + [429]
+            r = await c.post("/graphql", json={"query": "{ __typename }"})
+            assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+            assert r.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+            assert (await c.get("/healthz")).status_code == 200  # probes are never limited
+
+
+@pytest.mark.parametrize(
+    ("env", "limit"),
+    [
+        ({}, RateLimit(600, 60.0)),
+        ({"SPOTCHECK_RATE_LIMIT": "off"}, None),
+        ({"SPOTCHECK_RATE_LIMIT": "100/10"}, RateLimit(100, 10.0)),
+    ],
+)
+def test_rate_limit_setting(env: dict[str, str], limit: RateLimit | None) -> None:
+    assert RateLimit.from_env(env) == limit
+    with pytest.raises(ValueError, match="SPOTCHECK_RATE_LIMIT"):
+        RateLimit.from_env({"SPOTCHECK_RATE_LIMIT": "lots"})

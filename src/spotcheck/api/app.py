@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -17,9 +17,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from spotcheck.api import ide
+from spotcheck.api.cost import Budgets
 from spotcheck.api.evidence import default_storage, max_bytes_from_env
 from spotcheck.api.evidence import routes as evidence_routes
-from spotcheck.api.http import BodyLimit, SecurityHeaders, cors_origins_from_env, max_body_from_env
+from spotcheck.api.http import (
+    BodyLimit,
+    RateLimit,
+    RateLimiter,
+    SecurityHeaders,
+    cors_origins_from_env,
+    max_body_from_env,
+)
 from spotcheck.api.view import GraphQLApp
 from spotcheck.auth.tokens import TokenSettings
 from spotcheck.db.pool import create_pool
@@ -54,13 +62,17 @@ def create_app(
     log_key: Ed25519PrivateKey | None = None,
     max_body_bytes: int | None = None,
     cors_origins: list[str] | None = None,
+    cost_budgets: Budgets | None = None,
+    rate_limit: RateLimit | Literal["env"] | None = "env",
 ) -> Starlette:
     """The server; ``app_database_url`` connects as the server's role (spotcheck_app).
 
     ``evidence``: where evidence files are stored (default ``SPOTCHECK_HOME/evidence``);
     ``evidence_max_bytes``: their size limit (default ``SPOTCHECK_EVIDENCE_MAX_BYTES`` or 50 MB).
     ``max_body_bytes``: the largest ``/graphql`` body (default ``SPOTCHECK_MAX_BODY_BYTES`` or
-    1 MB); ``cors_origins``: the origins a browser may call from (default
+    1 MB); ``cost_budgets``: what a query may cost (default ``Budgets.from_env()``);
+    ``rate_limit``: requests per client (default ``SPOTCHECK_RATE_LIMIT``; None: no limit);
+    ``cors_origins``: the origins a browser may call from (default
     ``SPOTCHECK_CORS_ORIGINS``, comma-separated; none: no CORS).
     """
     region_list = regions or Regions.load()
@@ -109,7 +121,7 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/graphql", GraphQLApp(production), methods=["GET", "POST"]),
+        Route("/graphql", GraphQLApp(production, cost_budgets), methods=["GET", "POST"]),
         log_key_route(signing_key),
         *evidence_routes(),
     ]
@@ -133,6 +145,9 @@ def create_app(
         ),
         Middleware(BodyLimit, max_bytes=max_body_bytes or max_body_from_env()),
     ]
+    limit = RateLimit.from_env() if rate_limit == "env" else rate_limit
+    if limit is not None:
+        middleware.insert(1, Middleware(RateLimiter, limit=limit))
     application = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     application.state.evidence = evidence or default_storage()
     application.state.evidence_max_bytes = evidence_max_bytes or max_bytes_from_env()

@@ -7,14 +7,23 @@
   ``frame-ancestors 'none'`` on every response (a page may set a fuller CSP of its own), and
   ``Cache-Control: no-store`` on every response to a request that carried credentials, since
   those are the only ones that can hold personal data.
+- ``RateLimiter``: a token bucket per client (``SPOTCHECK_RATE_LIMIT``), 429 with
+  ``Retry-After`` over it.
+- ``negotiate``: ``application/graphql-response+json`` with GraphQL-over-HTTP status codes for
+  the clients that ask for it, ``application/json`` for the others.
 - ``error_response``: the one shape of an error answered before or around GraphQL, a GraphQL
   response with ``extensions.code``; 401 also says ``WWW-Authenticate: Bearer``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 import os
-from collections.abc import Mapping
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import orjson
 from starlette.datastructures import MutableHeaders
@@ -32,6 +41,7 @@ HTTP_CODES = {
     406: "NOT_ACCEPTABLE",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
     500: "INTERNAL",
 }
 
@@ -62,14 +72,12 @@ def error_body(status: int, message: str, **extensions: object) -> bytes:
     )
 
 
-def error_response(
-    status: int, message: str, *, media_type: str = "application/json", **extensions: object
-) -> Response:
+def error_response(status: int, message: str, **extensions: object) -> Response:
     headers = {"WWW-Authenticate": 'Bearer realm="spotcheck"'} if status == 401 else None
     return Response(
         error_body(status, message, **extensions),
         status_code=status,
-        media_type=media_type,
+        media_type="application/json",
         headers=headers,
     )
 
@@ -154,3 +162,147 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# GraphQL over HTTP: the media type a client asks for -------------------------------------------
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def preferred_media_type(accept: str) -> str | None:
+    """What a GraphQL result is sent as for this ``Accept``: ``GRAPHQL_RESPONSE`` when the
+    client prefers it, ``application/json`` when it takes that (or gave no Accept, or any
+    type), None when it takes neither (406)."""
+    if not accept.strip():
+        return "application/json"
+    weights: dict[str, float] = {}
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        weights[media.lower()] = max(q, weights.get(media.lower(), 0.0))
+    graphql = weights.get(GRAPHQL_RESPONSE, 0.0)
+    json = max(weights.get(m, 0.0) for m in ("application/json", "application/*", "*/*"))
+    if graphql > 0 and graphql >= json:
+        return GRAPHQL_RESPONSE
+    return "application/json" if json > 0 else None
+
+
+def negotiate(accept: str, response: Response) -> Response:
+    """A GraphQL result (JSON) in the media type the client asked for.  As
+    ``application/graphql-response+json`` a request that never reached execution (no data,
+    errors without a path: parse or validation errors) is a 400, per GraphQL over HTTP; as
+    ``application/json`` such results stay 200 for older clients."""
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return response
+    media = preferred_media_type(accept)
+    if media is None:
+        return error_response(406, f"this endpoint answers application/json or {GRAPHQL_RESPONSE}")
+    if media == GRAPHQL_RESPONSE:
+        response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        if response.status_code == 200:
+            body = orjson.loads(bytes(response.body))
+            errors = body.get("errors") if isinstance(body, dict) else None
+            if errors and body.get("data") is None and all("path" not in e for e in errors):
+                response.status_code = 400
+    return response
+
+
+# Rate limits ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """``requests`` per ``seconds`` for each client, with bursts up to ``requests``."""
+
+    requests: int
+    seconds: float
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> RateLimit | None:
+        """``SPOTCHECK_RATE_LIMIT``: ``N/S`` (N requests per S seconds), ``off``, or unset for
+        the default of 600 per 60 seconds."""
+        raw = env.get("SPOTCHECK_RATE_LIMIT", "").strip().lower()
+        if raw == "off":
+            return None
+        if not raw:
+            return cls(600, 60.0)
+        n, _, s = raw.partition("/")
+        if not (n.isdigit() and int(n) > 0):
+            raise ValueError("SPOTCHECK_RATE_LIMIT must be N/S (e.g. 600/60) or off")
+        try:
+            seconds = float(s or "1")
+        except ValueError:
+            raise ValueError("SPOTCHECK_RATE_LIMIT must be N/S (e.g. 600/60) or off") from None
+        if seconds <= 0:
+            raise ValueError("SPOTCHECK_RATE_LIMIT: S must be positive")
+        return cls(int(n), seconds)
+
+
+class RateLimiter:
+    """A token bucket per client (ASGI middleware on ``paths``): the client is the bearer
+    token's text (one account's token, hashed) or else the remote address.  Over the limit: 429
+    with ``Retry-After``.  The buckets live in this process (``MAX_CLIENTS`` most recent), so
+    with several workers each keeps its own: the limit then holds per worker."""
+
+    MAX_CLIENTS = 50_000
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: RateLimit,
+        paths: tuple[str, ...] = ("/graphql", "/evidence"),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.limit = limit
+        self.paths = paths
+        self.clock = clock
+        self.buckets: OrderedDict[bytes, tuple[float, float]] = OrderedDict()
+
+    def _client(self, scope: Scope) -> bytes:
+        auth = dict(scope["headers"]).get(b"authorization")
+        if auth:
+            return b"t:" + hashlib.sha256(auth).digest()
+        client = scope.get("client")
+        return b"a:" + (client[0] if client else "unknown").encode()
+
+    def take(self, client: bytes) -> float:
+        """Take one request's token; 0 if allowed, else the seconds until one is available."""
+        now = self.clock()
+        rate = self.limit.requests / self.limit.seconds
+        tokens, last = self.buckets.pop(client, (float(self.limit.requests), now))
+        tokens = min(float(self.limit.requests), tokens + (now - last) * rate)
+        wait = 0.0
+        if tokens >= 1:
+            tokens -= 1
+        else:
+            wait = (1 - tokens) / rate
+        self.buckets[client] = (tokens, now)
+        while len(self.buckets) > self.MAX_CLIENTS:
+            self.buckets.popitem(last=False)
+        return wait
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.paths):
+            await self.app(scope, receive, send)
+            return
+        wait = self.take(self._client(scope))
+        if wait > 0:
+            retry = max(1, math.ceil(wait))
+            response = error_response(
+                429,
+                f"too many requests: at most {self.limit.requests} per "
+                f"{self.limit.seconds:g} s; retry in {retry} s",
+                retryAfter=retry,
+            )
+            response.headers["Retry-After"] = str(retry)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

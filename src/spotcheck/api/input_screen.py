@@ -8,6 +8,8 @@ U+2066–U+2069: text that reads backwards, "Trojan Source") have no place in an
 API.  Tab, line feed and carriage return stay allowed: long-text fields (findings, reasons)
 keep their lines; which fields may hold them is the domain's rule.
 
+No string may be longer than ``MAX_STRING`` characters (``INPUT_TOO_LONG``).
+
 Every string is checked: the variables (any depth) and the literals written in the document.
 The error names the input by its path, ``input.planId`` for a variable ``$input`` or an
 argument ``input``, ``subject`` for ``creditRecord(subject: …)``.
@@ -30,6 +32,10 @@ from graphql import (
     Visitor,
     visit,
 )
+
+MAX_STRING = 20_000
+"""The longest string any input may be (characters): the longest text fields (findings, reasons)
+allow a few thousand; a 50 MB variable is refused here instead of reaching a resolver."""
 
 FORBIDDEN = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]"
@@ -92,6 +98,12 @@ def screen(document: DocumentNode, variables: Mapping[str, Any]) -> None:
 
 
 def _check(path: str, text: str) -> None:
+    if len(text) > MAX_STRING:
+        raise BadInput(
+            "INPUT_TOO_LONG",
+            path.lstrip("."),
+            f"{path.lstrip('.')}: at most {MAX_STRING} characters, not {len(text)}",
+        )
     bad = FORBIDDEN.search(text)
     if bad is not None:
         raise BadInput(

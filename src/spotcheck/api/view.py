@@ -9,6 +9,8 @@ What a client gets back, whatever goes wrong:
   text; 401 with ``WWW-Authenticate: Bearer``;
 - a failure nobody anticipated (a database error, a bug): ``INTERNAL`` with the request id,
   which is logged with the traceback; its text never leaves the server;
+- an operation that would cost more than the caller's budget (``spotcheck.api.cost``): 400
+  ``QUERY_TOO_COSTLY`` with the cost and the budget, before any resolver runs;
 - validation errors with a code (``QUERY_TOO_DEEP``, ``TOO_MANY_ALIASES``, ``TOO_MANY_TOKENS``,
   ``GRAPHQL_PARSE_FAILED``, ``GRAPHQL_VALIDATION_FAILED``); in production without the
   "Did you mean …?" suggestions that would list the schema with introspection off.
@@ -42,7 +44,8 @@ from strawberry.types import ExecutionResult
 from spotcheck.api import ide
 from spotcheck.api.auth import actor_for
 from spotcheck.api.context import Context
-from spotcheck.api.http import error_response
+from spotcheck.api.cost import Budgets, operation_cost
+from spotcheck.api.http import error_response, negotiate
 from spotcheck.api.input_screen import BadInput, screen
 from spotcheck.api.schema import MAX_TOKENS, build_schema
 from spotcheck.domain.errors import DomainError
@@ -66,10 +69,17 @@ def _parse(query: str) -> DocumentNode:
 class BadRequest(HTTPException):
     """A 400 with a code and, when an input is to blame, its field."""
 
-    def __init__(self, message: str, code: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        code: str,
+        field: str | None = None,
+        extensions: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(400, message)
         self.code = code
         self.field = field
+        self.extensions = extensions or {}
 
 
 def request_id(request: Request) -> str:
@@ -91,10 +101,12 @@ class GraphQLApp(GraphQL[Context, None]):
     In production there is no IDE (strawberry answers such a GET with 404).
     """
 
-    def __init__(self, production: bool) -> None:
+    def __init__(self, production: bool, budgets: Budgets | None = None) -> None:
         schema = build_schema(production=production)
         super().__init__(schema, graphql_ide=None if production else "graphiql")
         self.production = production
+        self.budgets = budgets or Budgets.from_env()
+        self.graphql_schema = schema._schema
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,7 +117,7 @@ class GraphQLApp(GraphQL[Context, None]):
             response = await self.run(request)
         except BadRequest as e:
             extra = {"field": e.field} if e.field is not None else {}
-            response = error_response(400, e.reason, code=e.code, **extra)
+            response = error_response(400, e.reason, code=e.code, **extra, **e.extensions)
         except HTTPException as e:
             response = error_response(e.status_code, e.reason)
         except Exception:
@@ -115,6 +127,7 @@ class GraphQLApp(GraphQL[Context, None]):
                 500, f"internal error (request id {rid})", code="INTERNAL", requestId=rid
             )
         assert isinstance(response, Response)
+        response = negotiate(request.headers.get("accept", ""), response)
         await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -157,6 +170,40 @@ class GraphQLApp(GraphQL[Context, None]):
             except BadInput as e:
                 raise BadRequest(e.message, e.code, e.field) from None
         return data
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Any,
+    ) -> Any:
+        if isinstance(request_data, GraphQLRequestData) and request_data.query:
+            self._check_cost(request_data, context)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+
+    def _check_cost(self, data: GraphQLRequestData, context: Context) -> None:
+        try:
+            document = _parse(data.query or "")
+        except GraphQLSyntaxError:
+            return  # strawberry reports it
+        cost = operation_cost(
+            self.graphql_schema, document, data.operation_name, data.variables or {}
+        )
+        staff = context.actor.is_staff
+        budget = self.budgets.staff if staff else self.budgets.public
+        if cost > budget:
+            raise BadRequest(
+                f"the query costs {cost}, over the budget of {budget} for "
+                f"{'staff' if staff else 'the public'}: ask for smaller pages (first) or fewer "
+                "nested lists",
+                "QUERY_TOO_COSTLY",
+                extensions={"cost": cost, "budget": budget},
+            )
 
     async def process_result(
         self, request: Request, result: ExecutionResult

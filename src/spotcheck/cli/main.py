@@ -151,13 +151,17 @@ def _serve(
         print(f"embedded PostgreSQL: {urls.embedded.datadir} (socket in the same folder)")
     if args.demo:
         _load_demo(settings, urls.app, 20_000, 300)
-    app = create_app(
-        urls.app,
-        tokens=settings.tokens(),
-        production=settings.production,
-        regions=settings.regions(),
-        log_key=log_key,
-    )
+    try:
+        app = create_app(
+            urls.app,
+            tokens=settings.tokens(),
+            production=settings.production,
+            regions=settings.regions(),
+            log_key=log_key,
+        )
+    except ValueError as e:  # a setting out of its rule (limits, budgets, origins)
+        print(f"cannot start: {e}", file=sys.stderr)
+        return 2
     uvicorn.run(
         app,
         host=args.host or settings.host,

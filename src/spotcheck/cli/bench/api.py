@@ -270,7 +270,13 @@ def serve() -> int:
         from spotcheck.api.app import create_app
 
         secret = bytes.fromhex(os.environ[ENV_JWT_SECRET])
-        app = create_app(os.environ[ENV_DATABASE_URL], tokens=bench_tokens(secret), run_sealer=True)
+        # No rate limit: the bench's 32 clients are one address sending as fast as they can.
+        app = create_app(
+            os.environ[ENV_DATABASE_URL],
+            tokens=bench_tokens(secret),
+            run_sealer=True,
+            rate_limit=None,
+        )
         lifespan = "on"
     else:
         app = reference_app(orjson.loads(Path(os.environ[ENV_ROWS]).read_bytes()))
