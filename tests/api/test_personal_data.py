@@ -9,6 +9,7 @@ walk does reach them for a role that may see them, so it cannot pass by asking f
 from __future__ import annotations
 
 import base64
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,14 @@ from graphql import (
 )
 from starlette.applications import Starlette
 
+from spotcheck.api.app import create_app
+from spotcheck.api.cost import Budgets
 from spotcheck.api.schema import build_schema
 from tests.api import fixtures_registry as reg
 from tests.api import publishing as pub
-from tests.api.conftest import GQL, People
+from tests.api.conftest import GQL, TOKENS, People
 from tests.api.schema_walk import root_queries, strings
+from tests.conftest import Db
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
 
@@ -203,6 +207,17 @@ def test_the_walk_skips_no_root_field() -> None:
     )
     walked = {name.split(":")[0] for name in queries()}
     assert walked == set(s.query_type.fields)
+
+
+@pytest.fixture
+async def app(db: Db) -> AsyncIterator[Starlette]:
+    """The server with a query budget the walk fits: it selects every field of every root at
+    once (millions by the cost model), which no screen does; it tests visibility, not cost."""
+    application = create_app(
+        db.app_url, tokens=TOKENS, cost_budgets=Budgets(public=10**9, staff=10**9)
+    )
+    async with application.router.lifespan_context(application):
+        yield application
 
 
 @pytest.fixture

@@ -5,11 +5,12 @@ Depth, alias and token limits do not bound a query's work: nested lists multiply
 operation is priced from its document and variables before execution:
 
 - each field costs 1, plus the cost of its selection;
-- a list field costs that times the number of items it may return: for a page field (one with
+- a list of scalars or enums costs 1 (it comes as one value); a list of objects costs the
+  above times the number of items it may return: for a page field (one with
   a ``first`` argument) its ``first`` (the argument's value, its default, or ``DEFAULT_PAGE``,
   at most ``MAX_PAGE``) multiplies the lists directly inside its result (``nodes``, ``edges``,
-  ``entries``), or the field itself when it returns a list; any other list counts its declared
-  bound (``LIST_BOUNDS``) or ``DEFAULT_LIST``;
+  ``entries``), or the field itself when it returns a list; any other list of objects counts
+  its declared bound (``LIST_BOUNDS``) or ``DEFAULT_LIST``;
 - fragments are priced where they are spread; a field the schema does not have costs nothing
   here (validation refuses it).
 
@@ -42,12 +43,13 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     VariableNode,
+    is_leaf_type,
 )
 
 from spotcheck.api.common.pagination import DEFAULT_PAGE, MAX_PAGE
 
-DEFAULT_LIST = 20
-"""Items assumed for a list without a page argument or a declared bound."""
+DEFAULT_LIST = 10
+"""Objects assumed in a list without a page argument or a declared bound."""
 LIST_BOUNDS: dict[tuple[str, str], int] = {
     # A stratum's picks, a draw's unmatched subjects and replacements can run to thousands (a
     # district draw) or more: priced as large, so a public screen pages them instead.
@@ -57,8 +59,8 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
 }
 PAGE_LISTS = frozenset({"nodes", "edges", "entries"})
 
-DEFAULT_BUDGET_PUBLIC = 5_000
-DEFAULT_BUDGET_STAFF = 50_000
+DEFAULT_BUDGET_PUBLIC = 100_000
+DEFAULT_BUDGET_STAFF = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ class _Pricer:
         while isinstance(named, GraphQLList | GraphQLNonNull):
             named = named.of_type
         first = self.first(node, definition.args) if "first" in definition.args else None
+        if is_list and is_leaf_type(named):
+            return 1  # a list of codes or numbers comes as one value: no fan-out below it
         if is_list:
             if first is not None:
                 count = first

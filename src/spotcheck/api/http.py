@@ -210,7 +210,17 @@ def negotiate(accept: str, response: Response) -> Response:
             body = orjson.loads(bytes(response.body))
             errors = body.get("errors") if isinstance(body, dict) else None
             if errors and body.get("data") is None and all("path" not in e for e in errors):
-                response.status_code = 400
+                # Never executed: a request error, which has no data entry at all.
+                del body["data"]
+                fresh = Response(orjson.dumps(body), status_code=400)
+                fresh.headers.update(
+                    {
+                        k: v
+                        for k, v in response.headers.items()
+                        if k.lower() not in ("content-length",)
+                    }
+                )
+                return fresh
     return response
 
 

@@ -115,6 +115,9 @@ class GraphQLApp(GraphQL[Context, None]):
         request = Request(scope=scope, receive=receive)
         try:
             response = await self.run(request)
+            assert isinstance(response, Response)
+            # A GraphQL result in the media type asked for (errors raised below stay JSON).
+            response = negotiate(request.headers.get("accept", ""), response)
         except BadRequest as e:
             extra = {"field": e.field} if e.field is not None else {}
             response = error_response(400, e.reason, code=e.code, **extra, **e.extensions)
@@ -126,8 +129,6 @@ class GraphQLApp(GraphQL[Context, None]):
             response = error_response(
                 500, f"internal error (request id {rid})", code="INTERNAL", requestId=rid
             )
-        assert isinstance(response, Response)
-        response = negotiate(request.headers.get("accept", ""), response)
         await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Request) -> Response:
