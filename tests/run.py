@@ -19,6 +19,7 @@ libfaketime is installed with apt-get when missing and this runs as root; elsewh
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import os
 import re
@@ -40,6 +41,9 @@ INSTANTS: list[tuple[str, str]] = [
     ("2026-02-14T10:00:00+08:00", "an adjusted working Saturday (调休)"),
     ("2026-07-01T10:00:00+08:00", "an ordinary working day"),
 ]
+
+PARALLEL = 2
+"""Instants run at once."""
 
 _COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped|deselected)")
 
@@ -65,8 +69,10 @@ def ensure_libfaketime() -> str:
     return lib
 
 
-def pytest(args: list[str], env: dict[str, str] | None = None) -> tuple[int, dict[str, int]]:
-    """Run pytest, echoing its output; its exit code and closing counts."""
+def pytest(
+    args: list[str], env: dict[str, str] | None = None, *, echo: bool = True
+) -> tuple[int, dict[str, int], str]:
+    """Run pytest; its exit code, closing counts and output (echoed as it comes if ``echo``)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "pytest", *args],
         cwd=ROOT,
@@ -76,20 +82,22 @@ def pytest(args: list[str], env: dict[str, str] | None = None) -> tuple[int, dic
         text=True,
     )
     assert proc.stdout is not None
-    last = ""
+    lines: list[str] = []
     for line in proc.stdout:
-        sys.stdout.write(line)
-        if line.strip():
-            last = line
-    sys.stdout.flush()
+        lines.append(line)
+        if echo:
+            sys.stdout.write(line)
+    if echo:
+        sys.stdout.flush()
+    last = next((line for line in reversed(lines) if line.strip()), "")
     counts: dict[str, int] = {}
     for n, what in _COUNTS.findall(last):
         key = "errors" if what.startswith("error") else what
         counts[key] = counts.get(key, 0) + int(n)
-    return proc.wait(), counts
+    return proc.wait(), counts, "".join(lines)
 
 
-def at(instant: str, lib: str, args: list[str]) -> tuple[int, dict[str, int]]:
+def at(instant: str, lib: str, args: list[str]) -> tuple[int, dict[str, int], str]:
     target = dt.datetime.fromisoformat(instant)
     offset = round(target.timestamp() - time.time())
     env = dict(os.environ)
@@ -97,7 +105,7 @@ def at(instant: str, lib: str, args: list[str]) -> tuple[int, dict[str, int]]:
     env["FAKETIME"] = f"{offset:+d}"
     for k in ("FAKETIME_SHARED", "FAKETIME_TIMESTAMP_FILE", "FAKETIME_DONT_FAKE_MONOTONIC"):
         env.pop(k, None)
-    return pytest(["-m", "calendar", *args], env)
+    return pytest(["-m", "calendar", *args], env, echo=False)
 
 
 def main(argv: list[str]) -> int:
@@ -107,14 +115,19 @@ def main(argv: list[str]) -> int:
     if only:
         instants = [(only, "SPOTCHECK_TEST_AT")]
     else:
-        code, counts = pytest(argv)
+        code, counts, _ = pytest(argv)
         runs.append(("the real date", code, counts))
         instants = INSTANTS
-    for instant, why in instants:
-        print(f"\n[tests/run] the calendar tests at {instant} ({why})", flush=True)
-        code, counts = at(instant, lib, argv)
-        # 5: no test selected (arguments that name no calendar test): not a failure.
-        runs.append((instant, 0 if code == 5 else code, counts))
+    # Two instants at a time (each is a pytest with its own cluster; the machine has 2 cores):
+    # their outputs are printed whole, in order, as each finishes.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        started = [(i, why, pool.submit(at, i, lib, argv)) for i, why in instants]
+        for instant, why, future in started:
+            code, counts, output = future.result()
+            print(f"\n[tests/run] the calendar tests at {instant} ({why})", flush=True)
+            sys.stdout.write(output)
+            # 5: no test selected (arguments that name no calendar test): not a failure.
+            runs.append((instant, 0 if code == 5 else code, counts))
     print("\n[tests/run] summary")
     total: dict[str, int] = {}
     for name, code, counts in runs:
