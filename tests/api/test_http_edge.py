@@ -7,12 +7,15 @@ Each test sends the request the probe sent, through the real ASGI app."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
+from strawberry.exceptions import StrawberryInputCoercionError
 
+from spotcheck.api import scalars
 from spotcheck.api.app import create_app
 from spotcheck.api.http import GRAPHQL_RESPONSE, RateLimit, RateLimiter, preferred_media_type
 from spotcheck.api.input_screen import MAX_STRING
@@ -297,3 +300,59 @@ def test_rate_limit_setting(env: dict[str, str], limit: RateLimit | None) -> Non
     assert RateLimit.from_env(env) == limit
     with pytest.raises(ValueError, match="SPOTCHECK_RATE_LIMIT"):
         RateLimit.from_env({"SPOTCHECK_RATE_LIMIT": "lots"})
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("2026-01-01", True),
+        ("20260101", False),  # ISO basic form, read as a date by Python
+        ("0001-01-01", False),
+        ("9999-12-31", False),
+        ("2026-02-30", False),
+        ("２０２６-01-01", False),  # full-width digits
+        (20260101, False),
+    ],
+)
+def test_dates_are_iso_and_in_range(value: object, ok: bool) -> None:
+    if ok:
+        assert scalars._parse_date(value).isoformat() == value
+    else:
+        with pytest.raises(StrawberryInputCoercionError):
+            scalars._parse_date(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("12.5", True),
+        ("-2", True),
+        (2, True),
+        (2.5, True),
+        ("1E+2", False),
+        ("NaN", False),
+        ("٥", False),
+        ("Infinity", False),
+        (" 1", False),
+        (True, False),
+    ],
+)
+def test_decimals_are_plain(value: object, ok: bool) -> None:
+    if ok:
+        assert scalars._parse_decimal(value) == Decimal(str(value))
+    else:
+        with pytest.raises(StrawberryInputCoercionError):
+            scalars._parse_decimal(value)
+    assert scalars._serialize_decimal(Decimal("1E+2")) == "100"
+
+
+async def test_a_basic_form_date_is_refused_through_the_api(gql: GQL, people: People) -> None:
+    query = """query($from: Date!) { accountabilityReview(subject: "X", from: $from,
+               to: "2026-12-31") { key } }"""
+    r = await gql(query, as_user="auditor", **{"from": "20260101"})
+    assert "Date must be YYYY-MM-DD" in r["errors"][0]["message"]
+    assert r["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    literal = '{ accountabilityReview(subject: "X", from: "20260101", to: "2026-12-31") { key } }'
+    r = await gql(literal, as_user="auditor")
+    assert "Date must be YYYY-MM-DD" in r["errors"][0]["message"]
+    assert r["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

@@ -231,7 +231,12 @@ class GraphQLApp(GraphQL[Context, None]):
             )
         extensions = dict(error.extensions or {})
         message = error.message
-        if "code" not in extensions and error.path is None and original is None:
+        # Before execution (no path): parse, validation and variable-coercion errors.
+        if (
+            "code" not in extensions
+            and error.path is None
+            and not isinstance(original, DomainError)
+        ):
             extensions["code"] = next(
                 (code for rule, code in _VALIDATION_CODES if rule.search(message)),
                 "GRAPHQL_PARSE_FAILED"
