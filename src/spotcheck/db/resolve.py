@@ -2,11 +2,21 @@
 
 Who stops the embedded server: the process that started it, and ``serve``, which owns its
 home's server while it runs (an exclusive lock on ``SPOTCHECK_HOME/serve.lock``, which the
-kernel releases however the process ends).  So a server left running by a ``serve`` that was
-killed (``kill -9``) is adopted by the next ``serve`` on that home and stopped when it stops;
-a second ``serve`` while one runs is refused; a command such as ``spotcheck demo`` run beside a
-``serve`` uses its server and leaves it running.  A ``postmaster.pid`` left by a killed
-postmaster is PostgreSQL's own to handle: it starts over it when that process is gone.
+kernel releases however the process ends).  It is stopped (``pg_ctl stop -m fast``) on every
+way out Python sees, including a signal that arrives while the server is still starting.
+
+What a process that is killed outright (``kill -9``) leaves is handled by the next ``serve``
+on that home, the way a user would expect of a server that owns its database:
+
+* its PostgreSQL, still running, is adopted rather than restarted (no clients are cut off,
+  e.g. a ``spotcheck demo`` still loading), and stopped when that ``serve`` stops;
+* a ``postmaster.pid`` whose postmaster was killed too is removed once that process is gone
+  (``EmbeddedPostgres._clear_stale_pid_file``), and the server starts over it, recovering from
+  its WAL as after a crash;
+* the scratch folder of an initdb cut short is removed, and initdb runs again.
+
+A second ``serve`` while one runs is refused; a command such as ``spotcheck demo`` run beside a
+``serve`` uses its server and leaves it running.
 """
 
 from __future__ import annotations
@@ -69,19 +79,24 @@ def resolve(settings: Settings, *, own: bool = False) -> DatabaseUrls:
         owner = settings.database_url
         return DatabaseUrls(owner=owner, app=settings.app_database_url or app_url_from(owner))
     lock = _own_home(settings) if own else None
+    pg: EmbeddedPostgres | None = None
+    started = False
     try:
         pg = EmbeddedPostgres.prepare(settings.home / "pgdata")
         started = not pg.running()
         pg.start()
+        owner = with_database(pg.url(), EMBEDDED_DATABASE)
+        return DatabaseUrls(
+            owner=owner,
+            app=with_user(owner, APP_ROLE),
+            embedded=pg,
+            started_here=started or own,
+            owner_lock=lock,
+        )
     except BaseException:
-        if lock is not None:
-            os.close(lock)
+        # Interrupted (SIGTERM, Ctrl-C; one held during ``pg_ctl start`` lands as soon as the
+        # server is up) or failed: the caller gets no DatabaseUrls to release, so stop it here.
+        DatabaseUrls(
+            owner="", app="", embedded=pg, started_here=started or own, owner_lock=lock
+        ).release()
         raise
-    owner = with_database(pg.url(), EMBEDDED_DATABASE)
-    return DatabaseUrls(
-        owner=owner,
-        app=with_user(owner, APP_ROLE),
-        embedded=pg,
-        started_here=started or own,
-        owner_lock=lock,
-    )
