@@ -356,3 +356,31 @@ async def test_a_basic_form_date_is_refused_through_the_api(gql: GQL, people: Pe
     r = await gql(literal, as_user="auditor")
     assert "Date must be YYYY-MM-DD" in r["errors"][0]["message"]
     assert r["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+@pytest.mark.parametrize("as_literal", [False, True])
+async def test_strings_are_stored_in_nfc(gql: GQL, people: People, as_literal: bool) -> None:
+    """A decomposed é (e + U+0301) is stored composed (U+00E9), from a variable or a literal."""
+    decomposed = "丰台区市场监管局Cafe\u0301"
+    fields = "department { name } errors { code field message }"
+    if as_literal:
+        query = (
+            'mutation { renameDepartment(input: {code: "SCJG", name: "'
+            + decomposed
+            + '", reason: "更名"}) { '
+            + fields
+            + " } }"
+        )
+        r = await gql(query, as_user="admin")
+    else:
+        query = (
+            "mutation($i: RenameDepartmentInput!) { renameDepartment(input: $i) { "
+            + fields
+            + " } }"
+        )
+        r = await gql(
+            query, as_user="admin", i={"code": "SCJG", "name": decomposed, "reason": "更名"}
+        )
+    payload = r["data"]["renameDepartment"]
+    assert payload["errors"] == [], payload
+    assert payload["department"]["name"] == "丰台区市场监管局Caf\u00e9"

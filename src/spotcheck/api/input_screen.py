@@ -10,6 +10,8 @@ keep their lines; which fields may hold them is the domain's rule.
 
 No string may be longer than ``MAX_STRING`` characters (``INPUT_TOO_LONG``).
 
+Every string is also brought to Unicode NFC (``nfc_variables``, ``nfc_document``).
+
 Every string is checked: the variables (any depth) and the literals written in the document.
 The error names the input by its path, ``input.planId`` for a variable ``$input`` or an
 argument ``input``, ``subject`` for ``creditRecord(subject: …)``.
@@ -18,6 +20,7 @@ argument ``input``, ``subject`` for ``creditRecord(subject: …)``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +33,7 @@ from graphql import (
     StringValueNode,
     ValueNode,
     Visitor,
+    print_ast,
     visit,
 )
 
@@ -112,3 +116,40 @@ def _check(path: str, text: str) -> None:
             f"{path.lstrip('.')}: the character {describe(bad.group())} is not allowed "
             "(control, zero-width and bidi-override characters are refused)",
         )
+
+
+# NFC --------------------------------------------------------------------------------------------
+# The same text can arrive composed (é, U+00E9) or decomposed (e + U+0301): two names that look
+# the same and compare different.  Every string input is brought to Unicode normal form C (the
+# canonical composition; not NFKC, which would also fold full-width letters and the like).
+
+
+def nfc_variables(value: Any) -> Any:
+    """``value`` with every string (and object key) in NFC."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, Mapping):
+        return {nfc_variables(k): nfc_variables(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nfc_variables(v) for v in value]
+    return value
+
+
+class _Compose(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = False
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> StringValueNode | None:
+        composed = unicodedata.normalize("NFC", node.value)
+        if composed == node.value:
+            return None
+        self.changed = True
+        return StringValueNode(value=composed, block=node.block)
+
+
+def nfc_document(document: DocumentNode, query: str) -> str:
+    """The query text with every string literal in NFC (the text itself when none changes)."""
+    compose = _Compose()
+    composed = visit(document, compose)
+    return print_ast(composed) if compose.changed else query

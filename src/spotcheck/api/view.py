@@ -46,7 +46,7 @@ from spotcheck.api.auth import actor_for
 from spotcheck.api.context import Context
 from spotcheck.api.cost import Budgets, operation_cost
 from spotcheck.api.http import error_response, negotiate
-from spotcheck.api.input_screen import BadInput, screen
+from spotcheck.api.input_screen import BadInput, nfc_document, nfc_variables, screen
 from spotcheck.api.schema import MAX_TOKENS, build_schema
 from spotcheck.domain.errors import DomainError
 
@@ -170,6 +170,8 @@ class GraphQLApp(GraphQL[Context, None]):
                 screen(document, data.variables or {})
             except BadInput as e:
                 raise BadRequest(e.message, e.code, e.field) from None
+            data.variables = nfc_variables(data.variables)
+            data.query = nfc_document(document, data.query)
         return data
 
     async def execute_operation(
