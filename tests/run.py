@@ -42,8 +42,11 @@ INSTANTS: list[tuple[str, str]] = [
     ("2026-07-01T10:00:00+08:00", "an ordinary working day"),
 ]
 
-PARALLEL = 2
-"""Instants run at once."""
+PARALLEL = int(os.environ.get("SPOTCHECK_TEST_PARALLEL", "1"))
+"""Instants run at once.  One by default: with two at once on two cores,
+test_rebuild_equals_live_after_the_demo_and_a_year once found live subject rows the rebuild
+lacked (as it once did serially while other work loaded the machine): a race under load that is
+not understood yet, which a loaded run must not hide or invent."""
 
 _COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped|deselected)")
 
@@ -118,8 +121,8 @@ def main(argv: list[str]) -> int:
         code, counts, _ = pytest(argv)
         runs.append(("the real date", code, counts))
         instants = INSTANTS
-    # Two instants at a time (each is a pytest with its own cluster; the machine has 2 cores):
-    # their outputs are printed whole, in order, as each finishes.
+    # PARALLEL instants at a time (each a pytest with its own cluster): their outputs are
+    # printed whole, in order, as each finishes.
     with concurrent.futures.ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         started = [(i, why, pool.submit(at, i, lib, argv)) for i, why in instants]
         for instant, why, future in started:
