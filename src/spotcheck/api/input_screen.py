@@ -32,6 +32,7 @@ from graphql import (
     ObjectValueNode,
     StringValueNode,
     ValueNode,
+    VariableDefinitionNode,
     Visitor,
     print_ast,
     visit,
@@ -81,17 +82,26 @@ class _Literals(Visitor):
     def __init__(self) -> None:
         super().__init__()
         self.found: list[tuple[str, str]] = []
+        """Strings written as argument values, by path (screened)."""
+        self.defaults: list[str] = []
+        """Strings written as variables' default values (only normalised)."""
 
     def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
         self.found.extend(_literal_strings(node.value, node.name.value))
+
+    def enter_variable_definition(self, node: VariableDefinitionNode, *_: Any) -> None:
+        if node.default_value is not None:
+            self.defaults.extend(t for _, t in _literal_strings(node.default_value, ""))
 
 
 def describe(char: str) -> str:
     return f"U+{ord(char):04X}"
 
 
-def screen(document: DocumentNode, variables: Mapping[str, Any]) -> None:
-    """Raise ``BadInput`` naming the first input that holds a forbidden character."""
+def screen(document: DocumentNode, variables: Mapping[str, Any]) -> bool:
+    """Raise ``BadInput`` naming the first input that holds a forbidden character; else whether
+    a string literal of the document is not in NFC (then ``nfc_document`` rewrites it), so that
+    a request's document is walked once, not twice."""
     literals = _Literals()
     visit(document, literals)
     for path, text in literals.found:
@@ -99,6 +109,8 @@ def screen(document: DocumentNode, variables: Mapping[str, Any]) -> None:
     for name, value in variables.items():
         for path, text in _strings(value, name):
             _check(path, text)
+    texts = [t for _, t in literals.found] + literals.defaults
+    return any(not unicodedata.is_normalized("NFC", t) for t in texts)
 
 
 def _check(path: str, text: str) -> None:

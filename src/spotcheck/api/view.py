@@ -167,11 +167,12 @@ class GraphQLApp(GraphQL[Context, None]):
                     "operationName",
                 )
             try:
-                screen(document, data.variables or {})
+                literals_to_compose = screen(document, data.variables or {})
             except BadInput as e:
                 raise BadRequest(e.message, e.code, e.field) from None
             data.variables = nfc_variables(data.variables)
-            data.query = nfc_document(document, data.query)
+            if literals_to_compose:
+                data.query = nfc_document(document, data.query)
         return data
 
     async def execute_operation(
