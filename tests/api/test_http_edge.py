@@ -384,3 +384,26 @@ async def test_strings_are_stored_in_nfc(gql: GQL, people: People, as_literal: b
     payload = r["data"]["renameDepartment"]
     assert payload["errors"] == [], payload
     assert payload["department"]["name"] == "丰台区市场监管局Caf\u00e9"
+
+
+RENAME = """mutation($i: RenameDepartmentInput!) { renameDepartment(input: $i) {
+  department { name } errors { code field message } } }"""
+
+
+@pytest.mark.parametrize(
+    "name", ["丰台区\n市场监管局", "丰台区\t市场监管局", "丰台区\u2028市场监管局"]
+)
+async def test_a_name_is_one_line(gql: GQL, people: People, name: str) -> None:
+    """Names and titles hold no tab or line break (issue 12: "\\n\\t" accepted in names)."""
+    r = await gql(RENAME, as_user="admin", i={"code": "SCJG", "name": name, "reason": "更名"})
+    payload = r["data"]["renameDepartment"]
+    assert payload["department"] is None
+    [error] = payload["errors"]
+    assert (error["code"], error["field"]) == ("INVALID_CHARACTER", "name")
+    assert "one line" in error["message"]
+
+
+async def test_a_reason_keeps_its_lines(gql: GQL, people: People) -> None:
+    reason = "机构改革：\n一、更名\r\n二、职责不变"
+    r = await gql(RENAME, as_user="admin", i={"code": "SCJG", "name": "新名称", "reason": reason})
+    assert r["data"]["renameDepartment"]["errors"] == []

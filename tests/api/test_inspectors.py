@@ -410,3 +410,19 @@ async def test_idempotency_key(gql: GQL, people: People, app: Starlette) -> None
         REGISTER, as_user=people.admin, input=expert("EXP-03", idempotencyKey="insp-1")
     )
     assert other["data"]["registerInspector"]["errors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("certificateValidFrom", "1989-12-31"), ("certificateValidUntil", "2101-01-01")],
+)
+async def test_certificate_dates_are_in_a_sane_range(
+    gql: GQL, people: People, app: Starlette, field: str, value: str
+) -> None:
+    """The Date scalar takes 1900-2199; a certificate's days are 1990-01-01 to 2100-12-31."""
+    before = await event_count(app)
+    r = await gql(REGISTER, as_user=people.scjg_admin, input=officer(**{field: value}))
+    payload = r["data"]["registerInspector"]
+    assert payload["inspector"] is None
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [("OUT_OF_RANGE", field)]
+    assert await event_count(app) == before

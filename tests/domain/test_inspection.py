@@ -230,6 +230,14 @@ def test_codes_findings_and_follow_up_per_kind() -> None:
             i.FollowUp(kind=i.FollowUpKind.ORDER_TO_CORRECT, correct_by=dt.date(2026, 9, 30)),
             {("INVALID_DATE_RANGE", f"{f}.correctBy")},
         ),
+        (  # a year typed wrong: more than MAX_CORRECTION_DAYS after the inspection
+            i.FollowUp(kind=i.FollowUpKind.ORDER_TO_CORRECT, correct_by=dt.date(2062, 10, 5)),
+            {("OUT_OF_RANGE", f"{f}.correctBy")},
+        ),
+        (  # a receiving body is a name: one line
+            i.FollowUp(kind=i.FollowUpKind.CASE_TRANSFER, receiving_body="区执法队\n二科"),
+            {("INVALID_CHARACTER", f"{f}.receivingBody")},
+        ),
     ]
     for follow_up, expected in cases:
         r = result(code=i.ResultCode.A, follow_up=follow_up)
@@ -238,6 +246,8 @@ def test_codes_findings_and_follow_up_per_kind() -> None:
     s = run(None, submit(result(code=i.ResultCode.D, follow_up=transfer)), TEAM)
     assert s.results[0].follow_up.receiving_body == "区执法队"
     assert s.results[0].follow_up.transfer_status is i.TransferStatus.TRANSFERRED
+    lines = result(code=i.ResultCode.A, findings="一、未公示证照；\n二、台账不全。")
+    assert run(None, submit(lines), TEAM).results[0].findings == "一、未公示证照；\n二、台账不全。"
 
 
 def test_evidence_must_exist_and_delegated_reports_name_their_body() -> None:
@@ -483,6 +493,10 @@ def test_case_inspection() -> None:
     assert problems(None, open_case(officers=["A"]), LEAD_ADMIN, **r) == {
         ("OUT_OF_RANGE", "officers")
     }
+    far = TODAY + dt.timedelta(days=i.MAX_CASE_DAYS + 1)
+    assert problems(None, open_case(end_date=far), LEAD_ADMIN, **r) == {("OUT_OF_RANGE", "endDate")}
+    last = TODAY + dt.timedelta(days=i.MAX_CASE_DAYS)
+    assert run(None, open_case(end_date=last), LEAD_ADMIN, **r).end_date == last
     assert problems(None, open_case(), LEAD_ADMIN, officers=OFFICERS, drawn=None) == {
         ("NOT_FOUND", "subject")
     }

@@ -131,7 +131,7 @@ def decide(
     if isinstance(command, RejectAbnormalListing):
         rules.reason(p, command.reason, "rejecting a proposal")
     else:
-        rules.text(p, "note", command.note, max_len=MAX_NOTE, required=False)
+        rules.text(p, "note", command.note, max_len=MAX_NOTE, required=False, multiline=True)
     p.raise_if_any()
     if proposal is None:
         raise rules.not_found(

@@ -285,7 +285,12 @@ def check_sources(p: Problems, sources: list[EntropySource]) -> None:
     for i, s in enumerate(sources):
         rules.text(p, f"sources[{i}].name", s.name, max_len=MAX_SOURCE_NAME)
         rules.text(
-            p, f"sources[{i}].description", s.description, max_len=MAX_DESCRIPTION, required=False
+            p,
+            f"sources[{i}].description",
+            s.description,
+            max_len=MAX_DESCRIPTION,
+            required=False,
+            multiline=True,
         )
         if s.name.strip() and s.name in seen:
             p.add(

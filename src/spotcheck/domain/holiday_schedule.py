@@ -152,7 +152,7 @@ def decide(
             f"overriding the chinese-calendar package's schedule for {year}",
         )
     else:
-        rules.text(p, "reason", command.reason, max_len=1000, required=False)
+        rules.text(p, "reason", command.reason, max_len=1000, required=False, multiline=True)
     p.raise_if_any()
     if state is None:
         return [

@@ -80,6 +80,10 @@ MAX_FINDINGS = 4000
 MAX_NOTE = 1000
 MAX_BODY = 200
 MAX_EVIDENCE = 50
+MAX_CORRECTION_DAYS = 366
+"""A correction deadline (责令整改期限) falls at most this many days after the inspection."""
+MAX_CASE_DAYS = 366
+"""A case inspection (个案检查) ends at most this many days after the day it is opened."""
 
 
 def beijing_date(instant: datetime) -> date:
@@ -694,6 +698,13 @@ def _check_follow_up(
             f"the deadline {f.correct_by.isoformat()} is before the inspection "
             f"({inspected_on.isoformat()})",
         )
+    elif f.correct_by is not None and (f.correct_by - inspected_on).days > MAX_CORRECTION_DAYS:
+        p.add(
+            ErrorCode.OUT_OF_RANGE,
+            f"{field}.correctBy",
+            f"the deadline {f.correct_by.isoformat()} is more than {MAX_CORRECTION_DAYS} days "
+            f"after the inspection ({inspected_on.isoformat()})",
+        )
     for attr in ("receiving_body", "description"):
         value = getattr(f, attr)
         if value is not None and value.strip():
@@ -702,6 +713,7 @@ def _check_follow_up(
                 f"{field}.{api[attr]}",
                 value,
                 max_len=MAX_BODY if attr != "description" else MAX_NOTE,
+                multiline=attr == "description",
             )
     dept = f.notify_department.strip() if f.notify_department else None
     if dept and dept not in refs.departments:
@@ -739,7 +751,7 @@ def _check_evidence(
                 f"no uploaded evidence {digest} (upload it with POST /evidence first)",
             )
         seen.add(digest)
-        rules.text(p, f"{ef}.description", e.description, max_len=MAX_NOTE)
+        rules.text(p, f"{ef}.description", e.description, max_len=MAX_NOTE, multiline=True)
         body = e.delegated_body.strip() if e.delegated_body and e.delegated_body.strip() else None
         if body is not None:
             rules.text(p, f"{ef}.delegatedBody", body, max_len=MAX_BODY)
@@ -793,7 +805,7 @@ def check_result(
         note = cp.note.strip() if cp.note and cp.note.strip() else None
         if cp.mark is CheckMark.NOT_APPLICABLE and note is None:
             p.add(ErrorCode.REQUIRED, f"{cf}.note", "a check point not applicable needs a note why")
-        rules.text(p, f"{cf}.note", note, max_len=MAX_NOTE, required=False)
+        rules.text(p, f"{cf}.note", note, max_len=MAX_NOTE, required=False, multiline=True)
         points.append(CheckPointResult(point=cp.point, mark=cp.mark, note=note))
     if item is not None:
         missing = [c for c in item.checklist if c not in marked]
@@ -805,7 +817,12 @@ def check_result(
             )
     findings = r.findings.strip()
     rules.text(
-        p, f"{field}.findings", findings, max_len=MAX_FINDINGS, required=r.code in PROBLEM_CODES
+        p,
+        f"{field}.findings",
+        findings,
+        max_len=MAX_FINDINGS,
+        required=r.code in PROBLEM_CODES,
+        multiline=True,
     )
     if r.code is ResultCode.R1 and r.follow_up.kind is not FollowUpKind.NONE:
         p.add(
@@ -986,6 +1003,13 @@ def _open_case(
             ErrorCode.INVALID_DATE_RANGE,
             "endDate",
             f"the end date {c.end_date.isoformat()} is before today ({today.isoformat()})",
+        )
+    elif (c.end_date - today).days > MAX_CASE_DAYS:
+        p.add(
+            ErrorCode.OUT_OF_RANGE,
+            "endDate",
+            f"the end date {c.end_date.isoformat()} is more than {MAX_CASE_DAYS} days after "
+            f"today ({today.isoformat()})",
         )
     officers: list[str] = []
     for n, raw in enumerate(c.officers):
@@ -1220,7 +1244,7 @@ def decide(
         note = command.note.strip() if command.note and command.note.strip() else None
         if not command.corrected and note is None:
             p.add(ErrorCode.REQUIRED, "note", "a re-check that found no correction needs a note")
-        rules.text(p, "note", note, max_len=MAX_NOTE, required=False)
+        rules.text(p, "note", note, max_len=MAX_NOTE, required=False, multiline=True)
         p.raise_if_any()
         return [
             *opened,
@@ -1271,7 +1295,7 @@ def decide(
     result = _follow_up_target(state, command.item, TRANSFER_KINDS)
     current = result.follow_up.transfer_status or TransferStatus.TRANSFERRED
     note = command.note.strip() if command.note and command.note.strip() else None
-    rules.text(p, "note", note, max_len=MAX_NOTE, required=False)
+    rules.text(p, "note", note, max_len=MAX_NOTE, required=False, multiline=True)
     p.raise_if_any()
     if command.status is current and note == result.follow_up.transfer_note:
         return []

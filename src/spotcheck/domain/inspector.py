@@ -196,6 +196,10 @@ class ConflictWithdrawn(Event, frozen=True, kw_only=True):
 
 
 # The fields a record (register, update, import) sets; conflicts have their own commands.
+CERTIFICATE_FIRST_DAY = date(1990, 1, 1)
+CERTIFICATE_LAST_DAY = date(2100, 12, 31)
+"""The days a certificate's dates may name: a year typed as 0001 or 9999 is a typing slip."""
+
 RECORD_FIELDS = (
     "name",
     "department",
@@ -289,6 +293,17 @@ def _check(p: Problems, s: Inspector, departments: frozenset[str]) -> None:
         p.add(ErrorCode.REQUIRED, "certificateValidFrom", "a certificate needs its first valid day")
     if s.certificate_valid_until is None:
         p.add(ErrorCode.REQUIRED, "certificateValidUntil", "a certificate needs its expiry day")
+    for name, day in (
+        ("certificateValidFrom", s.certificate_valid_from),
+        ("certificateValidUntil", s.certificate_valid_until),
+    ):
+        if day is not None and not CERTIFICATE_FIRST_DAY <= day <= CERTIFICATE_LAST_DAY:
+            p.add(
+                ErrorCode.OUT_OF_RANGE,
+                name,
+                f"{name} {day.isoformat()} is not between {CERTIFICATE_FIRST_DAY.isoformat()} "
+                f"and {CERTIFICATE_LAST_DAY.isoformat()}",
+            )
     rules.date_range(
         p, "certificateValidUntil", s.certificate_valid_from, s.certificate_valid_until
     )

@@ -255,9 +255,9 @@ def _ratio_cap(p: Problems, category: ItemCategory, cap: Decimal | None) -> None
 def check_content(p: Problems, c: ItemContent) -> ItemContent:
     """Check a version's content (adding problems to ``p``); return it normalised."""
     rules.text(p, "name", c.name, max_len=200)
-    rules.text(p, "legalBasis", c.legal_basis, max_len=2000)
+    rules.text(p, "legalBasis", c.legal_basis, max_len=2000, multiline=True)
     rules.text(p, "inspectingBody", c.inspecting_body, max_len=200)
-    rules.text(p, "content", c.content, max_len=2000)
+    rules.text(p, "content", c.content, max_len=2000, multiline=True)
     if not c.methods:
         p.add(ErrorCode.REQUIRED, "methods", "name at least one inspection method (检查方式)")
     _ratio_cap(p, c.category, c.ratio_cap_percent)
@@ -276,7 +276,7 @@ def check_content(p: Problems, c: ItemContent) -> ItemContent:
     seen: set[str] = set()
     for i, point in enumerate(c.checklist):
         rules.code(p, f"checklist.{i}.code", point.code, max_len=20)
-        rules.text(p, f"checklist.{i}.text", point.text, max_len=500)
+        rules.text(p, f"checklist.{i}.text", point.text, max_len=500, multiline=True)
         if point.code in seen:
             p.add(
                 ErrorCode.ALREADY_EXISTS,
@@ -291,7 +291,7 @@ def check_content(p: Problems, c: ItemContent) -> ItemContent:
             "an item suitable for random inspection needs at least one checkpoint (检查要点)",
         )
     if not c.suitable:
-        rules.text(p, "unsuitableReason", c.unsuitable_reason, max_len=1000)
+        rules.text(p, "unsuitableReason", c.unsuitable_reason, max_len=1000, multiline=True)
     return ItemContent(
         name=c.name.strip(),
         legal_basis=c.legal_basis.strip(),

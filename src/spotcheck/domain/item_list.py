@@ -54,7 +54,7 @@ def decide(
     if not actor.is_admin:
         raise rules.forbid("only the system administrator publishes the district item list")
     p = Problems()
-    rules.text(p, "note", command.note, max_len=1000, required=False)
+    rules.text(p, "note", command.note, max_len=1000, required=False, multiline=True)
     p.raise_if_any()
     if not in_force:
         raise DomainError.one(

@@ -311,7 +311,7 @@ def decide(state: Plan | None, command: PlanCommand, actor: Actor, refs: PlanRef
         if command.publication_working_days is not None:
             _publication_days(p, command.publication_working_days)
             days = command.publication_working_days
-        rules.text(p, "reason", command.reason, max_len=1000, required=False)
+        rules.text(p, "reason", command.reason, max_len=1000, required=False, multiline=True)
         p.raise_if_any()
         if (title, items, departments, days) == (
             state.title,

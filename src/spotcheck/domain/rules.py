@@ -15,15 +15,36 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")
 _INDUSTRY = re.compile(r"^(?:[A-T](?:\d{2}|\d{3}|\d{4})?|\d{2}|\d{3}|\d{4})$")
 
 
+# Tab and the line breaks (LF, CR, NEL, LINE and PARAGRAPH SEPARATOR).  The API's input screen
+# refuses every other control, zero-width and bidi character in every field already.
+_LINE_BREAKS = re.compile("[\t\n\r\x85\u2028\u2029]")
+
+
 def text(
-    p: Problems, field: str, value: str | None, *, max_len: int = 200, required: bool = True
+    p: Problems,
+    field: str,
+    value: str | None,
+    *,
+    max_len: int = 200,
+    required: bool = True,
+    multiline: bool = False,
 ) -> None:
+    """A text field: required unless told, at most ``max_len`` characters, and on one line
+    (no tab or line break) unless ``multiline``: names, titles and codes are one line; long
+    texts (findings, notes, reasons, descriptions, legal bases) keep their lines."""
     if value is None or not value.strip():
         if required:
             p.add(ErrorCode.REQUIRED, field, f"{field} is required")
         return
     if len(value) > max_len:
         p.add(ErrorCode.TOO_LONG, field, f"{field} has {len(value)} characters; at most {max_len}")
+    if not multiline and (found := _LINE_BREAKS.search(value)):
+        p.add(
+            ErrorCode.INVALID_CHARACTER,
+            field,
+            f"{field} is one line: it may not hold a tab or line break "
+            f"(U+{ord(found.group()):04X} at character {found.start() + 1})",
+        )
 
 
 def code(p: Problems, field: str, value: str, *, max_len: int = 40) -> None:
@@ -59,6 +80,7 @@ def industry(p: Problems, field: str, value: str | None) -> None:
 
 
 def reason(p: Problems, value: str | None, what: str) -> None:
+    """A reason is long text: it may run over several lines."""
     if value is None or not value.strip():
         p.add(ErrorCode.REASON_REQUIRED, "reason", f"{what} needs a reason")
     elif len(value) > 1000:

@@ -580,7 +580,13 @@ def _trigger(p: Problems, kind: TaskKind, trigger: SpecialTrigger | None) -> Spe
             "monitoring, other) with a description",
         )
         return None
-    rules.text(p, "trigger.description", trigger.description, max_len=MAX_TRIGGER_DESCRIPTION)
+    rules.text(
+        p,
+        "trigger.description",
+        trigger.description,
+        max_len=MAX_TRIGGER_DESCRIPTION,
+        multiline=True,
+    )
     return SpecialTrigger(kind=trigger.kind, description=trigger.description.strip())
 
 
@@ -721,7 +727,7 @@ def decide(state: Task | None, command: TaskCommand, actor: Actor, refs: TaskRef
         if state.status is not TaskStatus.DRAFT:
             raise _not_draft(state, "revised")
         definition = check_definition(p, command, lead, _plan(refs, state.plan_id), refs)
-        rules.text(p, "reason", command.reason, max_len=1000, required=False)
+        rules.text(p, "reason", command.reason, max_len=1000, required=False, multiline=True)
         p.raise_if_any()
         if definition == definition_of(state):
             return []
