@@ -10,6 +10,7 @@ import asyncpg
 from spotcheck.eventstore import ANY, NO_STREAM, EventStore, Metadata, NewEvent
 from spotcheck.eventstore.ledger import ledger_status, read_ledger
 from spotcheck.eventstore.sealer import Sealer
+from spotcheck.eventstore.store import UnitOfWork
 from spotcheck.eventstore.verify import VerifyReport, verify_ledger
 from spotcheck.projections.rebuild import differences, replay_into_schema
 from spotcheck.projections.streams import StreamsProjection
@@ -176,3 +177,35 @@ async def test_standby_takes_over_when_leader_stops(store: EventStore, db: objec
     finally:
         t2.cancel()
         await asyncio.gather(t2, return_exceptions=True)
+
+
+async def test_a_gap_left_by_a_transaction_newer_than_every_commit_is_waited_for(
+    store: EventStore, sealer: Sealer
+) -> None:
+    """``late`` takes its transaction id after ``early`` took its own and after every commit so
+    far, draws number n, and ``early`` then draws n + 1 and commits.  A snapshot taken now lists
+    no transaction in progress at all: its xmax is one past the newest *completed* transaction,
+    and ``late``'s id is not below it.  The sealer must still wait for ``late`` (it used to take
+    the empty list for "everyone has ended" and skip n for good, a committed event never sealed;
+    seen as a rebuild that lacked rows the live tables had after the demo's concurrent import)."""
+    early_conn = await store.pool.acquire()
+    late_conn = await store.pool.acquire()
+    try:
+        early_tx, late_tx = early_conn.transaction(), late_conn.transaction()
+        await early_tx.start()
+        await early_conn.fetchval("SELECT pg_current_xact_id()")  # the older id
+        await late_tx.start()
+        [a] = await UnitOfWork(store, late_conn).append("late", NO_STREAM, [ev()])
+        [b] = await UnitOfWork(store, early_conn).append("early", NO_STREAM, [ev()])
+        await early_tx.commit()
+        snapshot = await store.pool.fetchval("SELECT pg_current_snapshot()::text")
+        assert snapshot.endswith(":"), f"the case needs an empty in-progress list: {snapshot}"
+        await asyncio.sleep(0.5)  # many rounds of the sealer, which sees n + 1 but not n
+        assert (await ledger_status(store.pool)).head_position == 0
+        await late_tx.commit()
+    finally:
+        await store.pool.release(early_conn)
+        await store.pool.release(late_conn)
+    await wait_all_sealed(store)
+    assert await positions_by_id(store.pool) == {a.event_id: 1, b.event_id: 2}
+    assert sealer.skipped == []

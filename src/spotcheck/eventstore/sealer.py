@@ -12,13 +12,19 @@ Gaps.  Numbers are drawn before commit, so the sealer may see ``n + 1`` committe
 not visible: ``n`` is still in flight, rolled back, or lost in a crash.  Every appending
 transaction takes its transaction id before it draws a number (the store does so, and the
 column default ``next_event_seq()`` enforces it).  So whichever transaction drew ``n`` had an id
-when the sealer first saw the gap, and was either finished or listed as in progress in the
-snapshot the sealer takes then.  The sealer seals nothing past the gap until every transaction
-in that snapshot has ended, as a later snapshot sees it, and reads again under that same
-snapshot: if ``n`` is there it is sealed in its place, and if not it can never appear and is
-skipped.  No committed event is skipped, none is sealed twice
-(``ledger.seq`` is unique, positions are a primary key), and a slow transaction delays only the
-events after its own numbers.
+when the sealer first saw the gap.  The sealer then takes a transaction id of its own, the
+gap's *horizon*, which is newer than that one, and seals nothing past the gap until no
+transaction older than the horizon is in progress (a later snapshot's ``xmin`` is above it);
+it reads the gap's numbers again under that same snapshot: if ``n`` is there it is sealed in its
+place, and if not it can never appear and is skipped.  No committed event is skipped, none is
+sealed twice (``ledger.seq`` is unique, positions are a primary key), and a slow transaction
+delays only the events after its own numbers.
+
+Why a transaction id and not the list of transactions in progress in a snapshot taken when the
+gap is seen: that list stops at the snapshot's ``xmax``, one past the newest *completed*
+transaction, so a transaction that took its id after the last commit is in progress without
+being listed.  An empty list then read as "everyone has ended" and ``n`` was skipped while its
+transaction was still open (tests/eventstore/test_sealer.py reproduces it).
 
 One sealer per database: a session-level advisory lock on the sealer's own connection.  A second
 server process waits as a standby and takes over when the lock is released.
@@ -52,17 +58,24 @@ _INSERT = """
 INSERT INTO ledger (position, seq, content_hash, chain_hash)
 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])
 """
-# Has every transaction in progress when the gap was first seen ended, and which numbers of the
-# gap are visible now?  One statement, so one snapshot answers both (pg_current_snapshot() is the
+# Has every transaction older than the gap's horizon ended, and which numbers of the gap are
+# visible now?  One statement, so one snapshot answers both (pg_current_snapshot() is the
 # statement's own).  Not pg_xact_status(): the commit log marks a transaction committed a moment
 # before its rows become visible to new snapshots, and a re-read in that moment would take a
 # committed event for a rolled-back one and skip it.
 _GAP_SETTLED = """
-SELECT NOT EXISTS (
-         SELECT 1 FROM pg_snapshot_xip($1::text::pg_snapshot) AS x
-          WHERE x IN (SELECT pg_snapshot_xip(pg_current_snapshot()))) AS settled,
+SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::text::xid8 AS settled,
        ARRAY(SELECT seq FROM events WHERE seq > $2 ORDER BY seq LIMIT $3) AS visible
 """
+
+
+async def _new_horizon(conn: asyncpg.Connection) -> str:
+    """A fresh transaction id, newer than every id taken so far.  Its commit need not be durable:
+    nothing refers to it, and lost in a crash it only counts as aborted."""
+    async with conn.transaction():
+        await conn.execute("SET LOCAL synchronous_commit = off")
+        horizon: str = await conn.fetchval("SELECT pg_current_xact_id()::text")
+    return horizon
 
 
 @dataclass
@@ -84,7 +97,8 @@ async def read_head(conn: asyncpg.Connection) -> LedgerHead:
 @dataclass
 class _Gap:
     first_missing: int
-    snapshot: str
+    horizon: str
+    """A transaction id taken after the gap was seen (xid8 as text)."""
 
 
 class Sealer:
@@ -201,14 +215,13 @@ class Sealer:
         self, conn: asyncpg.Connection, first_missing: int, next_seen: int
     ) -> list[int] | None:
         """None while the gap ``first_missing .. next_seen - 1`` may still fill; once every
-        transaction in progress when it was first seen has ended, the numbers from
-        ``first_missing`` on that are visible now (read under the same snapshot)."""
+        transaction older than its horizon has ended, the numbers from ``first_missing`` on
+        that are visible now (read under the same snapshot)."""
         if self._gap is None or self._gap.first_missing != first_missing:
-            snapshot = await conn.fetchval("SELECT pg_current_snapshot()::text")
-            self._gap = _Gap(first_missing, snapshot)
+            self._gap = _Gap(first_missing, await _new_horizon(conn))
             return None
         row = await conn.fetchrow(
-            _GAP_SETTLED, self._gap.snapshot, first_missing - 1, next_seen - first_missing + 1
+            _GAP_SETTLED, self._gap.horizon, first_missing - 1, next_seen - first_missing + 1
         )
         return list(row["visible"]) if row["settled"] else None
 
