@@ -407,3 +407,22 @@ async def test_a_reason_keeps_its_lines(gql: GQL, people: People) -> None:
     reason = "机构改革：\n一、更名\r\n二、职责不变"
     r = await gql(RENAME, as_user="admin", i={"code": "SCJG", "name": "新名称", "reason": reason})
     assert r["data"]["renameDepartment"]["errors"] == []
+
+
+def test_database_unavailable_is_told_from_other_failures() -> None:
+    """What ``/graphql`` answers 503 DATABASE_UNAVAILABLE (the crash drill kills a real
+    PostgreSQL: tests/cli/test_crash_drills.py) and what stays a 500."""
+    import asyncpg
+
+    from spotcheck.db.availability import database_unavailable
+
+    assert database_unavailable(ConnectionRefusedError(111, "Connection refused"))
+    assert database_unavailable(asyncpg.ConnectionDoesNotExistError("closed mid-operation"))
+    assert database_unavailable(asyncpg.CannotConnectNowError("the database system is starting"))
+    wrapped = RuntimeError("while loading")
+    wrapped.__cause__ = asyncpg.AdminShutdownError("terminating connection")
+    assert database_unavailable(wrapped)
+    assert not database_unavailable(asyncpg.QueryCanceledError("statement timeout"))
+    assert not database_unavailable(OSError(28, "No space left on device"))  # not from asyncpg
+    assert not database_unavailable(ValueError("a bug"))
+    assert not database_unavailable(None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
@@ -26,10 +27,12 @@ from spotcheck.api.http import (
     RateLimiter,
     SecurityHeaders,
     cors_origins_from_env,
+    database_unavailable_response,
     max_body_from_env,
 )
-from spotcheck.api.view import GraphQLApp
+from spotcheck.api.view import GraphQLApp, request_id
 from spotcheck.auth.tokens import TokenSettings
+from spotcheck.db.availability import UNAVAILABLE, database_unavailable
 from spotcheck.db.pool import create_pool
 from spotcheck.domain.regions import Regions
 from spotcheck.eventstore.registry import EventTypeRegistry
@@ -40,6 +43,8 @@ from spotcheck.services.catalog import event_registry, projections
 from spotcheck.services.runner import CommandRunner
 from spotcheck.transparency.checkpointer import Checkpointer
 from spotcheck.transparency.routes import log_key_route, resolve_log_key
+
+log = logging.getLogger("spotcheck.api")
 
 
 class JSONResponse(Response):
@@ -148,7 +153,20 @@ def create_app(
     limit = RateLimit.from_env() if rate_limit == "env" else rate_limit
     if limit is not None:
         middleware.insert(1, Middleware(RateLimiter, limit=limit))
-    application = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        """The routes outside /graphql (evidence, the log key): 503 when the database is gone."""
+        if not database_unavailable(exc):
+            raise exc  # a disk error, say: the 500 it is
+        log.warning("database unavailable (%s %s): %r", request.method, request.url.path, exc)
+        return database_unavailable_response(request_id(request))
+
+    application = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=middleware,
+        exception_handlers={kind: unavailable for kind in (*UNAVAILABLE, OSError, TimeoutError)},
+    )
     application.state.evidence = evidence or default_storage()
     application.state.evidence_max_bytes = evidence_max_bytes or max_bytes_from_env()
     return application

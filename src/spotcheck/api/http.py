@@ -30,6 +30,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from spotcheck.db.availability import RETRY_AFTER_SECONDS
+
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 
 HTTP_CODES = {
@@ -72,8 +74,23 @@ def error_body(status: int, message: str, **extensions: object) -> bytes:
     )
 
 
+def database_unavailable_response(request_id: str) -> Response:
+    """503 ``DATABASE_UNAVAILABLE``: PostgreSQL is down or restarting; send it again later (a
+    mutation with the same ``idempotencyKey``: it may have committed as the connection broke)."""
+    return error_response(
+        503,
+        "the database is unavailable; try again shortly. A mutation cut off in its commit may "
+        "have been recorded: send it again with the same idempotencyKey, which returns the "
+        f"first result instead of writing twice (request id {request_id})",
+        code="DATABASE_UNAVAILABLE",
+        requestId=request_id,
+    )
+
+
 def error_response(status: int, message: str, **extensions: object) -> Response:
     headers = {"WWW-Authenticate": 'Bearer realm="spotcheck"'} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return Response(
         error_body(status, message, **extensions),
         status_code=status,

@@ -7,6 +7,8 @@ What a client gets back, whatever goes wrong:
   resolver, so no such text ever reaches PostgreSQL);
 - an error strawberry raises at the HTTP level (401, 405, …): the same JSON shape, never plain
   text; 401 with ``WWW-Authenticate: Bearer``;
+- the database down or restarting: 503 ``DATABASE_UNAVAILABLE`` with ``Retry-After`` for the
+  whole request (nothing was half-written; ``spotcheck.db.availability``);
 - a failure nobody anticipated (a database error, a bug): ``INTERNAL`` with the request id,
   which is logged with the traceback; its text never leaves the server;
 - an operation that would cost more than the caller's budget (``spotcheck.api.cost``): 400
@@ -45,9 +47,10 @@ from spotcheck.api import ide
 from spotcheck.api.auth import actor_for
 from spotcheck.api.context import Context
 from spotcheck.api.cost import Budgets, operation_cost
-from spotcheck.api.http import error_response, negotiate
+from spotcheck.api.http import database_unavailable_response, error_response, negotiate
 from spotcheck.api.input_screen import BadInput, nfc_document, nfc_variables, screen
 from spotcheck.api.schema import MAX_TOKENS, build_schema
+from spotcheck.db.availability import database_unavailable
 from spotcheck.domain.errors import DomainError
 
 log = logging.getLogger("spotcheck.api")
@@ -123,8 +126,13 @@ class GraphQLApp(GraphQL[Context, None]):
             response = error_response(400, e.reason, code=e.code, **extra, **e.extensions)
         except HTTPException as e:
             response = error_response(e.status_code, e.reason)
-        except Exception:
+        except Exception as e:
             rid = request_id(request)
+            if database_unavailable(e):
+                log.warning("database unavailable (request id %s): %r", rid, e)
+                response = database_unavailable_response(rid)
+                await response(scope, receive, send)
+                return
             log.exception("unexpected error serving /graphql (request id %s)", rid)
             response = error_response(
                 500, f"internal error (request id {rid})", code="INTERNAL", requestId=rid
@@ -213,6 +221,12 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         if result.errors:
+            lost = next(
+                (e.original_error for e in result.errors if database_unavailable(e.original_error)),
+                None,
+            )
+            if lost is not None:
+                raise lost  # the whole request is answered 503 (__call__)
             result.errors = [self._shape(request, e) for e in result.errors]
         return await super().process_result(request, result)
 

@@ -22,9 +22,19 @@ async def init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+CONNECT_TIMEOUT = 10.0
+"""Seconds to open a connection: a database host that does not answer is unavailable (503), not
+a request that hangs for asyncpg's default minute."""
+
+
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, init=init_connection, command_timeout=60
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        init=init_connection,
+        command_timeout=60,
+        timeout=CONNECT_TIMEOUT,
     )
     assert pool is not None
     return pool
