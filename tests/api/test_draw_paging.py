@@ -1,21 +1,31 @@
-"""A draw's large lists as pages (issue 12): a stratum's picks, the unmatched subjects and the
-replacements walk page by page in order."""
+"""A draw's large lists as pages, and its transcript bounded inline and streamed whole (issue 12):
+a stratum's picks, the unmatched subjects and the replacements walk page by page in order;
+``drawTranscript`` refuses a transcript over the limit with TRANSCRIPT_TOO_LARGE; the streamed
+``GET /draws/{taskId}/{number}/transcript.json`` serves the bytes whose SHA-256 is the draw's
+transcriptDigest, and they verify."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import asyncpg
+import httpx
 import pytest
 from starlette.applications import Starlette
 
+from spotcheck.api.app import create_app
+from spotcheck.cli.main import main as cli
 from spotcheck.domain import inspector as ins
 from spotcheck.domain import task as tk
 from spotcheck.draw import transcript as tr
-from spotcheck.services import inspectors
-from tests.api.conftest import GQL, SEED, People, seed_people
+from spotcheck.services import draws, inspectors
+from tests.api.conftest import GQL, SEED, TOKENS, People, seed_people
 from tests.api.test_draws import (
     ENTROPY,
     INSPECTIONS,
@@ -28,6 +38,7 @@ from tests.api.test_draws import (
     seed_registry,
     uscc_key,
 )
+from tests.conftest import Db
 
 LIMIT = 1000
 """The inline transcript limit of this module's server: the test draws' transcripts exceed it."""
@@ -48,6 +59,13 @@ REPLACEMENTS = """query($t: String!, $first: Int, $after: String) { draw(taskId:
     nodes { subjectKey counter replaced replacement } pageInfo { hasNextPage endCursor } } } }"""
 DIGEST = """query($t: String!) { draw(taskId: $t, number: 1) {
   transcriptDigest transcript { digest size download } } }"""
+
+
+@pytest.fixture
+async def app(db: Db) -> AsyncIterator[Starlette]:
+    application = create_app(db.app_url, tokens=TOKENS, transcript_inline_max_bytes=LIMIT)
+    async with application.router.lifespan_context(application):
+        yield application
 
 
 @pytest.fixture
@@ -89,14 +107,16 @@ async def walk(
         after = page["pageInfo"]["endCursor"]
 
 
-async def transcript(gql: GQL) -> bytes:
-    text = (await gql(TRANSCRIPT, t=TASK, n=1))["data"]["drawTranscript"]
-    assert text is not None
-    return str(text).encode()
+async def transcript(client: httpx.AsyncClient) -> bytes:
+    r = await client.get(f"/draws/{TASK}/1/transcript.json")
+    assert r.status_code == 200, r.text
+    return r.content
 
 
-async def test_picks_walk_page_by_page_in_pick_order(gql: GQL, drawn: People) -> None:
-    selection = {s.stratum: s.picks for s in tr.loads(await transcript(gql)).selection}
+async def test_picks_walk_page_by_page_in_pick_order(
+    gql: GQL, drawn: People, client: httpx.AsyncClient
+) -> None:
+    selection = {s.stratum: s.picks for s in tr.loads(await transcript(client)).selection}
     assert [len(v) for v in selection.values()] == [6, 3]
     for n, stratum in enumerate(["A", "D"]):
         seen: list[str] = []
@@ -192,3 +212,128 @@ async def test_unmatched_and_replacements_walk_page_by_page(
     keys = [x["subject"]["key"] for p in pages for x in p["nodes"]]
     assert sorted(keys) == sorted([uscc_key(0), uscc_key(2)])
     assert all(x["reason"] == "NO_OFFICER_FROM_DEPARTMENT" for p in pages for x in p["nodes"])
+
+
+async def test_a_transcript_over_the_limit_is_refused_and_streamed_whole(
+    gql: GQL, drawn: People, client: httpx.AsyncClient, app: Starlette, tmp_path: Path
+) -> None:
+    draw = (await gql(DIGEST, t=TASK))["data"]["draw"]
+    digest, info = draw["transcriptDigest"], draw["transcript"]
+    assert info["digest"] == digest and info["size"] > LIMIT
+    assert info["download"] == f"/draws/{TASK}/1/transcript.json"
+
+    r = await gql(TRANSCRIPT, t=TASK, n=1)
+    assert r["data"] == {"drawTranscript": None}
+    (error,) = r["errors"]
+    assert error["extensions"] | {"field": None} == {
+        "code": "TRANSCRIPT_TOO_LARGE",
+        "field": None,
+        "size": info["size"],
+        "limit": LIMIT,
+        "digest": digest,
+        "download": info["download"],
+    }
+    assert info["download"] in error["message"]
+
+    got = await client.get(info["download"])
+    assert got.status_code == 200
+    body = got.content
+    assert hashlib.sha256(body).hexdigest() == digest
+    assert len(body) == info["size"] == int(got.headers["content-length"])
+    assert got.headers["etag"] == f'"{digest}"'
+    sha = base64.b64encode(bytes.fromhex(digest)).decode()
+    assert got.headers["repr-digest"] == f"sha-256=:{sha}:"
+    assert got.headers["content-type"].startswith("application/json")
+    assert tr.verify_bytes(body).ok
+    path = tmp_path / "transcript.json"
+    path.write_bytes(body)
+    assert cli(["draw", "verify", str(path)]) == 0
+
+    # At the limit the field returns the same bytes.
+    app.state.transcript_inline_max_bytes = info["size"]
+    r = await gql(TRANSCRIPT, t=TASK, n=1)
+    assert r["data"]["drawTranscript"].encode() == body
+    app.state.transcript_inline_max_bytes = info["size"] - 1
+    r = await gql(TRANSCRIPT, t=TASK, n=1)
+    assert r["errors"][0]["extensions"]["code"] == "TRANSCRIPT_TOO_LARGE"
+
+    # HEAD and a revalidation carry the digest without the bytes.
+    head = await client.head(info["download"])
+    assert (head.status_code, head.content, head.headers["etag"]) == (200, b"", f'"{digest}"')
+    assert head.headers["content-length"] == str(info["size"])
+    again = await client.get(info["download"], headers={"if-none-match": f'"{digest}"'})
+    assert (again.status_code, again.content) == (304, b"")
+
+
+async def test_the_stream_is_read_in_chunks_and_stops_short_of_a_corrupt_blob(
+    drawn: People,
+    client: httpx.AsyncClient,
+    gql: GQL,
+    owner_conn: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    digest = (await gql(DIGEST, t=TASK))["data"]["draw"]["transcriptDigest"]
+    monkeypatch.setattr(draws, "BLOB_CHUNK", 100)
+    monkeypatch.setattr(draws, "BLOB_CHUNKS", 1000)
+    reads: list[int] = []
+    real = draws.blob_chunks
+
+    async def counted(*args: Any, **kwargs: Any) -> AsyncIterator[bytes]:
+        async for chunk in real(*args, **kwargs):
+            reads.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(draws, "blob_chunks", counted)
+    body = await transcript(client)
+    assert hashlib.sha256(body).hexdigest() == digest
+    assert len(reads) == -(-len(body) // 100) and max(reads) == 100
+
+    # One byte changed in storage: the stream never completes (the last chunk is held back).
+    await owner_conn.execute("ALTER TABLE draw_blobs DISABLE TRIGGER draw_blobs_append_only")
+    try:
+        await owner_conn.execute(
+            "UPDATE draw_blobs SET content = overlay(content PLACING '\\x20'::bytea FROM 2) "
+            "WHERE digest = $1",
+            digest,
+        )
+    finally:
+        await owner_conn.execute("ALTER TABLE draw_blobs ENABLE TRIGGER draw_blobs_append_only")
+    reads.clear()
+    with pytest.raises(LookupError, match="does not hash"):
+        await client.get(f"/draws/{TASK}/1/transcript.json")
+    assert sum(reads) < len(body)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/draws/{TASK}/2/transcript.json",  # no such draw
+        "/draws/NO-SUCH-TASK/1/transcript.json",
+        f"/draws/{TASK}/0/transcript.json",
+        f"/draws/{TASK}/{'9' * 5000}/transcript.json",
+        "/draws/T%00X/1/transcript.json",  # never reaches PostgreSQL
+        f"/draws/{'T' * 41}/1/transcript.json",
+    ],
+)
+async def test_no_transcript_is_a_typed_404(
+    client: httpx.AsyncClient, drawn: People, path: str
+) -> None:
+    r = await client.get(path)
+    assert r.status_code == 404
+    assert r.json()["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_not_yet_executed_has_no_transcript(
+    gql: GQL, app: Starlette, client: httpx.AsyncClient
+) -> None:
+    await seed_people(app.state.runner)
+    await seed_registry(app.state.runner, app.state.regions)
+    await publish_task(app.state.runner, app.state.regions, TASK)
+    c = await gql(COMMIT, as_user="scjg-admin", input={"taskId": TASK, "sources": SOURCES})
+    assert payload(c, "commitDraw")["errors"] == []
+    draw = (await gql(DIGEST, t=TASK))["data"]["draw"]
+    assert draw == {"transcriptDigest": None, "transcript": None}
+    assert (await gql(TRANSCRIPT, t=TASK, n=1))["data"]["drawTranscript"] is None
+    assert (await client.get(f"/draws/{TASK}/1/transcript.json")).status_code == 404
+    r = await gql(PICKS, t=TASK, first=2)
+    assert [s["picks"] for s in r["data"]["draw"]["strata"]] == [None, None]

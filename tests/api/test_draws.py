@@ -62,6 +62,7 @@ strata { id size populationDigest k ratio count
 unmatched(first: 100) { nodes { subject { key name } reason department needed found eligible
                                 excluded { code count } } }
 replacements { nodes { subjectKey counter replaced replacement reason unmatchedReason } }
+transcript { digest size download }
 rules { departments officersPerSubject requiredExpertise { department expertise } }
 task { taskId }
 """
@@ -634,6 +635,12 @@ async def test_replace_through_the_api(gql: GQL, scene: People, app: Starlette) 
     assert (rep["replaced"], rep["counter"], rep["replacement"]) == (officer, 1, new[1])
     content = await transcript_of(gql)
     assert draw["transcriptDigest"] == draws.digest_of(content)
+    # The download's description follows the transcript as it stands, replacement appended.
+    assert draw["transcript"] == {
+        "digest": draw["transcriptDigest"],
+        "size": len(content),
+        "download": f"/draws/{TASK}/1/transcript.json",
+    }
     assert tr.verify_bytes(content).ok
     assert (await gql(VERIFY, t=TASK, n=1))["data"]["verifyDraw"]["ok"] is True
 

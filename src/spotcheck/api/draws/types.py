@@ -203,6 +203,28 @@ class DrawRules:
     workload_cap: int | None
 
 
+def transcript_path(task_id: str, number: int) -> str:
+    """The path of the streamed transcript download (spotcheck.api.draws.download)."""
+    return f"/draws/{task_id}/{number}/transcript.json"
+
+
+@strawberry.type(
+    description="抽取记录 An executed draw's transcript: fetch its exact bytes from `download` "
+    "(streamed, any size) and check their SHA-256 against `digest` (docs/draw-protocol.md, "
+    '"Fetching a large transcript").'
+)
+class DrawTranscript:
+    digest: str = strawberry.field(
+        description="SHA-256 of the canonical JSON bytes, in hex: the draw's transcriptDigest "
+        "and the download's ETag."
+    )
+    size: SafeInt = strawberry.field(description="Its length in bytes.")
+    download: str = strawberry.field(
+        description="Path of the streamed download on this server, e.g. "
+        "`/draws/T2026-001/1/transcript.json` (public, no sign-in)."
+    )
+
+
 @strawberry.type(
     description="分层 One stratum of a draw: its frozen population and picks. A draw has at "
     "most 4 strata (信用风险分类 A-D, or the one stratum ALL)."
@@ -345,6 +367,20 @@ class Draw(relay.Node):
     ) -> Connection[DrawReplacement]:
         window, n = positions(len(self._replacements), first, after)
         return connection([(str(i), self._replacements[i]) for i in window], n)
+
+    @strawberry.field(
+        description="抽取记录 Where to fetch the transcript and how to check it: its SHA-256 "
+        "(= transcriptDigest), size and download path (null before execution)."
+    )
+    async def transcript(self, info: strawberry.Info[Context, None]) -> DrawTranscript | None:
+        if self._state.transcript_digest is None:
+            return None
+        ref = await service.blob_ref(info.context.pool, self._state.transcript_digest)
+        return DrawTranscript(
+            digest=ref.digest,
+            size=SafeInt(ref.size),
+            download=transcript_path(self.task_id, self.number),
+        )
 
     @strawberry.field(
         description="批次顺序 The drawn working order of the batches (at most 50, bounded by the "
