@@ -18,13 +18,14 @@ SCHEMA = build_schema()._schema
 ATTACK = (
     "{ "
     + " ".join(
-        f"a{n}: inspections(first:100){{nodes{{key draw{{strata{{picks{{key name}}}} "
+        f"a{n}: inspections(first:100){{nodes{{key draw{{strata{{picks{{nodes{{key name}}}}}} "
         "task{items{versions{name legalBasis checklist{code text}}}}}}}"
         for n in range(30)
     )
     + " }"
 )
-"""The probe's 4.7 kB anonymous query: 30 aliases of a 100-row page with nested lists."""
+"""The probe's 4.7 kB anonymous query: 30 aliases of a 100-row page with nested lists (the
+stratum's picks, a list then, now the page they have become)."""
 
 SCREEN = """
 query($after: String) {
@@ -52,6 +53,27 @@ def test_fields_cost_one_and_pages_multiply() -> None:
     assert price(query, n=7) == 1 + 7 * 2
     # Beyond MAX_PAGE the resolver refuses; the price is capped like the page.
     assert price(query, n=10_000) == 1 + cost.MAX_PAGE * 2
+
+
+def test_a_draws_large_lists_are_priced_by_their_page() -> None:
+    # The probe's draw, its picks now a page: 100 inspections × 4 strata (a draw has at most
+    # 4, their declared bound) × 1 + first × (1 + 2) for the picks' page.
+    query = """query($n: Int) { inspections(first: 100) { nodes { draw {
+      strata { picks(first: $n) { nodes { key name } } } } } } }"""
+    assert price(query, n=50) - price(query, n=10) == 100 * 4 * 40 * 3
+    assert price(query) == price(query, n=cost.DEFAULT_PAGE)
+    assert price(query, n=0) == 1 + 100 * (1 + 1 + 4 * (1 + 1))
+    # The unmatched subjects and the replacements likewise.
+    for field in (
+        "unmatched(first: $n) { nodes { reason } }",
+        "replacements(first: $n) { nodes { reason } }",
+    ):
+        page = f'query($n: Int) {{ draw(taskId: "T", number: 1) {{ {field} }} }}'
+        assert price(page, n=100) == 1 + 1 + 100 * 2
+    # The probe's draw at the largest page of picks is still over the public budget; the draw
+    # screen with a page of 20 picks per stratum is well within it.
+    assert price(query, n=100) > cost.DEFAULT_BUDGET_PUBLIC
+    assert price(query.replace("inspections(first: 100)", "inspections(first: 1)")) < 1_000
 
 
 def test_fragments_are_priced_where_spread() -> None:

@@ -57,10 +57,12 @@ DRAW = """
 id key taskId number status ledgerPosition unsealedEvents items commitment commitDigest
 candidatesDigest sources { name kind description } serverSeed transcriptDigest
 entropy { name numbers text } assigned unmatchedCount voidReason voidedFrom
-strata { id size populationDigest k ratio count picks { key name } }
-unmatched { subject { key name } reason department needed found eligible
-            excluded { code count } }
-replacements { subjectKey counter replaced replacement reason unmatchedReason }
+strata { id size populationDigest k ratio count
+         picks(first: 100) { nodes { key name } pageInfo { hasNextPage } } }
+unmatched(first: 100) { nodes { subject { key name } reason department needed found eligible
+                                excluded { code count } } }
+replacements { nodes { subjectKey counter replaced replacement reason unmatchedReason } }
+transcript { digest size download }
 rules { departments officersPerSubject requiredExpertise { department expertise } }
 task { taskId }
 """
@@ -247,10 +249,11 @@ async def test_commit_execute_and_the_public_verifies(gql: GQL, scene: People) -
         "numbers": [21, 3, 9, 14, 30, 6],
         "text": None,
     }
-    assert (draw["assigned"], draw["unmatchedCount"], draw["unmatched"]) == (5, 0, [])
+    assert (draw["assigned"], draw["unmatchedCount"], draw["unmatched"]["nodes"]) == (5, 0, [])
 
     public = (await gql(ONE_DRAW, t=TASK, n=1))["data"]["draw"]
-    picks = [p for x in public["strata"] for p in x["picks"]]
+    assert not any(x["picks"]["pageInfo"]["hasNextPage"] for x in public["strata"])
+    picks = [p for x in public["strata"] for p in x["picks"]["nodes"]]
     assert len(picks) == 5
     assert all(p["name"].startswith("丰台食品") for p in picks)  # names are public once drawn
     content = await transcript_of(gql)
@@ -396,7 +399,7 @@ async def test_unmatched_subject_is_recorded_with_the_reason(
     assert (await commit(gql, task="T2026-ALL"))["errors"] == []
     draw = (await execute(gql, task="T2026-ALL"))["draw"]
     assert (draw["assigned"], draw["unmatchedCount"]) == (5, 1)
-    assert draw["unmatched"] == [
+    assert draw["unmatched"]["nodes"] == [
         {
             "subject": {"key": conflicted, "name": "丰台食品0号有限公司"},
             "reason": "NO_OFFICER_FROM_DEPARTMENT",
@@ -628,10 +631,16 @@ async def test_replace_through_the_api(gql: GQL, scene: People, app: Starlette) 
     new = r["inspection"]["officers"]
     assert officer not in new and new[0] == node["lead"] and len(new) == 2
     draw = (await gql(ONE_DRAW, t=TASK, n=1))["data"]["draw"]
-    (rep,) = draw["replacements"]
+    (rep,) = draw["replacements"]["nodes"]
     assert (rep["replaced"], rep["counter"], rep["replacement"]) == (officer, 1, new[1])
     content = await transcript_of(gql)
     assert draw["transcriptDigest"] == draws.digest_of(content)
+    # The download's description follows the transcript as it stands, replacement appended.
+    assert draw["transcript"] == {
+        "digest": draw["transcriptDigest"],
+        "size": len(content),
+        "download": f"/draws/{TASK}/1/transcript.json",
+    }
     assert tr.verify_bytes(content).ok
     assert (await gql(VERIFY, t=TASK, n=1))["data"]["verifyDraw"]["ok"] is True
 

@@ -19,6 +19,8 @@ from starlette.routing import BaseRoute, Route
 
 from spotcheck.api import ide
 from spotcheck.api.cost import Budgets
+from spotcheck.api.draws.download import inline_max_from_env
+from spotcheck.api.draws.download import routes as transcript_routes
 from spotcheck.api.evidence import default_storage, max_bytes_from_env
 from spotcheck.api.evidence import routes as evidence_routes
 from spotcheck.api.http import (
@@ -69,6 +71,7 @@ def create_app(
     cors_origins: list[str] | None = None,
     cost_budgets: Budgets | None = None,
     rate_limit: RateLimit | Literal["env"] | None = "env",
+    transcript_inline_max_bytes: int | None = None,
 ) -> Starlette:
     """The server; ``app_database_url`` connects as the server's role (spotcheck_app).
 
@@ -78,7 +81,10 @@ def create_app(
     1 MB); ``cost_budgets``: what a query may cost (default ``Budgets.from_env()``);
     ``rate_limit``: requests per client (default ``SPOTCHECK_RATE_LIMIT``; None: no limit);
     ``cors_origins``: the origins a browser may call from (default
-    ``SPOTCHECK_CORS_ORIGINS``, comma-separated; none: no CORS).
+    ``SPOTCHECK_CORS_ORIGINS``, comma-separated; none: no CORS);
+    ``transcript_inline_max_bytes``: the largest transcript ``drawTranscript`` returns as one
+    string (default ``SPOTCHECK_TRANSCRIPT_INLINE_MAX_BYTES`` or 1 MB; larger ones are
+    downloaded from ``/draws/{taskId}/{number}/transcript.json``).
     """
     region_list = regions or Regions.load()
     # With the sealer runs the checkpointer, signing with ``log_key`` or the configured key
@@ -129,6 +135,7 @@ def create_app(
         Route("/graphql", GraphQLApp(production, cost_budgets), methods=["GET", "POST"]),
         log_key_route(signing_key),
         *evidence_routes(),
+        *transcript_routes(),
     ]
     if not production:
         routes.append(ide.static_route())
@@ -169,4 +176,7 @@ def create_app(
     )
     application.state.evidence = evidence or default_storage()
     application.state.evidence_max_bytes = evidence_max_bytes or max_bytes_from_env()
+    application.state.transcript_inline_max_bytes = (
+        transcript_inline_max_bytes or inline_max_from_env()
+    )
     return application

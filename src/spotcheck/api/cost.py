@@ -10,7 +10,7 @@ operation is priced from its document and variables before execution:
   a ``first`` argument) its ``first`` (the argument's value, its default, or ``DEFAULT_PAGE``,
   at most ``MAX_PAGE``) multiplies the lists directly inside its result (``nodes``, ``edges``,
   ``entries``), or the field itself when it returns a list; any other list of objects counts
-  its declared bound (``LIST_BOUNDS``) or ``DEFAULT_LIST``;
+  its declared bound (``LIST_BOUNDS``, for lists small by construction) or ``DEFAULT_LIST``;
 - fragments are priced where they are spread; a field the schema does not have costs nothing
   here (validation refuses it).
 
@@ -51,11 +51,12 @@ from spotcheck.api.common.pagination import DEFAULT_PAGE, MAX_PAGE
 DEFAULT_LIST = 10
 """Objects assumed in a list without a page argument or a declared bound."""
 LIST_BOUNDS: dict[tuple[str, str], int] = {
-    # A stratum's picks, a draw's unmatched subjects and replacements can run to thousands (a
-    # district draw) or more: priced as large, so a public screen pages them instead.
-    ("DrawStratum", "picks"): 1000,
-    ("Draw", "unmatched"): 1000,
-    ("Draw", "replacements"): 100,
+    # Lists inside a type that are small by construction, priced at their bound.  A draw's
+    # large lists (a stratum's picks, its unmatched subjects and replacements) are pages,
+    # priced by their ``first`` like any other.
+    ("Draw", "strata"): 4,  # 信用风险分类 A-D, or the one stratum ALL
+    ("Draw", "sources"): 20,  # domain.draw.MAX_SOURCES
+    ("Draw", "entropy"): 20,  # one value per source
 }
 PAGE_LISTS = frozenset({"nodes", "edges", "entries"})
 

@@ -284,7 +284,7 @@ class RateLimiter:
         self,
         app: ASGIApp,
         limit: RateLimit,
-        paths: tuple[str, ...] = ("/graphql", "/evidence"),
+        paths: tuple[str, ...] = ("/graphql", "/evidence", "/draws"),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
 
@@ -29,6 +31,9 @@ def user_errors(exc: DomainError) -> list[UserError]:
     return [UserError(code=p.code, field=p.field, message=p.message) for p in exc.problems]
 
 
-def query_error(code: DomainErrorCode, field: str | None, message: str) -> GraphQLError:
-    """A query argument broke a rule: a GraphQL error with ``extensions {code, field}``."""
-    return GraphQLError(message, extensions={"code": code.value, "field": field})
+def query_error(
+    code: DomainErrorCode, field: str | None, message: str, **extensions: Any
+) -> GraphQLError:
+    """A query argument broke a rule: a GraphQL error with ``extensions {code, field}`` (and
+    any further ``extensions`` the code documents, e.g. a limit)."""
+    return GraphQLError(message, extensions={"code": code.value, "field": field, **extensions})

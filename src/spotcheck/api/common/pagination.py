@@ -8,6 +8,7 @@ a row twice or miss one that existed when it started.  ``first`` is capped at ``
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
@@ -21,6 +22,7 @@ T = TypeVar("T")
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 _PREFIX = "k:"
+_POSITION = re.compile(r"^[0-9]{1,10}$")
 
 
 def encode_cursor(key: str) -> str:
@@ -47,6 +49,21 @@ def page_size(first: int | None) -> int:
             ErrorCode.OUT_OF_RANGE, "first", f"first must be between 0 and {MAX_PAGE}"
         )
     return first
+
+
+def positions(length: int, first: int | None, after: str | None) -> tuple[range, int]:
+    """A page of a list held in a fixed order (a draw's picks in pick order, …), whose cursors
+    are 0-based positions: the positions of up to ``first + 1`` items after ``after``, and the
+    page size.  The list never changes order once written, so walking it sees each item once."""
+    n = page_size(first)
+    key = decode_cursor(after)
+    if key is None:
+        start = 0
+    elif _POSITION.match(key):
+        start = int(key) + 1
+    else:
+        raise query_error(ErrorCode.INVALID_FORMAT, "after", "not a cursor of this list")
+    return range(min(start, length), min(start + n + 1, length)), n
 
 
 @strawberry.type(description="Where a page ends (分页信息).")

@@ -24,6 +24,7 @@ from spotcheck.api.draws.types import (
     load_draw,
     load_inspections,
     load_task_draws,
+    transcript_path,
 )
 from spotcheck.domain.errors import ErrorCode
 from spotcheck.domain.subject import normalise_key
@@ -87,15 +88,35 @@ class DrawQueries:
         return await load_draw(info, task_id, number)
 
     @strawberry.field(
-        description="抽取记录 The downloadable transcript of an executed draw: canonical JSON "
+        description="抽取记录 The transcript of an executed draw as one string: canonical JSON "
         "(docs/draw-protocol.md), staff ids only, no personal data. Check it with "
-        "`spotcheck draw verify FILE`. Null before execution. Public."
+        "`spotcheck draw verify FILE`. Null before execution. Public. Only for a transcript "
+        "up to the server's limit (1 MB by default); a larger one is refused with "
+        "TRANSCRIPT_TOO_LARGE: fetch it from `Draw.transcript.download` (streamed)."
     )
     async def draw_transcript(
         self, info: strawberry.Info[Context, None], task_id: str, number: int
     ) -> str | None:
-        content = await service.transcript_bytes(info.context.pool, task_id, number)
-        return content.decode("utf-8") if content is not None else None
+        pool = info.context.pool
+        ref = await service.transcript_ref(pool, task_id, number)
+        if ref is None:
+            return None
+        limit: int = info.context.request.app.state.transcript_inline_max_bytes
+        if ref.size > limit:
+            path = transcript_path(task_id, number)
+            raise query_error(
+                ErrorCode.TRANSCRIPT_TOO_LARGE,
+                None,
+                f"the transcript has {ref.size} bytes, over the {limit} this field returns: "
+                f"download it from {path} (streamed; its SHA-256 is the draw's "
+                "transcriptDigest)",
+                size=ref.size,
+                limit=limit,
+                digest=ref.digest,
+                download=path,
+            )
+        content = await service.get_blob(pool, ref.digest)
+        return content.decode("utf-8")
 
     @strawberry.field(
         description="验证 Recompute a draw from its stored transcript, as `spotcheck draw "

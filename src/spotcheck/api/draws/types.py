@@ -18,6 +18,7 @@ import strawberry
 from strawberry import relay
 
 from spotcheck.api.common.enums import register_enum
+from spotcheck.api.common.pagination import Connection, connection, positions
 from spotcheck.api.context import Context
 from spotcheck.api.inspectors.types import Inspector, load_inspector
 from spotcheck.api.plans.types import InspectionTask, load_task
@@ -105,10 +106,6 @@ async def subject_names(pool: asyncpg.Pool, keys: list[str]) -> dict[str, str]:
 class DrawnSubject:
     key: str = strawberry.field(description="The subject's key (USCC or KIND:DEPT:local).")
     name: str | None = strawberry.field(description="名称 Name (null if no longer registered).")
-
-
-def drawn(keys: list[str], names: dict[str, str]) -> list[DrawnSubject]:
-    return [DrawnSubject(key=k, name=names.get(k)) for k in keys]
 
 
 @strawberry.type(
@@ -206,7 +203,32 @@ class DrawRules:
     workload_cap: int | None
 
 
-@strawberry.type(description="分层 One stratum of a draw: its frozen population and picks.")
+def transcript_path(task_id: str, number: int) -> str:
+    """The path of the streamed transcript download (spotcheck.api.draws.download)."""
+    return f"/draws/{task_id}/{number}/transcript.json"
+
+
+@strawberry.type(
+    description="抽取记录 An executed draw's transcript: fetch its exact bytes from `download` "
+    "(streamed, any size) and check their SHA-256 against `digest` (docs/draw-protocol.md, "
+    '"Fetching a large transcript").'
+)
+class DrawTranscript:
+    digest: str = strawberry.field(
+        description="SHA-256 of the canonical JSON bytes, in hex: the draw's transcriptDigest "
+        "and the download's ETag."
+    )
+    size: SafeInt = strawberry.field(description="Its length in bytes.")
+    download: str = strawberry.field(
+        description="Path of the streamed download on this server, e.g. "
+        "`/draws/T2026-001/1/transcript.json` (public, no sign-in)."
+    )
+
+
+@strawberry.type(
+    description="分层 One stratum of a draw: its frozen population and picks. A draw has at "
+    "most 4 strata (信用风险分类 A-D, or the one stratum ALL)."
+)
 class DrawStratum:
     id: str = strawberry.field(description="A credit risk class (信用风险分类) A-D, or ALL.")
     size: SafeInt = strawberry.field(description="Subjects in the frozen population.")
@@ -219,14 +241,25 @@ class DrawStratum:
     _draw: strawberry.Private[Draw]
 
     @strawberry.field(
-        description="被抽中的检查对象 The subjects drawn, in pick order (null before execution)."
+        description="被抽中的检查对象 The subjects drawn, in pick order, a page at a time "
+        "(`first` at most 100; a stratum may hold thousands); null before execution."
     )
-    async def picks(self, info: strawberry.Info[Context, None]) -> list[DrawnSubject] | None:
+    async def picks(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[DrawnSubject] | None:
         outcome = await self._draw.outcome(info)
         if outcome is None:
             return None
         keys = next((x.picks for x in outcome.selection if x.stratum == self.id), [])
-        return drawn(keys, await subject_names(info.context.pool, keys))
+        window, n = positions(len(keys), first, after)
+        page = [keys[i] for i in window]
+        names = await subject_names(info.context.pool, page)
+        return connection(
+            [(str(i), DrawnSubject(key=keys[i], name=names.get(keys[i]))) for i in window], n
+        )
 
 
 @strawberry.type(
@@ -267,13 +300,13 @@ class Draw(relay.Node):
     )
     assigned: int = strawberry.field(description="Drawn subjects given a team.")
     unmatched_count: int = strawberry.field(description="Drawn subjects left without a team.")
-    replacements: list[DrawReplacement]
     void_reason: str | None
     voided_from: d.DrawStatus | None = strawberry.field(
         description="The status the draw had when it was voided."
     )
     _state: strawberry.Private[d.Draw]
     _cache: strawberry.Private[dict[str, Any]]
+    _replacements: strawberry.Private[list[DrawReplacement]]
 
     @classmethod
     def resolve_id(cls, root: Draw, *, info: strawberry.Info) -> str:
@@ -288,7 +321,9 @@ class Draw(relay.Node):
         outcome: d.DrawOutcome = self._cache[digest]
         return outcome
 
-    @strawberry.field(description="分层 The strata in drawing order (ascending id).")
+    @strawberry.field(
+        description="分层 The strata in drawing order (ascending id): at most 4, so not paged."
+    )
     def strata(self) -> list[DrawStratum]:
         return [
             DrawStratum(
@@ -303,17 +338,54 @@ class Draw(relay.Node):
             for c in self._state.commit.strata
         ]
 
-    @strawberry.field(description="未匹配 Drawn subjects without a team, with the reason.")
+    @strawberry.field(
+        description="未匹配 Drawn subjects without a team, with the reason, in draw order, a "
+        "page at a time (`first` at most 100); null before execution."
+    )
     async def unmatched(
-        self, info: strawberry.Info[Context, None]
-    ) -> list[UnmatchedSubject] | None:
+        self,
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[UnmatchedSubject] | None:
         outcome = await self.outcome(info)
         if outcome is None:
             return None
-        names = await subject_names(info.context.pool, [u.subject for u in outcome.unmatched])
-        return [unmatched_of(u, names) for u in outcome.unmatched]
+        window, n = positions(len(outcome.unmatched), first, after)
+        page = [outcome.unmatched[i] for i in window]
+        names = await subject_names(info.context.pool, [u.subject for u in page])
+        return connection(
+            [(str(i), unmatched_of(u, names)) for i, u in zip(window, page, strict=True)], n
+        )
 
-    @strawberry.field(description="批次顺序 The drawn working order of the batches.")
+    @strawberry.field(
+        description="更换检查人员 The replaceInspector records in the order made, a page at a "
+        "time (`first` at most 100): every replacement appends one, without limit."
+    )
+    def replacements(
+        self, first: int | None = None, after: str | None = None
+    ) -> Connection[DrawReplacement]:
+        window, n = positions(len(self._replacements), first, after)
+        return connection([(str(i), self._replacements[i]) for i in window], n)
+
+    @strawberry.field(
+        description="抽取记录 Where to fetch the transcript and how to check it: its SHA-256 "
+        "(= transcriptDigest), size and download path (null before execution)."
+    )
+    async def transcript(self, info: strawberry.Info[Context, None]) -> DrawTranscript | None:
+        if self._state.transcript_digest is None:
+            return None
+        ref = await service.blob_ref(info.context.pool, self._state.transcript_digest)
+        return DrawTranscript(
+            digest=ref.digest,
+            size=SafeInt(ref.size),
+            download=transcript_path(self.task_id, self.number),
+        )
+
+    @strawberry.field(
+        description="批次顺序 The drawn working order of the batches (at most 50, bounded by the "
+        "task)."
+    )
     async def batch_order(self, info: strawberry.Info[Context, None]) -> list[str] | None:
         outcome = await self.outcome(info)
         return None if outcome is None else list(outcome.batch_order)
@@ -363,7 +435,7 @@ class Draw(relay.Node):
             transcript_digest=x.transcript_digest,
             assigned=x.assigned,
             unmatched_count=x.unmatched,
-            replacements=[
+            _replacements=[
                 DrawReplacement(
                     subject_key=r.subject,
                     counter=r.counter,
