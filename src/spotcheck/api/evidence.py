@@ -30,6 +30,7 @@ from spotcheck.domain import evidence as e
 from spotcheck.domain.actor import Actor
 from spotcheck.domain.errors import DomainError, ErrorCode
 from spotcheck.evidence.storage import EvidenceStorage, FilesystemEvidenceStorage, TooLarge
+from spotcheck.evidence.validate import validate
 from spotcheck.services import evidence as service
 from spotcheck.services.runner import Caller
 
@@ -41,7 +42,9 @@ _STATUS = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.FILE_TOO_LARGE: 413,
+    ErrorCode.EVIDENCE_QUOTA_EXCEEDED: 413,
     ErrorCode.UNSUPPORTED_CONTENT_TYPE: 415,
+    ErrorCode.EVIDENCE_COLLECTED: 410,
 }
 
 
@@ -124,30 +127,39 @@ async def _checked(chunks: AsyncIterator[bytes], declared: str | None) -> AsyncI
 
 
 async def upload(request: Request) -> Response:
-    storage: EvidenceStorage = request.app.state.evidence
-    limit: int = request.app.state.evidence_max_bytes
+    state = request.app.state
+    storage: EvidenceStorage = state.evidence
+    limit: int = state.evidence_max_bytes
+    quota: int = state.evidence_quota_bytes
     declared = request.headers.get("content-type")
     try:
         actor = await _actor(request)
         e.check_uploader(actor)
+        assert actor.user_id is not None
         length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
+        declared_length = int(length) if length is not None and length.isdigit() else None
+        if declared_length is not None and declared_length > limit:
             return _too_large(limit)
         # Refuse a type outside the allow-list before reading anything.
-        if e.media_type(declared) not in e.ALLOWED_TYPES:
+        content_type = e.media_type(declared)
+        if content_type not in e.ALLOWED_TYPES:
             e.check_content_type(declared, b"")
+        assert content_type is not None
         try:
-            stored = await storage.put(_checked(request.stream(), declared), max_bytes=limit)
+            async with storage.stage(
+                _checked(request.stream(), declared), max_bytes=limit
+            ) as staged:
+                await validate(staged.path, content_type)
+                caller = Caller(
+                    actor=actor,
+                    request_id=request.headers.get("x-request-id"),
+                    correlation_id=request.headers.get("x-request-id"),
+                )
+                outcome = await service.record(
+                    state.runner, caller, staged, content_type, quota_bytes=quota
+                )
         except TooLarge:
             return _too_large(limit)
-        content_type = e.media_type(declared)
-        assert content_type is not None
-        caller = Caller(
-            actor=actor,
-            request_id=request.headers.get("x-request-id"),
-            correlation_id=request.headers.get("x-request-id"),
-        )
-        outcome = await service.record(request.app.state.runner, caller, stored, content_type)
     except DomainError as exc:
         return _domain_error(exc)
     assert outcome.state is not None
@@ -162,7 +174,16 @@ async def upload(request: Request) -> Response:
 
 
 async def download(request: Request) -> Response:
+    """The file's bytes, to whom may read it (``service.may_read``).
+
+    A staff member who may not read an existing file gets 403 FORBIDDEN, not 404: the hash is
+    the content's own fingerprint, so a caller who can name it either holds the bytes or read a
+    result that references it, and is a signed-in, accountable member of staff; a 404 would
+    hide nothing worth hiding from them and would make a real access problem look like a
+    missing file.  Unknown and malformed hashes get 404; the public gets 401 before any lookup.
+    """
     storage: EvidenceStorage = request.app.state.evidence
+    pool = request.app.state.pool
     sha256 = str(request.path_params["sha256"])
     try:
         actor = await _actor(request)
@@ -172,9 +193,25 @@ async def download(request: Request) -> Response:
             raise DomainError.one(ErrorCode.FORBIDDEN, None, "only staff read evidence files")
         found = None
         if e.SHA256.match(sha256):
-            found = await service.evidence_file(request.app.state.pool, sha256)
+            found = await service.evidence_file(pool, sha256)
         if found is None:
             raise DomainError.one(ErrorCode.NOT_FOUND, "sha256", f"no evidence file {sha256!r}")
+        if not await service.may_read(pool, actor, found):
+            raise DomainError.one(
+                ErrorCode.FORBIDDEN,
+                "sha256",
+                "evidence is read by the departments that uploaded it, the departments of the "
+                "inspections whose results reference it (lead and joint), auditors (AUDITOR) "
+                "and the system administrator (SYSTEM_ADMIN)",
+            )
+        if found.collected:
+            return _error(
+                410,
+                ErrorCode.EVIDENCE_COLLECTED.value,
+                f"evidence {sha256} was collected and its file deleted: "
+                f"{found.collected_reason or 'left unattached'}",
+                "sha256",
+            )
     except DomainError as exc:
         return _domain_error(exc)
     if not await storage.verify(sha256):
