@@ -1,19 +1,28 @@
-"""HTTP routes for evidence files (证据材料): ``POST /evidence`` and ``GET /evidence/{sha256}``.
+"""HTTP routes for evidence files (证据材料): ``POST /evidence`` and ``GET /evidence/{sha256}``
+(documented for clients in docs/evidence.md).
 
 Files do not go through GraphQL: they are streamed.  ``POST /evidence`` takes the raw file as
 the request body with its ``Content-Type``, a bearer token like ``/graphql``, and answers
-``{"sha256", "size", "contentType"}`` (201 when first recorded, 200 when the same bytes were
-uploaded before).  Results then reference the file by ``sha256``.
+``{"sha256", "size", "contentType"}`` (201 when recorded, 200 when the same bytes were uploaded
+before for the uploader's department).  Results then reference the file by ``sha256``.  The body
+goes to a temporary file, is read whole by a parser for its type
+(``spotcheck.evidence.validate``) and is placed under its hash only in the transaction that
+records it, after the quota; a refused upload stores nothing and records nothing.
+
+``GET /evidence/{sha256}`` serves the bytes to the departments that uploaded them, the
+departments of the inspections whose results reference them, auditors and the system
+administrator (``spotcheck.services.evidence.may_read``).
 
 Errors are JSON ``{"errors": [{"code", "field", "message"}]}`` with the ``ErrorCode`` names:
-401 ``UNAUTHENTICATED`` (no or bad token), 403 ``FORBIDDEN`` (not INSPECTOR, DEPARTMENT_ADMIN or
-SYSTEM_ADMIN; reading needs any staff role), 413 ``FILE_TOO_LARGE`` (naming the limit,
-``SPOTCHECK_EVIDENCE_MAX_BYTES``, default 50 MB), 415 ``UNSUPPORTED_CONTENT_TYPE`` (the declared
-type is not allowed or the file's first bytes do not match it), 404 ``NOT_FOUND``, and 500
-``EVIDENCE_CORRUPT`` when a stored file no longer hashes to its name.  A refused upload stores
-nothing and records nothing.
+401 ``UNAUTHENTICATED`` (no or bad token), 403 ``FORBIDDEN`` (uploading: not INSPECTOR,
+DEPARTMENT_ADMIN or SYSTEM_ADMIN; reading: not allowed to read this file), 404 ``NOT_FOUND``,
+410 ``EVIDENCE_COLLECTED`` (left unattached past ``SPOTCHECK_EVIDENCE_UNATTACHED_TTL``, its bytes
+deleted), 413 ``FILE_TOO_LARGE`` (naming the limit, ``SPOTCHECK_EVIDENCE_MAX_BYTES``, default
+50 MB), 413 ``EVIDENCE_QUOTA_EXCEEDED`` (the account's unattached bytes would pass
+``SPOTCHECK_EVIDENCE_QUOTA_BYTES``, default 500 MB), 415 ``UNSUPPORTED_CONTENT_TYPE`` (the declared
+type is not allowed, the first bytes do not show it, or the parser refuses the file), and 500
+``EVIDENCE_CORRUPT`` when a stored file no longer hashes to its name.
 """
-
 from __future__ import annotations
 
 import os
