@@ -29,13 +29,14 @@ from spotcheck.services import accounts, inspectors
 from spotcheck.services.draws import InspectionsProjection
 from spotcheck.services.inspections import InspectionLifecycleProjection
 from tests.api import test_draws as td
+from tests.api import test_evidence as evidence_tests
 from tests.api.conftest import GQL, SEED, TOKENS, seed_people
 from tests.clock import DbClock
 
 DAY = dt.date(2026, 11, 26)
 """Today in these scenarios (after the task's May dates and the July re-check they script)."""
 
-PDF = b"%PDF-1.7\n" + b"1 0 obj << >> endobj\n" * 20
+PDF = evidence_tests.PDF  # a real one: uploads are read whole by a parser
 RECORD = """
 id key origin status taskId drawNumber subjectKey items departments startDate endDate
 scheduledOn inspectedOn submittedBy returnReasons approvedOn approvedBy publishedOn

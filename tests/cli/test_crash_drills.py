@@ -11,7 +11,8 @@ one left in doubt (no answer, or a 503 that may have come as its COMMIT was cut 
 with its idempotency key and is then in the ledger exactly once too; no mutation is in it twice,
 the ledger has no gap (``spotcheck ledger verify``, which also finds a committed event never
 sealed), the read tables equal a rebuild (``spotcheck projections verify``), and the sealer seals
-what is written after the restart.  Each test prints its figures (``-s`` shows them).  Run them alone with ``pytest -m drill``.
+what is written after the restart.  Each test prints its figures (``-s`` shows them).  Run them
+alone with ``pytest -m drill``.
 """
 
 from __future__ import annotations

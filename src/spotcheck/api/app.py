@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any, Literal
 
 import orjson
@@ -41,6 +42,7 @@ from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.eventstore.sealer import Sealer
 from spotcheck.eventstore.store import EventStore
 from spotcheck.evidence.storage import EvidenceStorage
+from spotcheck.services import evidence as evidence_service
 from spotcheck.services.catalog import event_registry, projections
 from spotcheck.services.runner import CommandRunner
 from spotcheck.transparency.checkpointer import Checkpointer
@@ -66,6 +68,9 @@ def create_app(
     regions: Regions | None = None,
     evidence: EvidenceStorage | None = None,
     evidence_max_bytes: int | None = None,
+    evidence_quota_bytes: int | None = None,
+    evidence_unattached_ttl: timedelta | None = None,
+    collect_evidence: bool = True,
     log_key: Ed25519PrivateKey | None = None,
     max_body_bytes: int | None = None,
     cors_origins: list[str] | None = None,
@@ -76,7 +81,11 @@ def create_app(
     """The server; ``app_database_url`` connects as the server's role (spotcheck_app).
 
     ``evidence``: where evidence files are stored (default ``SPOTCHECK_HOME/evidence``);
-    ``evidence_max_bytes``: their size limit (default ``SPOTCHECK_EVIDENCE_MAX_BYTES`` or 50 MB).
+    ``evidence_max_bytes``: their size limit (default ``SPOTCHECK_EVIDENCE_MAX_BYTES`` or 50 MB);
+    ``evidence_quota_bytes``: an account's unattached bytes (``SPOTCHECK_EVIDENCE_QUOTA_BYTES``
+    or 500 MB); ``evidence_unattached_ttl``: how long an upload may stay unattached
+    (``SPOTCHECK_EVIDENCE_UNATTACHED_TTL`` or 7 days); ``collect_evidence``: run the periodic
+    collection of unattached uploads (hourly) in the server.
     ``max_body_bytes``: the largest ``/graphql`` body (default ``SPOTCHECK_MAX_BODY_BYTES`` or
     1 MB); ``cost_budgets``: what a query may cost (default ``Budgets.from_env()``);
     ``rate_limit``: requests per client (default ``SPOTCHECK_RATE_LIMIT``; None: no limit);
@@ -106,6 +115,14 @@ def create_app(
             app.state.checkpointer = Checkpointer(app_database_url, signing_key)
             tasks.append(asyncio.create_task(sealer.run()))
             tasks.append(asyncio.create_task(app.state.checkpointer.run()))
+        if collect_evidence:
+            tasks.append(
+                asyncio.create_task(
+                    evidence_service.collect_periodically(
+                        app.state.runner, app.state.evidence, app.state.evidence_unattached_ttl
+                    )
+                )
+            )
         try:
             yield
         finally:
@@ -178,5 +195,11 @@ def create_app(
     application.state.evidence_max_bytes = evidence_max_bytes or max_bytes_from_env()
     application.state.transcript_inline_max_bytes = (
         transcript_inline_max_bytes or inline_max_from_env()
+    )
+    application.state.evidence_quota_bytes = (
+        evidence_quota_bytes or evidence_service.quota_from_env()
+    )
+    application.state.evidence_unattached_ttl = (
+        evidence_unattached_ttl or evidence_service.ttl_from_env()
     )
     return application

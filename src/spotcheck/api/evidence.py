@@ -1,19 +1,28 @@
-"""HTTP routes for evidence files (证据材料): ``POST /evidence`` and ``GET /evidence/{sha256}``.
+"""HTTP routes for evidence files (证据材料): ``POST /evidence`` and ``GET /evidence/{sha256}``
+(documented for clients in docs/evidence.md).
 
 Files do not go through GraphQL: they are streamed.  ``POST /evidence`` takes the raw file as
 the request body with its ``Content-Type``, a bearer token like ``/graphql``, and answers
-``{"sha256", "size", "contentType"}`` (201 when first recorded, 200 when the same bytes were
-uploaded before).  Results then reference the file by ``sha256``.
+``{"sha256", "size", "contentType"}`` (201 when recorded, 200 when the same bytes were uploaded
+before for the uploader's department).  Results then reference the file by ``sha256``.  The body
+goes to a temporary file, is read whole by a parser for its type
+(``spotcheck.evidence.validate``) and is placed under its hash only in the transaction that
+records it, after the quota; a refused upload stores nothing and records nothing.
+
+``GET /evidence/{sha256}`` serves the bytes to the departments that uploaded them, the
+departments of the inspections whose results reference them, auditors and the system
+administrator (``spotcheck.services.evidence.may_read``).
 
 Errors are JSON ``{"errors": [{"code", "field", "message"}]}`` with the ``ErrorCode`` names:
-401 ``UNAUTHENTICATED`` (no or bad token), 403 ``FORBIDDEN`` (not INSPECTOR, DEPARTMENT_ADMIN or
-SYSTEM_ADMIN; reading needs any staff role), 413 ``FILE_TOO_LARGE`` (naming the limit,
-``SPOTCHECK_EVIDENCE_MAX_BYTES``, default 50 MB), 415 ``UNSUPPORTED_CONTENT_TYPE`` (the declared
-type is not allowed or the file's first bytes do not match it), 404 ``NOT_FOUND``, and 500
-``EVIDENCE_CORRUPT`` when a stored file no longer hashes to its name.  A refused upload stores
-nothing and records nothing.
+401 ``UNAUTHENTICATED`` (no or bad token), 403 ``FORBIDDEN`` (uploading: not INSPECTOR,
+DEPARTMENT_ADMIN or SYSTEM_ADMIN; reading: not allowed to read this file), 404 ``NOT_FOUND``,
+410 ``EVIDENCE_COLLECTED`` (left unattached past ``SPOTCHECK_EVIDENCE_UNATTACHED_TTL``, its bytes
+deleted), 413 ``FILE_TOO_LARGE`` (naming the limit, ``SPOTCHECK_EVIDENCE_MAX_BYTES``, default
+50 MB), 413 ``EVIDENCE_QUOTA_EXCEEDED`` (the account's unattached bytes would pass
+``SPOTCHECK_EVIDENCE_QUOTA_BYTES``, default 500 MB), 415 ``UNSUPPORTED_CONTENT_TYPE`` (the declared
+type is not allowed, the first bytes do not show it, or the parser refuses the file), and 500
+``EVIDENCE_CORRUPT`` when a stored file no longer hashes to its name.
 """
-
 from __future__ import annotations
 
 import os
@@ -30,6 +39,7 @@ from spotcheck.domain import evidence as e
 from spotcheck.domain.actor import Actor
 from spotcheck.domain.errors import DomainError, ErrorCode
 from spotcheck.evidence.storage import EvidenceStorage, FilesystemEvidenceStorage, TooLarge
+from spotcheck.evidence.validate import validate
 from spotcheck.services import evidence as service
 from spotcheck.services.runner import Caller
 
@@ -41,7 +51,9 @@ _STATUS = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.FILE_TOO_LARGE: 413,
+    ErrorCode.EVIDENCE_QUOTA_EXCEEDED: 413,
     ErrorCode.UNSUPPORTED_CONTENT_TYPE: 415,
+    ErrorCode.EVIDENCE_COLLECTED: 410,
 }
 
 
@@ -124,30 +136,39 @@ async def _checked(chunks: AsyncIterator[bytes], declared: str | None) -> AsyncI
 
 
 async def upload(request: Request) -> Response:
-    storage: EvidenceStorage = request.app.state.evidence
-    limit: int = request.app.state.evidence_max_bytes
+    state = request.app.state
+    storage: EvidenceStorage = state.evidence
+    limit: int = state.evidence_max_bytes
+    quota: int = state.evidence_quota_bytes
     declared = request.headers.get("content-type")
     try:
         actor = await _actor(request)
         e.check_uploader(actor)
+        assert actor.user_id is not None
         length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
+        declared_length = int(length) if length is not None and length.isdigit() else None
+        if declared_length is not None and declared_length > limit:
             return _too_large(limit)
         # Refuse a type outside the allow-list before reading anything.
-        if e.media_type(declared) not in e.ALLOWED_TYPES:
+        content_type = e.media_type(declared)
+        if content_type not in e.ALLOWED_TYPES:
             e.check_content_type(declared, b"")
+        assert content_type is not None
         try:
-            stored = await storage.put(_checked(request.stream(), declared), max_bytes=limit)
+            async with storage.stage(
+                _checked(request.stream(), declared), max_bytes=limit
+            ) as staged:
+                await validate(staged.path, content_type)
+                caller = Caller(
+                    actor=actor,
+                    request_id=request.headers.get("x-request-id"),
+                    correlation_id=request.headers.get("x-request-id"),
+                )
+                outcome = await service.record(
+                    state.runner, caller, staged, content_type, quota_bytes=quota
+                )
         except TooLarge:
             return _too_large(limit)
-        content_type = e.media_type(declared)
-        assert content_type is not None
-        caller = Caller(
-            actor=actor,
-            request_id=request.headers.get("x-request-id"),
-            correlation_id=request.headers.get("x-request-id"),
-        )
-        outcome = await service.record(request.app.state.runner, caller, stored, content_type)
     except DomainError as exc:
         return _domain_error(exc)
     assert outcome.state is not None
@@ -162,7 +183,16 @@ async def upload(request: Request) -> Response:
 
 
 async def download(request: Request) -> Response:
+    """The file's bytes, to whom may read it (``service.may_read``).
+
+    A staff member who may not read an existing file gets 403 FORBIDDEN, not 404: the hash is
+    the content's own fingerprint, so a caller who can name it either holds the bytes or read a
+    result that references it, and is a signed-in, accountable member of staff; a 404 would
+    hide nothing worth hiding from them and would make a real access problem look like a
+    missing file.  Unknown and malformed hashes get 404; the public gets 401 before any lookup.
+    """
     storage: EvidenceStorage = request.app.state.evidence
+    pool = request.app.state.pool
     sha256 = str(request.path_params["sha256"])
     try:
         actor = await _actor(request)
@@ -172,9 +202,25 @@ async def download(request: Request) -> Response:
             raise DomainError.one(ErrorCode.FORBIDDEN, None, "only staff read evidence files")
         found = None
         if e.SHA256.match(sha256):
-            found = await service.evidence_file(request.app.state.pool, sha256)
+            found = await service.evidence_file(pool, sha256)
         if found is None:
             raise DomainError.one(ErrorCode.NOT_FOUND, "sha256", f"no evidence file {sha256!r}")
+        if not await service.may_read(pool, actor, found):
+            raise DomainError.one(
+                ErrorCode.FORBIDDEN,
+                "sha256",
+                "evidence is read by the departments that uploaded it, the departments of the "
+                "inspections whose results reference it (lead and joint), auditors (AUDITOR) "
+                "and the system administrator (SYSTEM_ADMIN)",
+            )
+        if found.collected:
+            return _error(
+                410,
+                ErrorCode.EVIDENCE_COLLECTED.value,
+                f"evidence {sha256} was collected and its file deleted: "
+                f"{found.collected_reason or 'left unattached'}",
+                "sha256",
+            )
     except DomainError as exc:
         return _domain_error(exc)
     if not await storage.verify(sha256):

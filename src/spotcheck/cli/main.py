@@ -381,6 +381,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_parser(sub)
 
+    from spotcheck.cli.evidence import add_parser as add_evidence_parser
+
+    add_evidence_parser(sub)
+
     ledger = sub.add_parser("ledger", help="the sealed ledger").add_subparsers(
         dest="ledger_command", required=True
     )

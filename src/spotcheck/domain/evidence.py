@@ -3,22 +3,37 @@
 Stream ``evidence-{sha256}``.  A file is uploaded over HTTP (``POST /evidence``), stored
 content-addressed by its SHA-256 (``spotcheck.evidence``) and referenced by that hash from the
 results (``EvidenceRef.sha256``).  The event records what a reader of the ledger needs: the hash,
-the size, the content type and who uploaded it.  The same bytes uploaded again (by anyone) are
-the same file: no new event.
+the size, the content type, who uploaded it and for which department.  The same bytes uploaded
+again are the same file: no new event, unless the uploader's department is not yet among the
+file's departments (it then holds the bytes too, and may read the file: one more
+``EvidenceUploaded``).
 
 Who: inspectors (执法检查人员, INSPECTOR), department administrators and the system
 administrator; auditors and the public do not upload.
 
-Content types (allow-list, each checked against the file's first bytes, its "magic number"):
-PDF, JPEG, PNG, WebP and MP4.  Plain text is not accepted: it has no signature to check, and a
-written note belongs in the result's findings.
+Content types (allow-list, each checked against the file's first bytes, its "magic number", and
+then the whole file by a parser for its type, ``spotcheck.evidence.validate``): PDF, JPEG, PNG,
+WebP and MP4.  Plain text is not accepted: it has no signature to check, and a written note
+belongs in the result's findings.
+
+Collection (:class:`EvidenceCollected`): a file that no submitted result references
+(``evidence_attachments``) within the unattached time (``SPOTCHECK_EVIDENCE_UNATTACHED_TTL``,
+counted from its latest upload) is collected by the platform (actor ``system``): the event says
+why, and the file's bytes are deleted.  A collected file cannot be attached
+(``EVIDENCE_COLLECTED``); uploading the same bytes again starts it anew.  A file once referenced
+by a result is never collected (events are forever, and so is what they reference).
+
+Quota: the bytes of an account's files not yet attached and not collected may not pass
+``SPOTCHECK_EVIDENCE_QUOTA_BYTES``; an upload over it is refused (``EVIDENCE_QUOTA_EXCEEDED``).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import msgspec
+from msgspec.structs import replace
 
 from spotcheck.domain import rules
 from spotcheck.domain.actor import Actor, Role
@@ -104,20 +119,49 @@ def check_uploader(actor: Actor) -> None:
 
 
 class EvidenceFile(msgspec.Struct, frozen=True, kw_only=True):
-    """Current state of an evidence file: as first uploaded."""
+    """Current state of an evidence file."""
 
     sha256: str
     size: int
     content_type: str
     uploaded_by: str
+    """Who uploaded it first (since its last collection): its bytes count in their quota."""
+    departments: list[str] = msgspec.field(default_factory=list)
+    """The departments of everyone who uploaded these bytes (they may read the file)."""
+    collected: bool = False
+    """Collected unattached: the bytes are deleted; an upload of the same bytes starts anew."""
+    collected_reason: str | None = None
 
 
 class RecordEvidence(Command, frozen=True, kw_only=True):
-    """Record a stored file (the service stores the bytes first; the hash is of those bytes)."""
+    """Record an uploaded file (validated whole; the hash is of those bytes)."""
 
     sha256: str
     size: int
     content_type: str
+
+
+class CollectEvidence(Command, frozen=True, kw_only=True):
+    """Collect an upload left unattached past the unattached time."""
+
+    sha256: str
+
+
+class Quota(msgspec.Struct, frozen=True, kw_only=True):
+    """The uploader's unattached bytes now, and the most allowed (None: no quota)."""
+
+    unattached_bytes: int
+    limit: int | None
+
+
+class Unattached(msgspec.Struct, frozen=True, kw_only=True):
+    """What collecting a file reads: the instants and whether a result references it."""
+
+    now: datetime
+    uploaded_at: datetime
+    """The instant of its latest upload."""
+    attached: bool
+    ttl: timedelta
 
 
 class EvidenceUploaded(Event, frozen=True, kw_only=True):
@@ -125,9 +169,45 @@ class EvidenceUploaded(Event, frozen=True, kw_only=True):
     size: int
     content_type: str
     uploaded_by: str
+    department: str | None = None
+    """The uploader's department when uploading (None in events written before it was kept)."""
 
 
-def decide(state: EvidenceFile | None, command: RecordEvidence, actor: Actor) -> list[Event]:
+class EvidenceCollected(Event, frozen=True, kw_only=True):
+    """收回 An upload no result referenced within the unattached time; its bytes are deleted."""
+
+    sha256: str
+    size: int
+    uploaded_by: str
+    unattached_ttl_seconds: int
+    reason: str
+
+
+QUOTA_SETTING = "SPOTCHECK_EVIDENCE_QUOTA_BYTES"
+TTL_SETTING = "SPOTCHECK_EVIDENCE_UNATTACHED_TTL"
+
+
+def check_quota(size: int, quota: Quota, actor: Actor) -> None:
+    """An upload of ``size`` new bytes stays within the uploader's quota of unattached bytes."""
+    if quota.limit is None or quota.unattached_bytes + size <= quota.limit:
+        return
+    raise DomainError.one(
+        ErrorCode.EVIDENCE_QUOTA_EXCEEDED,
+        "file",
+        f"account {actor.user_id!r} has {quota.unattached_bytes} bytes of evidence not attached "
+        f"to any result; {size} more would pass its quota of {quota.limit} bytes "
+        f"({QUOTA_SETTING}): attach uploaded files to results first, or wait until unattached "
+        f"ones are collected ({TTL_SETTING})",
+    )
+
+
+def decide(
+    state: EvidenceFile | None,
+    command: RecordEvidence,
+    actor: Actor,
+    quota: Quota | None = None,
+) -> list[Event]:
+    """``quota`` is checked when the bytes are new (or were collected)."""
     check_uploader(actor)
     if not SHA256.match(command.sha256):
         raise DomainError.one(ErrorCode.INVALID_FORMAT, "sha256", "not a lower-case SHA-256")
@@ -137,34 +217,86 @@ def decide(state: EvidenceFile | None, command: RecordEvidence, actor: Actor) ->
             "contentType",
             f"content type {command.content_type!r} is not accepted",
         )
-    if state is not None:
-        return []
     assert actor.user_id is not None
+    uploaded = EvidenceUploaded(
+        sha256=command.sha256,
+        size=command.size,
+        content_type=command.content_type,
+        uploaded_by=actor.user_id,
+        department=actor.department,
+    )
+    if state is None or state.collected:
+        if quota is not None:
+            check_quota(command.size, quota, actor)
+        return [uploaded]
+    if actor.department is not None and actor.department not in state.departments:
+        return [uploaded]
+    return []
+
+
+def decide_collect(
+    state: EvidenceFile | None, command: CollectEvidence, actor: Actor, refs: Unattached
+) -> list[Event]:
+    """Only the platform (SYSTEM_ADMIN, run as ``system``) collects; a file referenced by a
+    result, or uploaded less than the unattached time ago, is never collected."""
+    if not actor.is_admin:
+        raise rules.forbid("only the platform collects unattached evidence", "sha256")
+    if state is None:
+        raise rules.not_found("evidence file", command.sha256, "sha256")
+    if state.collected:
+        raise DomainError.one(
+            ErrorCode.EVIDENCE_COLLECTED, "sha256", f"evidence {command.sha256} is collected"
+        )
+    if refs.attached:
+        raise DomainError.one(
+            ErrorCode.INVALID_TRANSITION,
+            "sha256",
+            f"evidence {command.sha256} is referenced by a result: it is kept",
+        )
+    if refs.now - refs.uploaded_at < refs.ttl:
+        raise DomainError.one(
+            ErrorCode.INVALID_TRANSITION,
+            "sha256",
+            f"evidence {command.sha256} was uploaded less than {refs.ttl} ago ({TTL_SETTING})",
+        )
+    seconds = int(refs.ttl.total_seconds())
     return [
-        EvidenceUploaded(
-            sha256=command.sha256,
-            size=command.size,
-            content_type=command.content_type,
-            uploaded_by=actor.user_id,
+        EvidenceCollected(
+            sha256=state.sha256,
+            size=state.size,
+            uploaded_by=state.uploaded_by,
+            unattached_ttl_seconds=seconds,
+            reason=(
+                f"not attached to any result within {refs.ttl} ({TTL_SETTING}) of its upload "
+                f"at {refs.uploaded_at.isoformat()}: collected, its bytes deleted"
+            ),
         )
     ]
 
 
 def evolve(state: EvidenceFile | None, event: Event) -> EvidenceFile:
     if isinstance(event, EvidenceUploaded):
-        return EvidenceFile(
-            sha256=event.sha256,
-            size=event.size,
-            content_type=event.content_type,
-            uploaded_by=event.uploaded_by,
-        )
+        dept = [event.department] if event.department else []
+        if state is None or state.collected:
+            kept = state.departments if state is not None else []
+            return EvidenceFile(
+                sha256=event.sha256,
+                size=event.size,
+                content_type=event.content_type,
+                uploaded_by=event.uploaded_by,
+                departments=sorted({*kept, *dept}),
+            )
+        return replace(state, departments=sorted({*state.departments, *dept}))
+    if isinstance(event, EvidenceCollected):
+        assert state is not None
+        return replace(state, collected=True, collected_reason=event.reason)
     raise TypeError(f"not an evidence event: {event!r}")
 
 
 SPEC: AggregateSpec[EvidenceFile] = AggregateSpec(
     name="evidence",
     stream_prefix="evidence-",
-    events=(EvidenceUploaded,),
+    events=(EvidenceUploaded, EvidenceCollected),
     evolve=evolve,
     state_type=EvidenceFile,
 )

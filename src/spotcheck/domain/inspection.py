@@ -444,6 +444,11 @@ class InspectionRefs(msgspec.Struct, frozen=True, kw_only=True):
     items: Mapping[str, ItemRef] = msgspec.field(default_factory=dict)
     departments: frozenset[str] = frozenset()
     known_evidence: frozenset[str] = frozenset()
+    """Evidence files uploaded and not collected."""
+    collected_evidence: frozenset[str] = frozenset()
+    """Evidence files collected (left unattached too long): refused, EVIDENCE_COLLECTED."""
+    unreadable_evidence: frozenset[str] = frozenset()
+    """Known evidence files the caller may not read, and so may not attach (FORBIDDEN)."""
     publication: PublicationRefs | None = None
     officers: Mapping[str, Inspector] = msgspec.field(default_factory=dict)
     """openCaseInspection: the named officers' registry entries (missing: unknown)."""
@@ -744,11 +749,27 @@ def _check_evidence(
             p.add(ErrorCode.INVALID_FORMAT, f"{ef}.sha256", "a SHA-256 is 64 hexadecimal digits")
         elif digest in seen:
             p.add(ErrorCode.ALREADY_EXISTS, f"{ef}.sha256", f"evidence {digest} is given twice")
+        elif digest in refs.collected_evidence:
+            p.add(
+                ErrorCode.EVIDENCE_COLLECTED,
+                f"{ef}.sha256",
+                f"evidence {digest} was collected: no result referenced it within the "
+                "unattached time (SPOTCHECK_EVIDENCE_UNATTACHED_TTL) and its file is deleted; "
+                "upload it again with POST /evidence",
+            )
         elif digest not in refs.known_evidence:
             p.add(
                 ErrorCode.NOT_FOUND,
                 f"{ef}.sha256",
                 f"no uploaded evidence {digest} (upload it with POST /evidence first)",
+            )
+        elif digest in refs.unreadable_evidence:
+            p.add(
+                ErrorCode.FORBIDDEN,
+                f"{ef}.sha256",
+                f"evidence {digest} was uploaded by another department and is not referenced "
+                "by an inspection of yours: a result references only evidence its author may "
+                "read (upload your own copy)",
             )
         seen.add(digest)
         rules.text(p, f"{ef}.description", e.description, max_len=MAX_NOTE, multiline=True)

@@ -26,6 +26,7 @@ from spotcheck.projections.publications import (
 from spotcheck.projections.state_table import StateTableProjection
 from spotcheck.projections.streams import StreamsProjection
 from spotcheck.services.draws import InspectionsProjection
+from spotcheck.services.evidence import EvidenceAttachmentsProjection
 from spotcheck.services.inspections import InspectionLifecycleProjection
 
 # (aggregate, its state table)
@@ -51,6 +52,7 @@ PROJECTED: Sequence[tuple[AggregateSpec[Any], Callable[[], Projection]]] = (
     (inspections_aggregate.SPEC, PublicationsProjection),
     (inspections_aggregate.SPEC, FollowUpsProjection),
     (abnormal_listings_aggregate.SPEC, AbnormalProposalsProjection),
+    (inspections_aggregate.SPEC, EvidenceAttachmentsProjection),
 )
 
 

@@ -23,9 +23,11 @@ from spotcheck.domain import inspection as i
 from spotcheck.domain import inspector as inspector_aggregate
 from spotcheck.domain import item as item_aggregate
 from spotcheck.domain import task as task_aggregate
+from spotcheck.domain.actor import SYSTEM, Actor
 from spotcheck.domain.aggregate import Event
 from spotcheck.eventstore.envelope import RecordedEvent
-from spotcheck.services.refs import department_codes, known_evidence, subject_exists
+from spotcheck.services.evidence import attachable
+from spotcheck.services.refs import department_codes, subject_exists
 from spotcheck.services.runner import Caller, CommandRunner, Outcome
 
 _DRAWN = """
@@ -130,9 +132,14 @@ def _evidence_digests(command: i.InspectionCommand) -> list[str]:
 
 
 async def load_refs(
-    conn: asyncpg.Connection, state: i.Inspection | None, command: i.InspectionCommand
+    conn: asyncpg.Connection,
+    state: i.Inspection | None,
+    command: i.InspectionCommand,
+    actor: Actor = SYSTEM,
 ) -> i.InspectionRefs:
-    """Everything ``decide`` reads for ``command``, on the command's connection."""
+    """Everything ``decide`` reads for ``command``, on the command's connection.  The evidence
+    files the results reference are locked (shared) until the transaction ends, so that no
+    collection deletes one being attached (``spotcheck.services.evidence``)."""
     now = await conn.fetchval("SELECT now()")
     if isinstance(command, i.OpenCaseInspection):
         return i.InspectionRefs(
@@ -148,13 +155,16 @@ async def load_refs(
     task_id = state.task_id if state is not None else drawn.task_id if drawn is not None else None
     publish = isinstance(command, i.PublishInspectionResults)
     digests = _evidence_digests(command)
+    files = await attachable(conn, digests, actor) if digests else None
     return i.InspectionRefs(
         now=now,
         team=await team_accounts(conn, key),
         drawn=drawn,
         items=await item_refs(conn, items),
         departments=await department_codes(conn),
-        known_evidence=frozenset(await known_evidence(conn, digests)) if digests else frozenset(),
+        known_evidence=files.known if files else frozenset(),
+        collected_evidence=files.collected if files else frozenset(),
+        unreadable_evidence=files.unreadable if files else frozenset(),
         publication=await publication_refs(conn, subject, task_id) if publish else None,
     )
 
@@ -163,7 +173,7 @@ async def handle(
     runner: CommandRunner, caller: Caller, command: i.InspectionCommand
 ) -> Outcome[i.Inspection]:
     async def decide(conn: asyncpg.Connection, state: i.Inspection | None) -> list[Event]:
-        refs = await load_refs(conn, state, command)
+        refs = await load_refs(conn, state, command, caller.actor)
         return i.decide(state, command, caller.actor, refs)
 
     return await runner.run(caller, i.SPEC, i.command_key(command), command, decide)

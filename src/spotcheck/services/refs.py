@@ -85,10 +85,12 @@ async def plan_state(conn: asyncpg.Connection, plan_id: str) -> Plan | None:
 
 # Evidence files (证据材料), stored content-addressed by SHA-256.
 async def known_evidence(conn: asyncpg.Connection, digests: Sequence[str]) -> set[str]:
-    """Those of ``digests`` (lower-case hex SHA-256) that name an uploaded evidence file."""
+    """Those of ``digests`` (lower-case hex SHA-256) that name an uploaded evidence file not
+    collected since."""
     if not digests:
         return set()
     rows = await conn.fetch(
-        "SELECT id FROM evidence_files WHERE id = ANY($1::text[])", list(digests)
+        "SELECT id FROM evidence_files WHERE id = ANY($1::text[]) AND NOT collected",
+        list(digests),
     )
     return {r["id"] for r in rows}
