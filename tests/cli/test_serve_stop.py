@@ -22,6 +22,7 @@ from tests.cli.processes import (
     pids,
     postgres_pids,
     serve_home,
+    spotcheck,
     wait_for,
 )
 
@@ -140,4 +141,40 @@ def test_sigterm_while_serve_demo_loads_stops_everything(home: Path) -> None:
     assert serve.stop(signal.SIGTERM) == 128 + signal.SIGTERM
     assert_stopped(home)
     # not raised inside asyncpg, where it became another error or was swallowed
+    assert "Traceback" not in serve.output()
+
+
+def test_sigterm_lets_a_request_in_flight_finish(home: Path) -> None:
+    """An evidence upload still arriving when SIGTERM comes is read to its end, stored and
+    answered 201; only then does serve stop, its PostgreSQL with it."""
+    import io
+
+    from PIL import Image
+
+    made = spotcheck(home, "admin", "create", "--user", "admin", "--name", "管理员")
+    assert made.returncode == 0, made.stdout + made.stderr
+    token = spotcheck(home, "token", "--user", "admin").stdout.strip()
+    serve = Serve(home)
+    serve.wait_ready()
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(picture, "PNG")
+    png = picture.getvalue()
+
+    def slowly() -> Iterator[bytes]:
+        yield png[:50]
+        time.sleep(0.5)
+        serve.proc.send_signal(signal.SIGTERM)  # the request is in flight
+        time.sleep(1.5)
+        yield png[50:]
+
+    r = httpx.post(
+        f"{serve.url}/evidence",
+        content=slowly(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "image/png"},
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["size"] == len(png)
+    assert serve.proc.wait(30) == 128 + signal.SIGTERM
+    assert_stopped(home)
     assert "Traceback" not in serve.output()
