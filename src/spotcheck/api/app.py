@@ -1,9 +1,15 @@
-"""The Starlette application; its lifespan owns the asyncpg pool and the sealer."""
+"""The Starlette application; its lifespan owns the asyncpg pool and the sealer.
+
+Besides ``/graphql`` and ``/evidence``: ``/healthz`` (the process answers; no database) and
+``/readyz`` (``spotcheck.observe.health``: 200 when every check passes, else 503 naming each
+failing one).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
@@ -36,10 +42,13 @@ from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.eventstore.sealer import Sealer
 from spotcheck.eventstore.store import EventStore
 from spotcheck.evidence.storage import EvidenceStorage
+from spotcheck.observe.health import ReadyThresholds, readiness, shipped_versions
 from spotcheck.services.catalog import event_registry, projections
 from spotcheck.services.runner import CommandRunner
 from spotcheck.transparency.checkpointer import Checkpointer
 from spotcheck.transparency.routes import log_key_route, resolve_log_key
+
+log = logging.getLogger("spotcheck.api")
 
 
 class JSONResponse(Response):
@@ -64,6 +73,7 @@ def create_app(
     cors_origins: list[str] | None = None,
     cost_budgets: Budgets | None = None,
     rate_limit: RateLimit | Literal["env"] | None = "env",
+    ready: ReadyThresholds | None = None,
 ) -> Starlette:
     """The server; ``app_database_url`` connects as the server's role (spotcheck_app).
 
@@ -73,12 +83,15 @@ def create_app(
     1 MB); ``cost_budgets``: what a query may cost (default ``Budgets.from_env()``);
     ``rate_limit``: requests per client (default ``SPOTCHECK_RATE_LIMIT``; None: no limit);
     ``cors_origins``: the origins a browser may call from (default
-    ``SPOTCHECK_CORS_ORIGINS``, comma-separated; none: no CORS).
+    ``SPOTCHECK_CORS_ORIGINS``, comma-separated; none: no CORS); ``ready``: what ``/readyz``
+    tolerates (default ``ReadyThresholds.from_env()``).
     """
     region_list = regions or Regions.load()
     # With the sealer runs the checkpointer, signing with ``log_key`` or the configured key
     # (spotcheck.transparency.keys): a startup error in production without one.
     signing_key = resolve_log_key(log_key, production=production) if run_sealer else log_key
+    thresholds = ready or ReadyThresholds.from_env()
+    shipped = shipped_versions()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -109,14 +122,15 @@ def create_app(
 
     async def readyz(request: Request) -> Response:
         state = request.app.state
-        try:
-            migrated = await state.pool.fetchval("SELECT to_regclass('public.ledger') IS NOT NULL")
-        except Exception as exc:  # any database failure means not ready
-            return JSONResponse({"status": "unavailable", "database": str(exc)}, status_code=503)
-        if not migrated:
-            return JSONResponse({"status": "unavailable", "database": "not migrated"}, 503)
         role = "leader" if state.sealer.is_leader else "standby"
-        return JSONResponse({"status": "ready", "sealer": role})
+        result = await readiness(state.pool, shipped, thresholds, sealer_role=role)
+        if not result.ready:
+            log.warning(
+                "not ready: %s",
+                ", ".join(result.failing),
+                extra={"failing": result.failing, "checks": result.checks},
+            )
+        return JSONResponse(result.body(), status_code=200 if result.ready else 503)
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),

@@ -150,6 +150,7 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from spotcheck.cli.runtime import database
+    from spotcheck.db.migrate import MigrationError
     from spotcheck.db.resolve import HomeInUse
     from spotcheck.transparency.keys import signing_key_from_env
 
@@ -170,7 +171,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         with database(settings, own=True) as urls:
             return _serve(args, settings, urls, log_key)
-    except HomeInUse as e:
+    except (HomeInUse, MigrationError) as e:
+        # MigrationError: dbmate failed, or the database was migrated by a newer spotcheck
+        # (SchemaNewerThanCode names the versions this code does not ship).
         print(f"cannot start: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
