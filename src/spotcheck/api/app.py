@@ -2,7 +2,8 @@
 
 Besides ``/graphql`` and ``/evidence``: ``/healthz`` (the process answers; no database) and
 ``/readyz`` (``spotcheck.observe.health``: 200 when every check passes, else 503 naming each
-failing one).
+failing one).  ``app.state.metrics_app`` serves ``/metrics`` for this app's own registry; ``serve``
+puts it on the metrics port (``spotcheck.observe.metrics``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from spotcheck.eventstore.sealer import Sealer
 from spotcheck.eventstore.store import EventStore
 from spotcheck.evidence.storage import EvidenceStorage
 from spotcheck.observe.health import ReadyThresholds, readiness, shipped_versions
+from spotcheck.observe.metrics import AppMetrics, metrics_app
+from spotcheck.observe.requests import RequestObserver
 from spotcheck.services.catalog import event_registry, projections
 from spotcheck.services.runner import CommandRunner
 from spotcheck.transparency.checkpointer import Checkpointer
@@ -92,6 +95,7 @@ def create_app(
     signing_key = resolve_log_key(log_key, production=production) if run_sealer else log_key
     thresholds = ready or ReadyThresholds.from_env()
     shipped = shipped_versions()
+    metrics = AppMetrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -101,6 +105,7 @@ def create_app(
         store.on_commit(sealer.wake)
         app.state.pool, app.state.store, app.state.sealer = pool, store, sealer
         app.state.runner = CommandRunner(store, projections())
+        app.state.runner.durations = metrics.observe_duration
         app.state.tokens, app.state.regions = tokens, region_list
         tasks = []
         if run_sealer:
@@ -143,6 +148,7 @@ def create_app(
         routes.append(ide.static_route())
     origins = cors_origins if cors_origins is not None else cors_origins_from_env()
     middleware = [
+        Middleware(RequestObserver, metrics=metrics),
         Middleware(SecurityHeaders),
         *(
             [
@@ -161,8 +167,10 @@ def create_app(
     ]
     limit = RateLimit.from_env() if rate_limit == "env" else rate_limit
     if limit is not None:
-        middleware.insert(1, Middleware(RateLimiter, limit=limit))
+        middleware.insert(2, Middleware(RateLimiter, limit=limit))
     application = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     application.state.evidence = evidence or default_storage()
     application.state.evidence_max_bytes = evidence_max_bytes or max_bytes_from_env()
+    application.state.metrics = metrics
+    application.state.metrics_app = metrics_app(application)
     return application

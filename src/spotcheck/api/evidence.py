@@ -151,6 +151,7 @@ async def upload(request: Request) -> Response:
     except DomainError as exc:
         return _domain_error(exc)
     assert outcome.state is not None
+    request.app.state.metrics.evidence_bytes.inc(outcome.state.size)
     return _json(
         201 if outcome.events else 200,
         {
