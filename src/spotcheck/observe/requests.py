@@ -183,6 +183,7 @@ class RequestObserver:
                     "status": 500,
                     "headers": [
                         (b"content-type", b"application/json"),
+                        (b"x-content-type-options", b"nosniff"),
                         (b"content-length", str(len(body)).encode()),
                     ],
                 }
