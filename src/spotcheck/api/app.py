@@ -1,4 +1,10 @@
-"""The Starlette application; its lifespan owns the asyncpg pool and the sealer."""
+"""The Starlette application; its lifespan owns the asyncpg pool and the sealer.
+
+Besides ``/graphql`` and ``/evidence``: ``/healthz`` (the process answers; no database) and
+``/readyz`` (``spotcheck.observe.health``: 200 when every check passes, else 503 naming each
+failing one).  ``app.state.metrics_app`` serves ``/metrics`` for this app's own registry; ``serve``
+puts it on the metrics port (``spotcheck.observe.metrics``).
+"""
 
 from __future__ import annotations
 
@@ -42,6 +48,9 @@ from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.eventstore.sealer import Sealer
 from spotcheck.eventstore.store import EventStore
 from spotcheck.evidence.storage import EvidenceStorage
+from spotcheck.observe.health import ReadyThresholds, readiness, shipped_versions
+from spotcheck.observe.metrics import AppMetrics, metrics_app
+from spotcheck.observe.requests import RequestObserver
 from spotcheck.services import evidence as evidence_service
 from spotcheck.services.catalog import event_registry, projections
 from spotcheck.services.runner import CommandRunner
@@ -77,6 +86,7 @@ def create_app(
     cost_budgets: Budgets | None = None,
     rate_limit: RateLimit | Literal["env"] | None = "env",
     transcript_inline_max_bytes: int | None = None,
+    ready: ReadyThresholds | None = None,
 ) -> Starlette:
     """The server; ``app_database_url`` connects as the server's role (spotcheck_app).
 
@@ -93,12 +103,16 @@ def create_app(
     ``SPOTCHECK_CORS_ORIGINS``, comma-separated; none: no CORS);
     ``transcript_inline_max_bytes``: the largest transcript ``drawTranscript`` returns as one
     string (default ``SPOTCHECK_TRANSCRIPT_INLINE_MAX_BYTES`` or 1 MB; larger ones are
-    downloaded from ``/draws/{taskId}/{number}/transcript.json``).
+    downloaded from ``/draws/{taskId}/{number}/transcript.json``). ``ready``: what ``/readyz``
+    tolerates (default ``ReadyThresholds.from_env()``).
     """
     region_list = regions or Regions.load()
     # With the sealer runs the checkpointer, signing with ``log_key`` or the configured key
     # (spotcheck.transparency.keys): a startup error in production without one.
     signing_key = resolve_log_key(log_key, production=production) if run_sealer else log_key
+    thresholds = ready or ReadyThresholds.from_env()
+    shipped = shipped_versions()
+    metrics = AppMetrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -108,6 +122,7 @@ def create_app(
         store.on_commit(sealer.wake)
         app.state.pool, app.state.store, app.state.sealer = pool, store, sealer
         app.state.runner = CommandRunner(store, projections())
+        app.state.runner.durations = metrics.observe_duration
         app.state.tokens, app.state.regions = tokens, region_list
         tasks = []
         if run_sealer:
@@ -137,14 +152,15 @@ def create_app(
 
     async def readyz(request: Request) -> Response:
         state = request.app.state
-        try:
-            migrated = await state.pool.fetchval("SELECT to_regclass('public.ledger') IS NOT NULL")
-        except Exception as exc:  # any database failure means not ready
-            return JSONResponse({"status": "unavailable", "database": str(exc)}, status_code=503)
-        if not migrated:
-            return JSONResponse({"status": "unavailable", "database": "not migrated"}, 503)
         role = "leader" if state.sealer.is_leader else "standby"
-        return JSONResponse({"status": "ready", "sealer": role})
+        result = await readiness(state.pool, shipped, thresholds, sealer_role=role)
+        if not result.ready:
+            log.warning(
+                "not ready: %s",
+                ", ".join(result.failing),
+                extra={"failing": result.failing, "checks": result.checks},
+            )
+        return JSONResponse(result.body(), status_code=200 if result.ready else 503)
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
@@ -158,6 +174,7 @@ def create_app(
         routes.append(ide.static_route())
     origins = cors_origins if cors_origins is not None else cors_origins_from_env()
     middleware = [
+        Middleware(RequestObserver, metrics=metrics),
         Middleware(SecurityHeaders),
         *(
             [
@@ -176,7 +193,7 @@ def create_app(
     ]
     limit = RateLimit.from_env() if rate_limit == "env" else rate_limit
     if limit is not None:
-        middleware.insert(1, Middleware(RateLimiter, limit=limit))
+        middleware.insert(2, Middleware(RateLimiter, limit=limit))
 
     async def unavailable(request: Request, exc: Exception) -> Response:
         """The routes outside /graphql (evidence, the log key): 503 when the database is gone."""
@@ -202,4 +219,6 @@ def create_app(
     application.state.evidence_unattached_ttl = (
         evidence_unattached_ttl or evidence_service.ttl_from_env()
     )
+    application.state.metrics = metrics
+    application.state.metrics_app = metrics_app(application)
     return application

@@ -23,6 +23,7 @@ deleted), 413 ``FILE_TOO_LARGE`` (naming the limit, ``SPOTCHECK_EVIDENCE_MAX_BYT
 type is not allowed, the first bytes do not show it, or the parser refuses the file), and 500
 ``EVIDENCE_CORRUPT`` when a stored file no longer hashes to its name.
 """
+
 from __future__ import annotations
 
 import os
@@ -172,6 +173,7 @@ async def upload(request: Request) -> Response:
     except DomainError as exc:
         return _domain_error(exc)
     assert outcome.state is not None
+    request.app.state.metrics.evidence_bytes.inc(outcome.state.size)
     return _json(
         201 if outcome.events else 200,
         {

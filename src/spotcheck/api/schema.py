@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -17,6 +18,7 @@ from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from spotcheck.api.accounts.mutations import AccountMutations
 from spotcheck.api.accounts.queries import AccountQueries
@@ -99,6 +101,18 @@ LIMIT_RULES = (
 )
 
 
+class Schema(strawberry.Schema):
+    """strawberry's schema, without its logging of every GraphQL error: a validation error's
+    message quotes the variable's value (a phone number, a name), and a DomainError is the
+    caller's mistake, not the server's.  The request's log line records the codes; an
+    unexpected error is logged with its traceback by the view (``GraphQLApp._shape``)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Factories, so that each request gets fresh extension instances (they hold its context).
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
@@ -109,7 +123,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,

@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import uuid
 from typing import Any
 
 import orjson
@@ -52,6 +51,13 @@ from spotcheck.api.input_screen import BadInput, nfc_document, nfc_variables, sc
 from spotcheck.api.schema import MAX_TOKENS, build_schema
 from spotcheck.db.availability import database_unavailable
 from spotcheck.domain.errors import DomainError
+from spotcheck.observe.requests import (
+    given_request_id,
+    new_request_id,
+    note_actor,
+    note_codes,
+    note_operation,
+)
 
 log = logging.getLogger("spotcheck.api")
 
@@ -86,12 +92,13 @@ class BadRequest(HTTPException):
 
 
 def request_id(request: Request) -> str:
-    """The request's id: the caller's ``X-Request-Id`` if given, else one made here, kept on the
-    request so that the context, the logs and an INTERNAL error name the same one."""
+    """The request's id, as ``spotcheck.observe.requests.RequestObserver`` set it (the caller's
+    sane ``X-Request-Id`` or a new one): the context, the events' metadata, the log line, the
+    ``X-Request-Id`` response header and an INTERNAL error all name the same one.  Without that
+    middleware (a bare view) one is made here and kept on the request."""
     found: str | None = getattr(request.state, "request_id", None)
     if found is None:
-        given = request.headers.get("x-request-id", "").strip()
-        found = given[:100] if given and given.isprintable() else str(uuid.uuid4())
+        found = given_request_id(request.headers.get("x-request-id")) or new_request_id()
         request.state.request_id = found
     return found
 
@@ -193,10 +200,35 @@ class GraphQLApp(GraphQL[Context, None]):
         sub_response: Any,
     ) -> Any:
         if isinstance(request_data, GraphQLRequestData) and request_data.query:
+            self._note_operation(request, request_data)
             self._check_cost(request_data, context)
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+
+    def _note_operation(self, request: Request, data: GraphQLRequestData) -> None:
+        """The operation's name and type for the request's log line and metrics."""
+        try:
+            document = _parse(data.query or "")
+        except GraphQLSyntaxError:
+            return
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        given: object = data.operation_name  # any JSON value: strawberry refuses a non-string
+        if given is not None and not isinstance(given, str):
+            note_operation(request, "invalid", None)
+            return
+        chosen = next(
+            (
+                op
+                for op in operations
+                if given is None or (op.name is not None and op.name.value == given)
+            ),
+            None,
+        )
+        name = given
+        if name is None and chosen is not None and chosen.name is not None:
+            name = chosen.name.value
+        note_operation(request, name, chosen.operation.value if chosen is not None else None)
 
     def _check_cost(self, data: GraphQLRequestData, context: Context) -> None:
         try:
@@ -228,6 +260,8 @@ class GraphQLApp(GraphQL[Context, None]):
             if lost is not None:
                 raise lost  # the whole request is answered 503 (__call__)
             result.errors = [self._shape(request, e) for e in result.errors]
+            codes = [(e.extensions or {}).get("code") for e in result.errors]
+            note_codes(request, [c for c in codes if isinstance(c, str)])
         return await super().process_result(request, result)
 
     def _shape(self, request: Request, error: GraphQLError) -> GraphQLError:
@@ -277,12 +311,14 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, Request)
         state = request.app.state
+        actor = await actor_for(request, state.pool, state.tokens)
+        note_actor(request, actor.user_id, [r.value for r in actor.roles])
         return Context(
             request=request,
             pool=state.pool,
             store=state.store,
             runner=state.runner,
-            actor=await actor_for(request, state.pool, state.tokens),
+            actor=actor,
             regions=state.regions,
             request_id=request_id(request),
         )

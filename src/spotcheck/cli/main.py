@@ -18,6 +18,7 @@ from spotcheck.config import Settings
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from starlette.types import ASGIApp
 
     from spotcheck.db.resolve import DatabaseUrls
 
@@ -150,11 +151,13 @@ def cmd_admin_create(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from spotcheck.cli.runtime import database
+    from spotcheck.db.migrate import MigrationError
     from spotcheck.db.resolve import HomeInUse
     from spotcheck.transparency.keys import signing_key_from_env
 
     settings = Settings.from_env()
     try:
+        settings.check()
         log_key = signing_key_from_env(os.environ, settings.home, production=settings.production)
     except ValueError as e:
         print(f"cannot start: {e}", file=sys.stderr)
@@ -170,7 +173,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         with database(settings, own=True) as urls:
             return _serve(args, settings, urls, log_key)
-    except HomeInUse as e:
+    except (HomeInUse, MigrationError) as e:
+        # MigrationError: dbmate failed, or the database was migrated by a newer spotcheck
+        # (SchemaNewerThanCode names the versions this code does not ship).
         print(f"cannot start: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -193,12 +198,23 @@ def _serve(
     import uvicorn
 
     from spotcheck.api.app import create_app
+    from spotcheck.observe.logs import configure_logging
+    from spotcheck.observe.metrics import ByPort
 
     if urls.embedded is not None:
         print(f"embedded PostgreSQL: {urls.embedded.datadir} (socket in the same folder)")
+    # One JSON line per record (spotcheck.observe.logs), uvicorn's own included; no access log:
+    # the request middleware writes one line per request, without personal data.
+    configure_logging(settings.log_level)
     if args.demo:
         _load_demo(settings, urls.app, 20_000, 300)
+    host, port = args.host or settings.host, args.port or settings.port
     try:
+        if settings.metrics_port == port:
+            raise ValueError(
+                "SPOTCHECK_METRICS_PORT must differ from the API's port: metrics have a port "
+                "of their own"
+            )
         app = create_app(
             urls.app,
             tokens=settings.tokens(),
@@ -206,7 +222,7 @@ def _serve(
             regions=settings.regions(),
             log_key=log_key,
         )
-    except ValueError as e:  # a setting out of its rule (limits, budgets, origins)
+    except ValueError as e:  # a setting out of its rule (limits, budgets, origins, ports)
         print(f"cannot start: {e}", file=sys.stderr)
         return 2
     try:
@@ -214,18 +230,34 @@ def _serve(
     except ValueError as e:
         print(f"cannot start: {e}", file=sys.stderr)
         return 2
+    served: ASGIApp = app
+    if settings.metrics_port is not None:
+        served = ByPort(app, app.state.metrics_app, settings.metrics_port)
     # SIGTERM: stop accepting, let requests in flight finish for up to ``grace`` seconds (then
     # cancel them), stop the sealer and the checkpointer (the lifespan's end), then the
     # embedded PostgreSQL (cmd_serve's way out).
-    uvicorn.run(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level="info",
+    config = uvicorn.Config(
+        served,
+        host=host,
+        port=port,
+        log_config=None,
+        log_level=settings.log_level.lower(),
         access_log=False,
         timeout_graceful_shutdown=grace,
     )
-    return 0
+    server = uvicorn.Server(config)
+    sockets = None
+    if settings.metrics_port is not None:
+        # Two listening sockets, one server: the API's, and the metrics' (see ByPort).
+        metrics_listener = uvicorn.Config(
+            served, host=settings.metrics_host, port=settings.metrics_port, log_config=None
+        )
+        sockets = [config.bind_socket(), metrics_listener.bind_socket()]
+    try:
+        server.run(sockets=sockets)
+    except KeyboardInterrupt:  # as uvicorn.run: Ctrl-C after a graceful shutdown
+        pass
+    return 0 if server.started else 3
 
 
 SHUTDOWN_GRACE_ENV = "SPOTCHECK_SHUTDOWN_GRACE_SECONDS"

@@ -173,6 +173,7 @@ class Sealer:
         """Seal what can be sealed now; returns how many events were sealed."""
         assert self.head is not None
         head = self.head
+        started = time.perf_counter()
         rows = await conn.fetch(_READ, head.seq, self.batch_size)
         take: list[asyncpg.Record] = []
         expected = head.seq + 1
@@ -207,6 +208,20 @@ class Sealer:
             await conn.execute(_INSERT, positions, seqs, contents, chains)
             await conn.execute("SELECT pg_notify($1, $2)", LEDGER_CHANNEL, str(pos))
         self.head = LedgerHead(pos, seqs[-1], prev)
+        ms = round((time.perf_counter() - started) * 1000, 2)
+        log.info(
+            "sealed positions %s..%s (%s events) in %s ms",
+            positions[0],
+            pos,
+            len(take),
+            ms,
+            extra={
+                "first_position": positions[0],
+                "last_position": pos,
+                "count": len(take),
+                "ms": ms,
+            },
+        )
         async with self._sealed:
             self._sealed.notify_all()
         return len(take)

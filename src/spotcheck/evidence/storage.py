@@ -108,9 +108,7 @@ class FilesystemEvidenceStorage:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     @contextlib.asynccontextmanager
-    async def stage(
-        self, chunks: AsyncIterable[bytes], *, max_bytes: int
-    ) -> AsyncIterator[Staged]:
+    async def stage(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> AsyncIterator[Staged]:
         tmp_dir = self.root / "tmp"
         await anyio.to_thread.run_sync(lambda: tmp_dir.mkdir(parents=True, exist_ok=True))
         tmp = tmp_dir / f"{uuid.uuid4().hex}.part"

@@ -218,7 +218,6 @@ def check_webp(path: Path) -> None:
 # PDF --------------------------------------------------------------------------------------
 
 
-
 def check_pdf(path: Path) -> None:
     import pypdf
     from pypdf.errors import PyPdfError

@@ -54,19 +54,20 @@ async def import_rows(
         finally:
             slots.release()
 
-    try:
-        for batch in batches(rows, batch_size):
-            await slots.acquire()
-            if errors:
-                break
-            task = asyncio.create_task(one(batch))
-            running.add(task)
-            task.add_done_callback(running.discard)
-        await asyncio.gather(*running)
-    finally:
-        bar.close()
-    if errors:
-        raise errors[0]
+    with runner.timed(f"import:{spec.name}"):
+        try:
+            for batch in batches(rows, batch_size):
+                await slots.acquire()
+                if errors:
+                    break
+                task = asyncio.create_task(one(batch))
+                running.add(task)
+                task.add_done_callback(running.discard)
+            await asyncio.gather(*running)
+        finally:
+            bar.close()
+        if errors:
+            raise errors[0]
     return importer.report
 
 

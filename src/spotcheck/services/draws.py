@@ -394,7 +394,8 @@ async def execute(
         )
         return d.decide(state, command, caller.actor, task, result)
 
-    return await runner.run(caller, d.SPEC, command.task_id, command, decide)
+    with runner.timed("draw_execute"):
+        return await runner.run(caller, d.SPEC, command.task_id, command, decide)
 
 
 # voidDraw

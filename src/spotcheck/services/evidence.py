@@ -187,9 +187,7 @@ class Attachable:
     """Known, but the actor may not read them, so may not attach them either."""
 
 
-async def attachable(
-    conn: asyncpg.Connection, digests: Sequence[str], actor: Actor
-) -> Attachable:
+async def attachable(conn: asyncpg.Connection, digests: Sequence[str], actor: Actor) -> Attachable:
     """The state of each of ``digests`` for attaching to a result by ``actor``.  Takes a shared
     lock on each (sorted, so two results never wait for each other in a circle), held until the
     transaction ends: a collection of one of them waits for the result and then sees it."""
@@ -324,11 +322,7 @@ async def collect_unattached(
     pool = runner.store.pool
     seen: set[str] = set()
     while True:
-        ids = [
-            r["id"]
-            for r in await pool.fetch(_CANDIDATES, ttl, batch)
-            if r["id"] not in seen
-        ]
+        ids = [r["id"] for r in await pool.fetch(_CANDIDATES, ttl, batch) if r["id"] not in seen]
         if not ids:
             break
         for sha256 in ids:

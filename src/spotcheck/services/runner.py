@@ -12,8 +12,11 @@ state, a few times, before it reports CONCURRENT_MODIFICATION.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -33,6 +36,8 @@ S = TypeVar("S")
 Decide = Callable[[asyncpg.Connection, S | None], Awaitable[list[Event]]]
 
 ATTEMPTS = 4
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,10 +77,37 @@ def input_hash(operation: str, data: Any) -> bytes:
     return hashlib.sha256(canonical_json({"operation": operation, "input": data})).digest()
 
 
+def _no_sink(what: str, seconds: float, outcome: str) -> None:
+    pass
+
+
 class CommandRunner:
     def __init__(self, store: EventStore, projections: Sequence[Projection]) -> None:
         self.store = store
         self.projections = list(projections)
+        self.durations: Callable[[str, float, str], None] = _no_sink
+        """Told how long each ``timed`` operation took: the server's metrics
+        (``spotcheck.observe.metrics.AppMetrics.observe_duration``)."""
+
+    @contextlib.contextmanager
+    def timed(self, what: str) -> Iterator[None]:
+        """Time a long operation (``draw_execute``, ``import:<registry>``): one log line and
+        the ``durations`` sink, with outcome ``ok`` or ``error``."""
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            yield
+            outcome = "ok"
+        finally:
+            seconds = time.perf_counter() - started
+            log.info(
+                "%s %s in %.0f ms",
+                what,
+                outcome,
+                seconds * 1000,
+                extra={"operation": what, "outcome": outcome, "duration_ms": seconds * 1000},
+            )
+            self.durations(what, seconds, outcome)
 
     async def project(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         for p in self.projections:

@@ -16,6 +16,7 @@ import strawberry
 from spotcheck.api.common.errors import user_errors
 from spotcheck.api.context import Context
 from spotcheck.domain.errors import DomainError, ErrorCode
+from spotcheck.observe.requests import note_codes
 from spotcheck.services.runner import Caller, Outcome
 
 P = TypeVar("P")
@@ -49,6 +50,7 @@ async def run_mutation(
             )
         outcome = await handler(ctx.caller(idempotency_key))
     except DomainError as exc:
+        note_codes(ctx.request, [p.code.value for p in exc.problems])
         return payload(**{field: None, "errors": user_errors(exc)})
     node = to_node(outcome.state) if outcome.state is not None else None
     return payload(**{field: node, "errors": []})
