@@ -10,8 +10,8 @@ from starlette.applications import Starlette
 from spotcheck.auth.tokens import mint
 from spotcheck.observe.metrics import MAX_OPERATIONS, AppMetrics, ByPort
 from tests.api.conftest import GQL, TOKENS, People
+from tests.api.test_evidence import PDF
 
-PDF = b"%PDF-1.7\n" + b"1 0 obj << >> endobj\n" * 50
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
