@@ -381,6 +381,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_parser(sub)
 
+    from spotcheck.cli.backup import add_parser as add_backup_parser
+
+    add_backup_parser(sub)
+
     ledger = sub.add_parser("ledger", help="the sealed ledger").add_subparsers(
         dest="ledger_command", required=True
     )
