@@ -246,7 +246,7 @@ async def prove(
                 raise RestoreError("no public key to check the signed checkpoint with")
             proof = await prove_extends(conn, checkpoint, key)
             if not proof.ok:
-                raise RestoreRefused(proof.summary(), proof.position)
+                raise RestoreRefused(f"checkpoint proof: {proof.problem}", proof.position)
             say(proof.summary())
         head_hash = report.head_hash if report.head_position else GENESIS_HASH
         if report.head_position != manifest.head_position or head_hash.hex() != manifest.chain_hash:

@@ -65,6 +65,8 @@ def run_restore(args: argparse.Namespace) -> int:
         restore_embedded,
         restore_url,
     )
+    from spotcheck.db.embedded import EmbeddedPostgresError
+    from spotcheck.db.migrate import MigrationError
 
     settings = Settings.from_env()
     folder = Path(args.folder).resolve()
@@ -95,7 +97,7 @@ def run_restore(args: argparse.Namespace) -> int:
         print(str(e), file=sys.stderr)
         print(e.left or "nothing was loaded: the target is as it was", file=sys.stderr)
         return 1
-    except (RestoreError, ToolError) as e:
+    except (RestoreError, ToolError, EmbeddedPostgresError, MigrationError) as e:
         print(f"restore failed: {e}", file=sys.stderr)
         left = getattr(e, "left", "")
         print(left or "nothing was kept: the target is as it was", file=sys.stderr)
