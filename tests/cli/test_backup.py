@@ -28,11 +28,9 @@ from spotcheck.backup.manifest import MANIFEST, Manifest, list_files
 from spotcheck.cli.main import main
 from spotcheck.db.embedded import EmbeddedPostgres
 from spotcheck.db.resolve import EMBEDDED_DATABASE
-from spotcheck.merkle.note import parse_public_key
-from spotcheck.transparency.extends import prove_extends
 from spotcheck.transparency.log import latest_checkpoint
 from tests.api.conftest import TOKENS
-from tests.cli.audit_world import World, rewrite_chain, sign_all, world
+from tests.cli.audit_world import World, as_attacker, rewrite_chain, sign_all, world
 from tests.dbutil import Cluster, drop_database
 
 __all__ = ["world"]
@@ -207,6 +205,9 @@ async def test_write_back_up_write_more_restore_verify(
     assert code == 0 and f"at position {signed.tree_size}," in out, out + err
     code, out, err = await cli(capsys, "projections", "verify")
     assert code == 0 and "identical to the live tables" in out, out + err
+    code, out, err = await cli(capsys, "ledger", "prove", "--public-key", str(world.key_file))
+    assert code == 0, out + err
+    assert out.startswith(f"checkpoint proof OK: the signed tree of {signed.tree_size} entries")
 
     pg = EmbeddedPostgres.prepare(home / "pgdata")
     pg.start()
@@ -217,11 +218,7 @@ async def test_write_back_up_write_more_restore_verify(
         assert await table_rows(url, "accounts") == accounts
         conn = await asyncpg.connect(url)
         try:
-            checkpoint = await latest_checkpoint(conn)
-            assert checkpoint == signed
-            key = parse_public_key(world.key_file.read_text())
-            proof = await prove_extends(conn, checkpoint, key)
-            assert proof.ok and proof.head == signed.tree_size, proof.summary()
+            assert await latest_checkpoint(conn) == signed
         finally:
             await conn.close()
     finally:
@@ -360,3 +357,32 @@ def test_a_folder_that_is_no_backup_is_refused(tmp_path: Path) -> None:
     r = subprocess.run(run, capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 1 and "manifest.json does not exist" in r.stderr, r.stderr
     assert not (tmp_path / "home" / "pgdata").exists()
+
+
+async def test_ledger_prove_checks_the_stored_tree_too(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The subtrees the server serves proofs from are checked against the ledger, and a
+    removed checkpoint leaves subtrees past the latest one: both fail ``ledger prove``."""
+    key = ("--public-key", str(world.key_file))
+    n = world.checkpoint.tree_size
+    code, out, _ = await cli(capsys, "ledger", "prove", *key)
+    assert code == 0 and f"signed tree of {n} entries is a prefix of the ledger's {n}" in out
+    original = await world.app.state.pool.fetchval(
+        "SELECT encode(hash, 'hex') FROM merkle_nodes WHERE level = 1 AND index = 2"
+    )
+    await as_attacker(
+        world.db, "UPDATE merkle_nodes SET hash = sha256(hash) WHERE level = 1 AND index = 2"
+    )
+    code, out, _ = await cli(capsys, "ledger", "prove", *key)
+    assert code == 1 and out.startswith(
+        "checkpoint proof FAILED at position 5: the ledger matches the signed checkpoint, but "
+        "the stored Merkle subtree covering positions 5…6 is different in the node store"
+    ), out
+    await as_attacker(
+        world.db,
+        f"UPDATE merkle_nodes SET hash = '\\x{original}' WHERE level = 1 AND index = 2",
+        "INSERT INTO merkle_nodes VALUES (1, 1000, sha256('x'))",
+    )
+    code, out, _ = await cli(capsys, "ledger", "prove", *key)
+    assert code == 1 and f"holds 1 subtree(s) past the signed tree of {n} entries" in out, out

@@ -112,6 +112,53 @@ def run_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_prove(args: argparse.Namespace) -> int:
+    """``spotcheck ledger prove``: the ledger extends its latest signed checkpoint."""
+    from spotcheck.cli.runtime import database
+    from spotcheck.db.pool import connect
+    from spotcheck.transparency.extends import prove_extends
+    from spotcheck.transparency.log import latest_checkpoint
+
+    settings = Settings.from_env()
+    try:
+        key = public_key_for(args, settings)
+    except (ValueError, OSError, UnicodeError) as e:
+        print(f"--public-key: {e}", file=sys.stderr)
+        return 2
+    if key is None:
+        print(
+            "ledger prove needs the log's public key: --public-key FILE, or "
+            "SPOTCHECK_LOG_SIGNING_KEY_FILE naming the signing key",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def run(owner_url: str) -> int:
+        conn = await connect(owner_url)
+        try:
+            checkpoint = await latest_checkpoint(conn)
+            if checkpoint is None:
+                print("no signed checkpoint yet: nothing to prove the ledger against")
+                return 1
+            report = await prove_extends(conn, checkpoint, key)
+        finally:
+            await conn.close()
+        print(report.summary())
+        return 0 if report.ok else 1
+
+    with database(settings, migrate_first=False) as urls:
+        return asyncio.run(run(urls.owner))
+
+
+def add_public_key_option(s: argparse.ArgumentParser) -> None:
+    s.add_argument(
+        "--public-key",
+        help="the log's public key: a file (PEM, or base64 of the 32 raw bytes) or that text; "
+        "default: the public half of SPOTCHECK_LOG_SIGNING_KEY_FILE or of the home's "
+        "development key",
+    )
+
+
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s = sub.add_parser(
         "backup",
@@ -128,12 +175,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "checkpoint, rebuild the read tables; exit 1 if refused",
     )
     s.add_argument("folder", help="a folder written by spotcheck backup")
-    s.add_argument(
-        "--public-key",
-        help="the log's public key: a file (PEM, or base64 of the 32 raw bytes) or that text; "
-        "default: the public half of SPOTCHECK_LOG_SIGNING_KEY_FILE or of the home's "
-        "development key",
-    )
+    add_public_key_option(s)
     s.add_argument(
         "--allow-unsigned",
         action="store_true",
