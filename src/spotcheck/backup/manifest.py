@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from spotcheck.domain.evidence import SHA256
 from spotcheck.merkle.note import Checkpoint
 
 FORMAT = "spotcheck-backup"
@@ -163,12 +164,18 @@ class Manifest:
             unsealed=int(doc["ledger"]["unsealed"]),
             checkpoint=checkpoint,
             counts={str(k): int(v) for k, v in doc["counts"].items()},
-            evidence=[(str(e["sha256"]), int(e["size"])) for e in doc["evidence"]],
+            evidence=[(_sha256(e["sha256"]), int(e["size"])) for e in doc["evidence"]],
             files=[
                 FileEntry(path=str(f["path"]), size=int(f["size"]), sha256=str(f["sha256"]))
                 for f in doc["files"]
             ],
         )
+
+
+def _sha256(value: object) -> str:
+    if not isinstance(value, str) or not SHA256.match(value):
+        raise ValueError(f"evidence {value!r} is not a lower-case SHA-256")
+    return value
 
 
 def check_files(folder: Path, manifest: Manifest) -> None:
