@@ -228,6 +228,17 @@ async def test_write_back_up_write_more_restore_verify(
     assert hashlib.sha256(kept.read_bytes()).hexdigest() == before_sha
     assert not (evidence / after_sha[:2] / after_sha[2:4] / after_sha).exists()
 
+    # A backup of the restored (embedded) home is the same record.
+    code, _, err = await cli(capsys, "backup", "--out", str(world.tmp / "again"))
+    assert code == 0, err
+    again = Manifest.read(world.tmp / "again")
+    assert (again.head_position, again.chain_hash, again.checkpoint, again.evidence) == (
+        manifest.head_position,
+        manifest.chain_hash,
+        manifest.checkpoint,
+        manifest.evidence,
+    )
+
     # The home now holds a database: a second restore into it is refused, and so is one into
     # the (non-empty) source database.
     code, _, err = await cli(capsys, "restore", str(backup), "--public-key", str(world.key_file))
