@@ -194,6 +194,10 @@ def check_files(folder: Path, manifest: Manifest) -> None:
                 f"{f.path} was changed: SHA-256 {digest} ({size} bytes), the manifest says "
                 f"{f.sha256} ({f.size} bytes)"
             )
+    for sha, _ in manifest.evidence:
+        rel = f"{EVIDENCE_DIR}/{sha[:2]}/{sha[2:4]}/{sha}"
+        if rel not in listed:
+            raise ManifestError(f"evidence file {sha} is recorded but {rel} is not in the backup")
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
         if path.is_file() and rel != MANIFEST and rel not in listed:
