@@ -20,6 +20,7 @@ from PIL import Image
 from starlette.applications import Starlette
 
 from spotcheck.auth.tokens import mint
+from spotcheck.backup.snapshot import EVIDENCE_KEPT
 from spotcheck.cli.main import main
 from spotcheck.domain import inspection as i
 from spotcheck.domain.actor import Actor, Role
@@ -406,6 +407,9 @@ async def test_unattached_uploads_are_collected(
 
     r = await client.get(f"/evidence/{old}", headers=headers("inspector"))
     assert r.status_code == 410 and r.json()["errors"][0]["code"] == "EVIDENCE_COLLECTED"
+    # A backup copies the files that exist: not the collected one.
+    kept_files = {r["sha256"] for r in await owner_conn.fetch(EVIDENCE_KEPT)}
+    assert kept_files == {kept, recent}
 
     # A collected file is not attached: the result is refused, naming the rule.
     resubmit = i.SubmitInspectionResults(
@@ -427,6 +431,7 @@ async def test_unattached_uploads_are_collected(
     assert r.status_code == 201 and storage.path(old).exists()
     assert (await inspections.handle(runner, insp.TEAM_CALLER, resubmit)).events
     assert await events(app, "EvidenceCollected") == 1
+    assert {r["sha256"] for r in await owner_conn.fetch(EVIDENCE_KEPT)} == {old, kept, recent}
     # The read tables (collected flags, attachments) are what a replay of the events gives.
     result = await rebuilder.verify(owner_conn, projections())
     assert result.ok, result.lines()

@@ -15,7 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.applications import Starlette
 
 from spotcheck.api.app import create_app
+from spotcheck.eventstore.canonical import chain_hash
 from spotcheck.eventstore.ledger import ledger_status, read_ledger
+from spotcheck.eventstore.verify import row_content_hash
 from spotcheck.merkle.note import Checkpoint
 from spotcheck.services import draws
 from spotcheck.transparency.checkpointer import Checkpointer
@@ -87,6 +89,43 @@ async def world(db: Db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Asyn
                 checkpoint=checkpoint,
                 leaves=[ref.leaf(e.content_hash) for e in events],
             )
+
+
+LEDGER_ROW = """
+SELECT l.position, e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version,
+       e.data::text AS data, e.metadata::text AS metadata, e.recorded_at, e.seq
+  FROM ledger l JOIN events e ON e.seq = l.seq WHERE l.position = $1
+"""
+"""The event at a ledger position, as ``row_content_hash`` reads it."""
+
+
+async def rewrite_chain(db: Db, seq: int, position: int, head: int) -> None:
+    """As the database superuser: alter the display name in event ``seq`` (sealed at
+    ``position``) and recompute every content and chain hash from there to ``head``, so that
+    ``ledger verify`` passes and only the signed Merkle root tells."""
+    conn = await asyncpg.connect(db.owner_url)
+    try:
+        async with conn.transaction():
+            await conn.execute("SET LOCAL session_replication_role = replica")
+            await conn.execute(
+                "UPDATE events SET data = jsonb_set(data, '{display_name}', '\"篡改\"')"
+                " WHERE seq = $1",
+                seq,
+            )
+            previous = await conn.fetchval(
+                "SELECT chain_hash FROM ledger WHERE position = $1", position - 1
+            )
+            for p in range(position, head + 1):
+                content = row_content_hash(await conn.fetchrow(LEDGER_ROW, p))
+                previous = chain_hash(bytes(previous), content)
+                await conn.execute(
+                    "UPDATE ledger SET content_hash = $2, chain_hash = $3 WHERE position = $1",
+                    p,
+                    content,
+                    previous,
+                )
+    finally:
+        await conn.close()
 
 
 async def as_attacker(db: Db, *statements: str) -> None:

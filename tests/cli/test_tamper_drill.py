@@ -9,25 +9,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import asyncpg
 import pytest
 
 from spotcheck.cli.main import main
-from spotcheck.eventstore.canonical import chain_hash
 from spotcheck.eventstore.verify import row_content_hash
-from tests.cli.audit_world import World, as_attacker, world
+from tests.cli.audit_world import LEDGER_ROW, World, as_attacker, rewrite_chain, world
 from tests.merkle import rfc6962 as ref
 
 __all__ = ["world"]
 
 INCLUSION = """query ($p: SafeInt!, $n: SafeInt!) {
   inclusionProof(position: $p, treeSize: $n) { leafIndex leafHash auditPath } }"""
-
-_ROW = """
-SELECT l.position, e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version,
-       e.data::text AS data, e.metadata::text AS metadata, e.recorded_at, e.seq
-  FROM ledger l JOIN events e ON e.seq = l.seq WHERE l.position = $1
-"""
 
 
 async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -47,7 +39,7 @@ async def positions_of(w: World, event_type: str) -> list[tuple[int, int]]:
 async def leaf_now(w: World, position: int) -> bytes:
     """The leaf of the event at ``position`` as the database now holds it (what an auditor
     reading the event recomputes)."""
-    row = await w.app.state.pool.fetchrow(_ROW, position)
+    row = await w.app.state.pool.fetchrow(LEDGER_ROW, position)
     assert row is not None
     return ref.leaf(row_content_hash(row))
 
@@ -143,29 +135,7 @@ async def test_rewriting_the_chain_is_caught_by_the_signed_root(
 ) -> None:
     (p, seq), *_ = await positions_of(world, "AccountCreated")
     n = world.checkpoint.tree_size
-    conn = await asyncpg.connect(world.db.owner_url)
-    try:
-        async with conn.transaction():
-            await conn.execute("SET LOCAL session_replication_role = replica")
-            await conn.execute(
-                "UPDATE events SET data = jsonb_set(data, '{display_name}', '\"篡改\"')"
-                " WHERE seq = $1",
-                seq,
-            )
-            previous = await conn.fetchval(
-                "SELECT chain_hash FROM ledger WHERE position = $1", p - 1
-            )
-            for position in range(p, n + 1):
-                content = row_content_hash(await conn.fetchrow(_ROW, position))
-                previous = chain_hash(bytes(previous), content)
-                await conn.execute(
-                    "UPDATE ledger SET content_hash = $2, chain_hash = $3 WHERE position = $1",
-                    position,
-                    content,
-                    previous,
-                )
-    finally:
-        await conn.close()
+    await rewrite_chain(world.db, seq, p, n)
     code, text = await cli(capsys, "ledger", "verify")
     assert code == 0, text  # the recomputed chain is self-consistent: only the signature tells
     await caught_by_export(

@@ -437,11 +437,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_evidence_parser(sub)
 
+    from spotcheck.cli.backup import add_parser as add_backup_parser
+
+    add_backup_parser(sub)
+
     ledger = sub.add_parser("ledger", help="the sealed ledger").add_subparsers(
         dest="ledger_command", required=True
     )
     s = ledger.add_parser("verify", help="recompute every hash and the chain")
     s.set_defaults(func=cmd_ledger_verify)
+    s = ledger.add_parser(
+        "prove",
+        help="check the latest signed checkpoint's signature and that the ledger extends it "
+        "(root, stored subtrees, consistency proof); 1 if not",
+    )
+    from spotcheck.cli.backup import add_public_key_option, run_prove
+
+    add_public_key_option(s)
+    s.set_defaults(func=run_prove)
 
     proj = sub.add_parser(
         "projections", help="the read tables: rebuild them from the ledger, or verify them"
