@@ -30,6 +30,7 @@ from spotcheck.db.embedded import EmbeddedPostgres
 from spotcheck.db.resolve import EMBEDDED_DATABASE
 from spotcheck.transparency.log import latest_checkpoint
 from tests.api.conftest import TOKENS
+from tests.api.test_evidence import image, pdf
 from tests.cli.audit_world import World, as_attacker, rewrite_chain, sign_all, world
 from tests.dbutil import Cluster, drop_database
 
@@ -37,8 +38,8 @@ __all__ = ["world"]
 
 pytestmark = pytest.mark.drill
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
-PDF = b"%PDF-1.7\n" + b"1 0 obj << >> endobj\n" * 50
+PNG = image("PNG")  # a real one: uploads are read whole by a parser
+PDF = pdf()
 
 
 async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
