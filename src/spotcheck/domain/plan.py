@@ -246,43 +246,8 @@ def _forbidden(field: str | None = None) -> DomainError:
 
 
 def decide(state: Plan | None, command: PlanCommand, actor: Actor, refs: PlanRefs) -> list[Event]:
-    p = Problems()
     if isinstance(command, CreatePlan):
-        if not actor.maintains(command.department):
-            raise _forbidden("department")
-        rules.code(p, "planId", command.plan_id, max_len=40)
-        if not MIN_YEAR <= command.year <= MAX_YEAR:
-            p.add(
-                ErrorCode.OUT_OF_RANGE,
-                "year",
-                f"year {command.year} is not between {MIN_YEAR} and {MAX_YEAR}",
-            )
-        if command.department not in refs.departments:
-            p.add(
-                ErrorCode.UNKNOWN_DEPARTMENT,
-                "department",
-                f"no department {command.department!r}",
-            )
-        rules.text(p, "title", command.title, max_len=200)
-        _publication_days(p, command.publication_working_days)
-        departments = _departments(p, command.department, command.departments, refs.departments)
-        items = _items(p, command.items, departments, refs)
-        p.raise_if_any()
-        if state is not None:
-            raise DomainError.one(
-                ErrorCode.ALREADY_EXISTS, "planId", f"annual plan {command.plan_id!r} exists"
-            )
-        return [
-            AnnualPlanCreated(
-                plan_id=command.plan_id,
-                year=command.year,
-                department=command.department,
-                departments=departments,
-                title=command.title.strip(),
-                items=items,
-                publication_working_days=command.publication_working_days,
-            )
-        ]
+        return _create(state, command, actor, refs)
     if state is None:
         raise rules.not_found("annual plan", command.plan_id, "planId")
     if not actor.maintains(state.department):
@@ -293,43 +258,94 @@ def decide(state: Plan | None, command: PlanCommand, actor: Actor, refs: PlanRef
             None,
             "the plan is filed (已备案) and read-only",
         )
-    if isinstance(command, RevisePlan):
-        title = state.title
-        if command.title is not None:
-            rules.text(p, "title", command.title, max_len=200)
-            title = command.title.strip()
-        departments = state.departments
-        if command.departments is not None:
-            departments = _departments(p, state.department, command.departments, refs.departments)
-        items = state.items
-        if command.items is not None:
-            items = _items(p, command.items, departments, refs)
-        elif command.departments is not None:
-            # Dropping a department must not orphan the items it owns.
-            _items(p, state.items, departments, refs)
-        days = state.publication_working_days
-        if command.publication_working_days is not None:
-            _publication_days(p, command.publication_working_days)
-            days = command.publication_working_days
-        rules.text(p, "reason", command.reason, max_len=1000, required=False, multiline=True)
-        p.raise_if_any()
-        if (title, items, departments, days) == (
-            state.title,
-            state.items,
-            state.departments,
-            state.publication_working_days,
-        ):
-            return []
-        reason = command.reason.strip() if command.reason and command.reason.strip() else None
-        return [
-            AnnualPlanRevised(
-                title=title,
-                items=items,
-                departments=departments,
-                reason=reason,
-                publication_working_days=days,
-            )
-        ]
+    match command:
+        case RevisePlan():
+            return _revise(state, command, refs)
+        case FilePlan():
+            return _file(state, refs)
+
+
+def _create(state: Plan | None, command: CreatePlan, actor: Actor, refs: PlanRefs) -> list[Event]:
+    p = Problems()
+    if not actor.maintains(command.department):
+        raise _forbidden("department")
+    rules.code(p, "planId", command.plan_id, max_len=40)
+    if not MIN_YEAR <= command.year <= MAX_YEAR:
+        p.add(
+            ErrorCode.OUT_OF_RANGE,
+            "year",
+            f"year {command.year} is not between {MIN_YEAR} and {MAX_YEAR}",
+        )
+    if command.department not in refs.departments:
+        p.add(
+            ErrorCode.UNKNOWN_DEPARTMENT,
+            "department",
+            f"no department {command.department!r}",
+        )
+    rules.text(p, "title", command.title, max_len=200)
+    _publication_days(p, command.publication_working_days)
+    departments = _departments(p, command.department, command.departments, refs.departments)
+    items = _items(p, command.items, departments, refs)
+    p.raise_if_any()
+    if state is not None:
+        raise DomainError.one(
+            ErrorCode.ALREADY_EXISTS, "planId", f"annual plan {command.plan_id!r} exists"
+        )
+    return [
+        AnnualPlanCreated(
+            plan_id=command.plan_id,
+            year=command.year,
+            department=command.department,
+            departments=departments,
+            title=command.title.strip(),
+            items=items,
+            publication_working_days=command.publication_working_days,
+        )
+    ]
+
+
+def _revise(state: Plan, command: RevisePlan, refs: PlanRefs) -> list[Event]:
+    p = Problems()
+    title = state.title
+    if command.title is not None:
+        rules.text(p, "title", command.title, max_len=200)
+        title = command.title.strip()
+    departments = state.departments
+    if command.departments is not None:
+        departments = _departments(p, state.department, command.departments, refs.departments)
+    items = state.items
+    if command.items is not None:
+        items = _items(p, command.items, departments, refs)
+    elif command.departments is not None:
+        # Dropping a department must not orphan the items it owns.
+        _items(p, state.items, departments, refs)
+    days = state.publication_working_days
+    if command.publication_working_days is not None:
+        _publication_days(p, command.publication_working_days)
+        days = command.publication_working_days
+    rules.text(p, "reason", command.reason, max_len=1000, required=False, multiline=True)
+    p.raise_if_any()
+    if (title, items, departments, days) == (
+        state.title,
+        state.items,
+        state.departments,
+        state.publication_working_days,
+    ):
+        return []
+    reason = command.reason.strip() if command.reason and command.reason.strip() else None
+    return [
+        AnnualPlanRevised(
+            title=title,
+            items=items,
+            departments=departments,
+            reason=reason,
+            publication_working_days=days,
+        )
+    ]
+
+
+def _file(state: Plan, refs: PlanRefs) -> list[Event]:
+    p = Problems()
     if not state.items:
         raise DomainError.one(
             ErrorCode.REQUIRED, "items", "a plan is filed with at least one inspection item"
