@@ -128,24 +128,38 @@ def _jpeg_end(data: bytes | mmap.mmap) -> int:
         if marker in _RST or marker == 0x01:
             pos += 2
             continue
-        if pos + 4 > size:
-            raise Invalid("it ends inside a marker segment")
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        if length < 2:
-            raise Invalid("a marker segment has a length below 2")
-        pos += 2 + length
-        if pos > size:
-            raise Invalid("a marker segment runs past the end of the file")
+        pos = _after_segment(data, pos)
         if marker == 0xDA:  # start of scan: entropy-coded data up to the next real marker
-            while True:
-                pos = data.find(b"\xff", pos)
-                if pos < 0 or pos + 1 >= size:
-                    raise Invalid("it is truncated inside a scan (no EOI marker)")
-                following = data[pos + 1]
-                if following == 0 or following in _RST or following == 0xFF:
-                    pos += 1 if following == 0xFF else 2
-                    continue
-                break
+            pos = _after_scan(data, pos)
+
+
+def _after_segment(data: bytes | mmap.mmap, pos: int) -> int:
+    """The offset past the marker segment at ``pos`` (its two-byte length counts itself)."""
+    size = len(data)
+    if pos + 4 > size:
+        raise Invalid("it ends inside a marker segment")
+    (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+    if length < 2:
+        raise Invalid("a marker segment has a length below 2")
+    pos += 2 + length
+    if pos > size:
+        raise Invalid("a marker segment runs past the end of the file")
+    return pos
+
+
+def _after_scan(data: bytes | mmap.mmap, pos: int) -> int:
+    """The offset of the first real marker after entropy-coded data (skipping stuffed zero
+    bytes, restart markers and fill bytes)."""
+    size = len(data)
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= size:
+            raise Invalid("it is truncated inside a scan (no EOI marker)")
+        following = data[pos + 1]
+        if following == 0 or following in _RST or following == 0xFF:
+            pos += 1 if following == 0xFF else 2
+            continue
+        return pos
 
 
 def _mapped(path: Path, use: Callable[[mmap.mmap], int]) -> tuple[int, int]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -84,6 +84,120 @@ def _positions(node: NodeId) -> str:
     return f"{start + 1}" if end - start == 1 else f"{start + 1}…{end}"
 
 
+@dataclass
+class _Walk:
+    """One pass over the ledger's leaves: the tree at the checkpoint's size and at the head, the
+    proof's nodes, and the first stored subtree (within the signed tree) that differs."""
+
+    n: int
+    head: int
+    wanted: set[NodeId]
+    frontier: Frontier = field(default_factory=Frontier)
+    kept: dict[NodeId, bytes] = field(default_factory=dict)
+    pending: list[tuple[NodeId, bytes]] = field(default_factory=list)
+    first_difference: tuple[NodeId, str] | None = None
+    checked: int = 0
+    root_n: bytes | None = None
+    position: int = 0
+
+    def add(self, content_hash: bytes) -> None:
+        self.position += 1
+        leaf = leaf_hash(content_hash)
+        if (0, self.position - 1) in self.wanted:
+            self.kept[(0, self.position - 1)] = leaf
+        for node, digest in self.frontier.append(leaf):
+            if node in self.wanted:
+                self.kept[node] = digest
+            if span(node)[1] <= self.n:
+                self.pending.append((node, digest))
+        if self.position == self.n:
+            self.root_n = self.frontier.root()
+
+    async def compare_stored(self, conn: asyncpg.Connection) -> None:
+        """The subtrees completed since the last call against the node store."""
+        if not self.pending:
+            return
+        rows = await conn.fetch(
+            "SELECT n.hash FROM unnest($1::smallint[], $2::bigint[]) WITH ORDINALITY"
+            " AS w(level, index, ord) LEFT JOIN merkle_nodes n"
+            " ON n.level = w.level AND n.index = w.index ORDER BY w.ord",
+            [node[0] for node, _ in self.pending],
+            [node[1] for node, _ in self.pending],
+        )
+        for (node, digest), row in zip(self.pending, rows, strict=True):
+            if self.first_difference is None and (
+                row["hash"] is None or not hmac.compare_digest(bytes(row["hash"]), digest)
+            ):
+                what = "missing from" if row["hash"] is None else "different in"
+                self.first_difference = (node, what)
+        self.checked += len(self.pending)
+        self.pending.clear()
+
+    async def run(
+        self, conn: asyncpg.Connection, batch: int, progress: Callable[[int], None] | None
+    ) -> int | None:
+        """Walk positions 1..head; the first missing position, or None."""
+        while self.position < self.head:
+            rows = await conn.fetch(
+                "SELECT position, content_hash FROM ledger WHERE position > $1"
+                " AND position <= $2 ORDER BY position LIMIT $3",
+                self.position,
+                self.head,
+                batch,
+            )
+            for r in rows:
+                if r["position"] != self.position + 1:
+                    return self.position + 1
+                self.add(bytes(r["content_hash"]))
+            await self.compare_stored(conn)
+            if progress is not None:
+                progress(self.position)
+            if not rows:
+                return self.position + 1
+        return None
+
+
+def _signed_tree_problem(walk: _Walk, checkpoint: Checkpoint) -> tuple[int, str] | None:
+    """Where the first ``n`` entries differ from the signed tree, if they do."""
+    n = walk.n
+    assert walk.root_n is not None
+    if hmac.compare_digest(walk.root_n, checkpoint.root_hash):
+        return None
+    if walk.first_difference is not None:
+        node, _ = walk.first_difference
+        return (
+            span(node)[0] + 1,
+            f"the first {n} entries are not the signed tree: the first difference is in "
+            f"positions {_positions(node)} (Merkle subtree level {node[0]} index "
+            f"{node[1]} does not hash as stored when the checkpoint was signed)",
+        )
+    return (
+        n,
+        f"the Merkle root of the first {n} entries is not the signed checkpoint's (the "
+        "stored subtrees match the ledger, so the stored tree was rewritten too; the "
+        f"difference is within the first {n} positions)",
+    )
+
+
+def _node_store_problem(walk: _Walk, stored: int) -> tuple[int, str] | None:
+    """The ledger matches the signed tree; does the stored node store match them both?"""
+    if walk.first_difference is not None:
+        node, what = walk.first_difference
+        return (
+            span(node)[0] + 1,
+            f"the ledger matches the signed checkpoint, but the stored Merkle subtree covering "
+            f"positions {_positions(node)} is {what} the node store: proofs served from it "
+            "would be wrong",
+        )
+    if stored != walk.checked:
+        return (
+            walk.n + 1,
+            f"the Merkle node store holds {stored - walk.checked} subtree(s) past the signed "
+            f"tree of {walk.n} entries, as if later checkpoints had been removed",
+        )
+    return None
+
+
 async def prove_extends(
     conn: asyncpg.Connection,
     checkpoint: Checkpoint,
@@ -115,114 +229,39 @@ async def prove_extends(
             f"positions {head + 1}…{n} are missing (the record lost its tail)",
         )
     ranges = consistency_ranges(n, head)
-    wanted = needed_nodes(ranges)
-    kept: dict[NodeId, bytes] = {}
-    frontier = Frontier()
-    pending: list[tuple[NodeId, bytes]] = []
-    first_difference: tuple[NodeId, str] | None = None
-    checked = 0
-    root_n: bytes | None = None
-
-    async def compare_stored() -> None:
-        nonlocal first_difference, checked
-        if not pending:
-            return
-        rows = await conn.fetch(
-            "SELECT n.hash FROM unnest($1::smallint[], $2::bigint[]) WITH ORDINALITY"
-            " AS w(level, index, ord) LEFT JOIN merkle_nodes n"
-            " ON n.level = w.level AND n.index = w.index ORDER BY w.ord",
-            [node[0] for node, _ in pending],
-            [node[1] for node, _ in pending],
-        )
-        for (node, digest), row in zip(pending, rows, strict=True):
-            if first_difference is None and (
-                row["hash"] is None or not hmac.compare_digest(bytes(row["hash"]), digest)
-            ):
-                what = "missing from" if row["hash"] is None else "different in"
-                first_difference = (node, what)
-        checked += len(pending)
-        pending.clear()
-
-    position = 0
-    while position < head:
-        rows = await conn.fetch(
-            "SELECT position, content_hash FROM ledger WHERE position > $1 AND position <= $2"
-            " ORDER BY position LIMIT $3",
-            position,
-            head,
-            batch,
-        )
-        for r in rows:
-            if r["position"] != position + 1:
-                return ExtendsReport(
-                    False, n, head, position + 1, f"position {position + 1} is missing"
-                )
-            position += 1
-            leaf = leaf_hash(bytes(r["content_hash"]))
-            index = position - 1
-            if (0, index) in wanted:
-                kept[(0, index)] = leaf
-            for node, digest in frontier.append(leaf):
-                if node in wanted:
-                    kept[node] = digest
-                if span(node)[1] <= n:
-                    pending.append((node, digest))
-            if position == n:
-                root_n = frontier.root()
-        await compare_stored()
-        if progress is not None:
-            progress(position)
-    if position != head:
-        return ExtendsReport(False, n, head, position + 1, f"position {position + 1} is missing")
-    assert root_n is not None
+    walk = _Walk(n, head, needed_nodes(ranges))
+    missing = await walk.run(conn, batch, progress)
+    if missing is not None:
+        return ExtendsReport(False, n, head, missing, f"position {missing} is missing")
     stored = int(await conn.fetchval("SELECT count(*) FROM merkle_nodes"))
-    signed_tree_ok = hmac.compare_digest(root_n, checkpoint.root_hash)
+    problem: tuple[int | None, str] | None = _signed_tree_problem(
+        walk, checkpoint
+    ) or _node_store_problem(walk, stored)
+    if problem is not None:
+        return ExtendsReport(False, n, head, problem[0], problem[1], walk.checked)
+    proof = proof_hashes(ranges, walk.kept) if n < head else []
+    if not verify_consistency(n, head, checkpoint.root_hash, walk.frontier.root(), proof):
+        problem = (n, f"the consistency proof from {n} to {head} entries does not verify")
+    else:
+        problem = await _served_proof_problem(conn, checkpoint, head, proof)
+    if problem is not None:
+        return ExtendsReport(False, n, head, problem[0], problem[1], walk.checked)
+    return ExtendsReport(True, n, head, subtrees_checked=walk.checked)
 
-    def fail(at: int | None, problem: str) -> ExtendsReport:
-        return ExtendsReport(False, n, head, at, problem, checked)
 
-    if not signed_tree_ok:
-        if first_difference is not None:
-            node, _ = first_difference
-            return fail(
-                span(node)[0] + 1,
-                f"the first {n} entries are not the signed tree: the first difference is in "
-                f"positions {_positions(node)} (Merkle subtree level {node[0]} index "
-                f"{node[1]} does not hash as stored when the checkpoint was signed)",
-            )
-        return fail(
-            n,
-            f"the Merkle root of the first {n} entries is not the signed checkpoint's (the "
-            "stored subtrees match the ledger, so the stored tree was rewritten too; the "
-            "difference is within the first "
-            f"{n} positions)",
-        )
-    if first_difference is not None:
-        node, what = first_difference
-        return fail(
-            span(node)[0] + 1,
-            f"the ledger matches the signed checkpoint, but the stored Merkle subtree covering "
-            f"positions {_positions(node)} is {what} the node store: proofs served from it "
-            "would be wrong",
-        )
-    if stored != checked:
-        return fail(
-            n + 1,
-            f"the Merkle node store holds {stored - checked} subtree(s) past the signed tree of "
-            f"{n} entries, as if later checkpoints had been removed",
-        )
-    head_root = frontier.root()
-    proof = proof_hashes(ranges, kept) if n < head else []
-    if not verify_consistency(n, head, checkpoint.root_hash, head_root, proof):
-        return fail(n, f"the consistency proof from {n} to {head} entries does not verify")
-    # The server's path (stored subtrees, then leaves past the checkpoint, up to a limit).
+async def _served_proof_problem(
+    conn: asyncpg.Connection, checkpoint: Checkpoint, head: int, proof: list[bytes]
+) -> tuple[int | None, str] | None:
+    """The server's path (stored subtrees, then leaves past the checkpoint, up to a limit) must
+    give the same root and proof."""
+    n = checkpoint.tree_size
     try:
         served_root = await root_at(conn, n)
         served = (
             await consistency_proof(conn, n, head) if n < head <= n + MAX_PAST_CHECKPOINT else proof
         )
     except LogError as e:
-        return fail(getattr(e, "position", None), f"the server cannot build the proof: {e}")
+        return (getattr(e, "position", None), f"the server cannot build the proof: {e}")
     if served_root != checkpoint.root_hash or served != proof:
-        return fail(n, "the proof the server builds from its stored subtrees is not this one")
-    return ExtendsReport(True, n, head, subtrees_checked=checked)
+        return (n, "the proof the server builds from its stored subtrees is not this one")
+    return None
