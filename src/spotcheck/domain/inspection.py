@@ -54,6 +54,7 @@ import enum
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
+from typing import assert_never
 
 import msgspec
 from msgspec.structs import replace
@@ -978,18 +979,8 @@ def _open_drawn(state: Inspection | None, refs: InspectionRefs, key: str) -> lis
     ]
 
 
-def _open_case(
-    state: Inspection | None, c: OpenCaseInspection, actor: Actor, refs: InspectionRefs
-) -> list[Event]:
-    department = c.department.strip()
-    if not (Role.DEPARTMENT_ADMIN in actor.roles and actor.department == department):
-        raise rules.forbid(
-            "a case inspection (个案) is assigned by the administrator of its department "
-            f"({department}), a named person",
-            "department",
-        )
-    p = Problems()
-    reference = c.reference.strip()
+def _case_reference(p: Problems, raw: str) -> str:
+    reference = raw.strip()
     if not REFERENCE.match(reference):
         p.add(
             ErrorCode.INVALID_FORMAT,
@@ -997,14 +988,15 @@ def _open_case(
             "the record number has 1-64 ASCII letters, digits and . _ -, starting with a letter "
             "or digit",
         )
-    rules.reason(p, c.reason, "assigning a case inspection")
-    subject = c.subject.strip()
-    if not refs.subject_exists:
-        p.add(ErrorCode.NOT_FOUND, "subject", f"no inspection subject {subject!r}")
+    return reference
+
+
+def _case_items(p: Problems, codes: list[str], department: str, refs: InspectionRefs) -> list[str]:
+    """A case's items: each in force and the department's own, in order without repeats."""
     items: list[str] = []
-    if not c.items:
+    if not codes:
         p.add(ErrorCode.REQUIRED, "items", "a case inspection checks at least one item")
-    for n, raw in enumerate(c.items):
+    for n, raw in enumerate(codes):
         code = raw.strip()
         item = refs.items.get(code)
         if item is None:
@@ -1018,22 +1010,36 @@ def _open_case(
             )
         elif code not in items:
             items.append(code)
-    today = refs.today
-    if c.end_date < today:
+    return items
+
+
+def _case_end_date(p: Problems, end_date: date, today: date) -> None:
+    if end_date < today:
         p.add(
             ErrorCode.INVALID_DATE_RANGE,
             "endDate",
-            f"the end date {c.end_date.isoformat()} is before today ({today.isoformat()})",
+            f"the end date {end_date.isoformat()} is before today ({today.isoformat()})",
         )
-    elif (c.end_date - today).days > MAX_CASE_DAYS:
+    elif (end_date - today).days > MAX_CASE_DAYS:
         p.add(
             ErrorCode.OUT_OF_RANGE,
             "endDate",
-            f"the end date {c.end_date.isoformat()} is more than {MAX_CASE_DAYS} days after "
+            f"the end date {end_date.isoformat()} is more than {MAX_CASE_DAYS} days after "
             f"today ({today.isoformat()})",
         )
+
+
+def _case_officers(
+    p: Problems,
+    named: list[str],
+    department: str,
+    subject: str,
+    today: date,
+    refs: InspectionRefs,
+) -> list[str]:
+    """The named officers: each on duty in the department, without a conflict; 2 to 10."""
     officers: list[str] = []
-    for n, raw in enumerate(c.officers):
+    for n, raw in enumerate(named):
         staff = raw.strip()
         field = f"officers.{n}"
         ins = refs.officers.get(staff)
@@ -1074,6 +1080,29 @@ def _open_case(
             f"name {MIN_CASE_OFFICERS} to {MAX_CASE_OFFICERS} officers (the first is the lead, "
             f"主检), not {len(officers)}",
         )
+    return officers
+
+
+def _open_case(
+    state: Inspection | None, c: OpenCaseInspection, actor: Actor, refs: InspectionRefs
+) -> list[Event]:
+    department = c.department.strip()
+    if not (Role.DEPARTMENT_ADMIN in actor.roles and actor.department == department):
+        raise rules.forbid(
+            "a case inspection (个案) is assigned by the administrator of its department "
+            f"({department}), a named person",
+            "department",
+        )
+    p = Problems()
+    reference = _case_reference(p, c.reference)
+    rules.reason(p, c.reason, "assigning a case inspection")
+    subject = c.subject.strip()
+    if not refs.subject_exists:
+        p.add(ErrorCode.NOT_FOUND, "subject", f"no inspection subject {subject!r}")
+    items = _case_items(p, c.items, department, refs)
+    today = refs.today
+    _case_end_date(p, c.end_date, today)
+    officers = _case_officers(p, c.officers, department, subject, today, refs)
     p.raise_if_any()
     key = case_inspection_id(department, reference)
     if state is not None:
@@ -1188,134 +1217,156 @@ def _follow_up_target(state: Inspection, item: str, kinds: frozenset[FollowUpKin
     return result
 
 
-def decide(
-    state: Inspection | None, command: InspectionCommand, actor: Actor, refs: InspectionRefs
-) -> list[Event]:
-    if isinstance(command, OpenCaseInspection):
-        return _open_case(state, command, actor, refs)
-    key = command.inspection_id
+def _opened(
+    state: Inspection | None, refs: InspectionRefs, key: str
+) -> tuple[list[Event], Inspection]:
+    """The events that open the stream first (none once it is open) and the state they make."""
     if key.startswith(CASE_PREFIX):
         if state is None:
             raise rules.not_found("inspection", key, "inspectionId")
-        opened: list[Event] = []
-    else:
-        opened = _open_drawn(state, refs, key)
-        state = state if state is not None else evolve(None, opened[0])
+        return [], state
+    opened = _open_drawn(state, refs, key)
+    return opened, state if state is not None else evolve(None, opened[0])
+
+
+def _schedule(
+    state: Inspection, command: ScheduleInspection, actor: Actor, refs: InspectionRefs
+) -> list[Event]:
+    _team_member(actor, refs)
+    if state.status not in (LifecycleStatus.ASSIGNED, LifecycleStatus.SCHEDULED):
+        raise _invalid(state, "only an inspection not yet done is scheduled")
     p = Problems()
-    if isinstance(command, ScheduleInspection):
-        _team_member(actor, refs)
-        if state.status not in (LifecycleStatus.ASSIGNED, LifecycleStatus.SCHEDULED):
-            raise _invalid(state, "only an inspection not yet done is scheduled")
-        day = command.scheduled_on
-        if day < refs.today:
-            p.add(ErrorCode.OUT_OF_RANGE, "scheduledOn", f"{day.isoformat()} is in the past")
-        if state.start_date is not None and state.end_date is not None:
-            if not state.start_date <= day <= state.end_date:
-                p.add(
-                    ErrorCode.OUT_OF_RANGE,
-                    "scheduledOn",
-                    f"{day.isoformat()} is outside {state.start_date.isoformat()} – "
-                    f"{state.end_date.isoformat()}",
-                )
-        p.raise_if_any()
-        if state.scheduled_on == day and state.status is LifecycleStatus.SCHEDULED:
-            return []
-        return [*opened, InspectionScheduled(scheduled_on=day)]
-    if isinstance(command, SubmitInspectionResults):
-        staff = _team_member(actor, refs)
-        if state.status not in (
-            LifecycleStatus.ASSIGNED,
-            LifecycleStatus.SCHEDULED,
-            LifecycleStatus.RETURNED,
-        ):
-            raise _invalid(
-                state, "results are entered once, and again only after they were returned"
-            )
-        _check_inspected_on(p, state, command.inspected_on, refs)
-        results = check_results(p, state.items, command.results, command.inspected_on, refs)
-        p.raise_if_any()
-        return [
-            *opened,
-            InspectionResultsSubmitted(
-                inspected_on=command.inspected_on, results=results, submitted_by=staff
-            ),
-        ]
-    if isinstance(command, RecordCorrectionRecheck):
-        if not leads(actor, state) and actor.user_id not in refs.team:
-            raise _not_team(
-                "only the inspection's team or the lead department's administrator records a "
-                "re-check (复查)"
-            )
-        result = _follow_up_target(state, command.item, frozenset({FollowUpKind.ORDER_TO_CORRECT}))
-        if result.follow_up.corrected:
-            raise DomainError.one(
-                ErrorCode.INVALID_TRANSITION,
-                "item",
-                f"item {command.item!r} was already found corrected on "
-                f"{result.follow_up.rechecked_on}",
-            )
-        assert state.inspected_on is not None
-        if command.rechecked_on < state.inspected_on or command.rechecked_on > refs.today:
+    day = command.scheduled_on
+    if day < refs.today:
+        p.add(ErrorCode.OUT_OF_RANGE, "scheduledOn", f"{day.isoformat()} is in the past")
+    if state.start_date is not None and state.end_date is not None:
+        if not state.start_date <= day <= state.end_date:
             p.add(
                 ErrorCode.OUT_OF_RANGE,
-                "recheckedOn",
-                f"{command.rechecked_on.isoformat()} is not between the inspection "
-                f"({state.inspected_on.isoformat()}) and today ({refs.today.isoformat()})",
+                "scheduledOn",
+                f"{day.isoformat()} is outside {state.start_date.isoformat()} – "
+                f"{state.end_date.isoformat()}",
             )
-        note = command.note.strip() if command.note and command.note.strip() else None
-        if not command.corrected and note is None:
-            p.add(ErrorCode.REQUIRED, "note", "a re-check that found no correction needs a note")
-        rules.text(p, "note", note, max_len=MAX_NOTE, required=False, multiline=True)
-        p.raise_if_any()
-        return [
-            *opened,
-            CorrectionRechecked(
-                item=command.item,
-                rechecked_on=command.rechecked_on,
-                corrected=command.corrected,
-                note=note,
-            ),
-        ]
+    p.raise_if_any()
+    if state.scheduled_on == day and state.status is LifecycleStatus.SCHEDULED:
+        return []
+    return [InspectionScheduled(scheduled_on=day)]
+
+
+def _submit(
+    state: Inspection, command: SubmitInspectionResults, actor: Actor, refs: InspectionRefs
+) -> list[Event]:
+    staff = _team_member(actor, refs)
+    if state.status not in (
+        LifecycleStatus.ASSIGNED,
+        LifecycleStatus.SCHEDULED,
+        LifecycleStatus.RETURNED,
+    ):
+        raise _invalid(state, "results are entered once, and again only after they were returned")
+    p = Problems()
+    _check_inspected_on(p, state, command.inspected_on, refs)
+    results = check_results(p, state.items, command.results, command.inspected_on, refs)
+    p.raise_if_any()
+    return [
+        InspectionResultsSubmitted(
+            inspected_on=command.inspected_on, results=results, submitted_by=staff
+        )
+    ]
+
+
+def _recheck(
+    state: Inspection, command: RecordCorrectionRecheck, actor: Actor, refs: InspectionRefs
+) -> list[Event]:
+    if not leads(actor, state) and actor.user_id not in refs.team:
+        raise _not_team(
+            "only the inspection's team or the lead department's administrator records a "
+            "re-check (复查)"
+        )
+    result = _follow_up_target(state, command.item, frozenset({FollowUpKind.ORDER_TO_CORRECT}))
+    if result.follow_up.corrected:
+        raise DomainError.one(
+            ErrorCode.INVALID_TRANSITION,
+            "item",
+            f"item {command.item!r} was already found corrected on {result.follow_up.rechecked_on}",
+        )
+    assert state.inspected_on is not None
+    p = Problems()
+    if command.rechecked_on < state.inspected_on or command.rechecked_on > refs.today:
+        p.add(
+            ErrorCode.OUT_OF_RANGE,
+            "recheckedOn",
+            f"{command.rechecked_on.isoformat()} is not between the inspection "
+            f"({state.inspected_on.isoformat()}) and today ({refs.today.isoformat()})",
+        )
+    note = command.note.strip() if command.note and command.note.strip() else None
+    if not command.corrected and note is None:
+        p.add(ErrorCode.REQUIRED, "note", "a re-check that found no correction needs a note")
+    rules.text(p, "note", note, max_len=MAX_NOTE, required=False, multiline=True)
+    p.raise_if_any()
+    return [
+        CorrectionRechecked(
+            item=command.item,
+            rechecked_on=command.rechecked_on,
+            corrected=command.corrected,
+            note=note,
+        )
+    ]
+
+
+def _return(
+    state: Inspection, command: ReturnInspectionResults, actor: Actor, refs: InspectionRefs
+) -> list[Event]:
     _lead_admin(actor, state)
-    if isinstance(command, ReturnInspectionResults):
-        if state.status is not LifecycleStatus.RESULTS_SUBMITTED:
-            raise _invalid(state, "only submitted results are returned")
-        rules.reason(p, command.reason, "returning results")
-        p.raise_if_any()
-        return [*opened, InspectionResultsReturned(reason=str(command.reason).strip())]
-    if isinstance(command, ApproveInspectionResults):
-        if state.status is not LifecycleStatus.RESULTS_SUBMITTED:
-            raise _invalid(state, "only submitted results are approved")
-        return [
-            *opened,
-            InspectionResultsApproved(
-                approved_on=refs.today,
-                approved_at=refs.now,
-                approved_by=str(actor.user_id),
-                task_id=state.task_id,
-                subject=state.subject,
-                departments=list(state.departments),
-            ),
-        ]
-    if isinstance(command, PublishInspectionResults):
-        if state.status is not LifecycleStatus.APPROVED:
-            raise _invalid(state, "only approved results are published")
-        pub = refs.publication
-        if pub is None:
-            raise rules.not_found("inspection subject", state.subject, "inspectionId")
-        names = {code: ref.name for code, ref in refs.items.items()}
-        record = build_record(state, refs.today, names, pub)
-        return [
-            *opened,
-            InspectionResultsPublished(
-                published_on=refs.today, published_at=refs.now, record=record
-            ),
-        ]
-    if isinstance(command, AmendInspectionResult):
-        return [*opened, *_amend(state, command, actor, refs)]
+    if state.status is not LifecycleStatus.RESULTS_SUBMITTED:
+        raise _invalid(state, "only submitted results are returned")
+    p = Problems()
+    rules.reason(p, command.reason, "returning results")
+    p.raise_if_any()
+    return [InspectionResultsReturned(reason=str(command.reason).strip())]
+
+
+def _approve(
+    state: Inspection, command: ApproveInspectionResults, actor: Actor, refs: InspectionRefs
+) -> list[Event]:
+    _lead_admin(actor, state)
+    if state.status is not LifecycleStatus.RESULTS_SUBMITTED:
+        raise _invalid(state, "only submitted results are approved")
+    return [
+        InspectionResultsApproved(
+            approved_on=refs.today,
+            approved_at=refs.now,
+            approved_by=str(actor.user_id),
+            task_id=state.task_id,
+            subject=state.subject,
+            departments=list(state.departments),
+        )
+    ]
+
+
+def _publish(
+    state: Inspection, command: PublishInspectionResults, actor: Actor, refs: InspectionRefs
+) -> list[Event]:
+    _lead_admin(actor, state)
+    if state.status is not LifecycleStatus.APPROVED:
+        raise _invalid(state, "only approved results are published")
+    pub = refs.publication
+    if pub is None:
+        raise rules.not_found("inspection subject", state.subject, "inspectionId")
+    names = {code: ref.name for code, ref in refs.items.items()}
+    record = build_record(state, refs.today, names, pub)
+    return [
+        InspectionResultsPublished(published_on=refs.today, published_at=refs.now, record=record)
+    ]
+
+
+def _update_transfer(
+    state: Inspection, command: UpdateCaseTransfer, actor: Actor, refs: InspectionRefs
+) -> list[Event]:
+    _lead_admin(actor, state)
     result = _follow_up_target(state, command.item, TRANSFER_KINDS)
     current = result.follow_up.transfer_status or TransferStatus.TRANSFERRED
     note = command.note.strip() if command.note and command.note.strip() else None
+    p = Problems()
     rules.text(p, "note", note, max_len=MAX_NOTE, required=False, multiline=True)
     p.raise_if_any()
     if command.status is current and note == result.follow_up.transfer_note:
@@ -1327,7 +1378,54 @@ def decide(
             f"the transfer is {current.value}; it may move on to "
             + (", ".join(sorted(s.value for s in _TRANSFER_NEXT[current])) or "nothing (final)"),
         )
-    return [*opened, CaseTransferUpdated(item=command.item, status=command.status, note=note)]
+    return [CaseTransferUpdated(item=command.item, status=command.status, note=note)]
+
+
+_OnInspection = (
+    ScheduleInspection
+    | SubmitInspectionResults
+    | ReturnInspectionResults
+    | ApproveInspectionResults
+    | PublishInspectionResults
+    | AmendInspectionResult
+    | RecordCorrectionRecheck
+    | UpdateCaseTransfer
+)
+"""The commands on an inspection that exists (every command but opening a case)."""
+
+
+def _decide_on(
+    state: Inspection, command: _OnInspection, actor: Actor, refs: InspectionRefs
+) -> list[Event]:
+    match command:
+        case ScheduleInspection():
+            return _schedule(state, command, actor, refs)
+        case SubmitInspectionResults():
+            return _submit(state, command, actor, refs)
+        case RecordCorrectionRecheck():
+            return _recheck(state, command, actor, refs)
+        case ReturnInspectionResults():
+            return _return(state, command, actor, refs)
+        case ApproveInspectionResults():
+            return _approve(state, command, actor, refs)
+        case PublishInspectionResults():
+            return _publish(state, command, actor, refs)
+        case AmendInspectionResult():
+            return _amend(state, command, actor, refs)
+        case UpdateCaseTransfer():
+            return _update_transfer(state, command, actor, refs)
+        case _:
+            assert_never(command)
+
+
+def decide(
+    state: Inspection | None, command: InspectionCommand, actor: Actor, refs: InspectionRefs
+) -> list[Event]:
+    """One function per command; a drawn inspection's first command also opens its stream."""
+    if isinstance(command, OpenCaseInspection):
+        return _open_case(state, command, actor, refs)
+    opened, current = _opened(state, refs, command.inspection_id)
+    return [*opened, *_decide_on(current, command, actor, refs)]
 
 
 def _with_follow_up(state: Inspection, item: str, **changes: object) -> Inspection:
