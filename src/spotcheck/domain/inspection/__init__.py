@@ -49,7 +49,7 @@ Dates are Beijing dates (UTC+8): the service passes ``today`` and the instant of
 
 The package's parts: ``model`` (values, state, reference data), ``commands`` (and their
 stream keys), ``events`` (with ``evolve`` and ``SPEC``), ``results`` (checking results),
-``publication`` (the public record), ``case`` (opening a case inspection) and ``decide`` (one
+``publication`` (the public record), ``case`` (opening a case inspection) and ``decisions`` (one
 function per command).  Every public name is re-exported here, so
 ``from spotcheck.domain import inspection as i`` and ``i.decide`` keep working.
 """
@@ -70,7 +70,7 @@ from spotcheck.domain.inspection.commands import (
     case_inspection_id,
     command_key,
 )
-from spotcheck.domain.inspection.decide import decide, leads
+from spotcheck.domain.inspection.decisions import decide, leads
 from spotcheck.domain.inspection.events import (
     SPEC,
     CaseInspectionOpened,

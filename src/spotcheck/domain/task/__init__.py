@@ -36,7 +36,7 @@ its trigger; a ROUTINE task takes none.  Inspections drawn by a SPECIAL task hav
 Who: the system administrator or the lead department's administrator.
 
 The package's parts: ``model`` (values, state, reference data), ``commands``, ``events``
-(with ``evolve`` and ``SPEC``), ``definition`` (checking a definition) and ``decide`` (one
+(with ``evolve`` and ``SPEC``), ``definition`` (checking a definition) and ``decisions`` (one
 function per command).  Every public name is re-exported here, so
 ``from spotcheck.domain import task as t`` and ``t.decide`` keep working.
 """
@@ -50,7 +50,7 @@ from spotcheck.domain.task.commands import (
     ReviseTask,
     TaskCommand,
 )
-from spotcheck.domain.task.decide import decide
+from spotcheck.domain.task.decisions import decide
 from spotcheck.domain.task.definition import check_definition, definition_of
 from spotcheck.domain.task.events import (
     SPEC,
