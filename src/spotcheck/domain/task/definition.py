@@ -98,6 +98,27 @@ def _ratio(p: Problems, field: str, r: Decimal) -> bool:
     return True
 
 
+def _sampling(p: Problems, field: str, s: StratumSpec, cap: tuple[Decimal, str] | None) -> None:
+    """A stratum's ratio or count; a ratio at most the lowest cap of the general items."""
+    if (s.ratio_percent is None) == (s.count is None):
+        p.add(
+            ErrorCode.INVALID_FORMAT,
+            field,
+            "give exactly one of ratioPercent (抽查比例) and count (抽查数量)",
+        )
+    elif s.ratio_percent is not None:
+        rf = f"{field}.ratioPercent"
+        if _ratio(p, rf, s.ratio_percent) and cap is not None and s.ratio_percent > cap[0]:
+            p.add(
+                ErrorCode.RATIO_CAP_EXCEEDED,
+                rf,
+                f"{s.ratio_percent}% is above the cap of general item (一般检查事项) "
+                f"{cap[1]}: {cap[0]}%",
+            )
+    elif s.count is not None and s.count < 1:
+        p.add(ErrorCode.OUT_OF_RANGE, f"{field}.count", f"count is at least 1, not {s.count}")
+
+
 def _strata(
     p: Problems,
     stratified: bool,
@@ -148,23 +169,7 @@ def _strata(
                 f"a task not stratified by risk class has the one stratum {ALL!r}, not {s.id!r}",
             )
         seen.add(sid)
-        if (s.ratio_percent is None) == (s.count is None):
-            p.add(
-                ErrorCode.INVALID_FORMAT,
-                field,
-                "give exactly one of ratioPercent (抽查比例) and count (抽查数量)",
-            )
-        elif s.ratio_percent is not None:
-            rf = f"{field}.ratioPercent"
-            if _ratio(p, rf, s.ratio_percent) and cap is not None and s.ratio_percent > cap[0]:
-                p.add(
-                    ErrorCode.RATIO_CAP_EXCEEDED,
-                    rf,
-                    f"{s.ratio_percent}% is above the cap of general item (一般检查事项) "
-                    f"{cap[1]}: {cap[0]}%",
-                )
-        elif s.count is not None and s.count < 1:
-            p.add(ErrorCode.OUT_OF_RANGE, f"{field}.count", f"count is at least 1, not {s.count}")
+        _sampling(p, field, s, cap)
         out.append(StratumSpec(id=sid, ratio_percent=s.ratio_percent, count=s.count))
     return out
 
