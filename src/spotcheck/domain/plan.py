@@ -4,7 +4,7 @@ Stream ``plan-{plan_id}`` (e.g. ``plan-2026-SCJG``).  Each member department mak
 holding the inspection items it will check that year (一般检查事项 and 重点检查事项); a joint plan
 (联合抽查计划) belongs to the lead department (牵头部门) and lists the participating departments
 (参与部门), lead first.  A plan is a draft (草稿) until it is filed (备案, FILED); a filed plan is
-read-only.  Its tasks (抽查任务, ``domain/task.py``) are separate aggregates that name the plan.
+read-only.  Its tasks (抽查任务, ``domain/task/``) are separate aggregates that name the plan.
 
 Items: only items in force (现行, a published version) that are suitable for random inspection
 (适宜随机抽查), each owned by a participating department.  Filing re-checks that every item is

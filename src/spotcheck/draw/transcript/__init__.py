@@ -1,0 +1,80 @@
+"""The draw transcript: commit, execute, replace, and verify with no database.
+
+docs/draw-protocol.md ("Transcript" and "Verifying") is the contract.
+
+* :func:`commit_draw` (commitDraw) freezes the populations (their digests), the parameters,
+  the inspector candidates (their digest), the public entropy sources named in advance and the
+  commitment ``SHA-256(server seed)``: the :class:`Commit`, public at once.
+* :func:`draw` (executeDraw) takes the entropy values and the server seed (checked against the
+  commitment), builds the key string, selects per stratum, draws the batch order and matches
+  inspectors: the :class:`Transcript`.
+* :func:`replace_inspector` (replaceInspector) appends a replacement drawn from the same key.
+* :func:`verify` recomputes everything from the transcript alone.
+
+Serialised as RFC 8785 canonical JSON (``orjson`` with sorted keys, over a domain without
+floats: the same bytes, as tests/eventstore/test_canonical.py shows).  Staff ids only: no
+inspector's name, phone or certificate number is ever in a transcript.
+
+The package's parts: ``model`` (formats, encoding, shared checks), ``execute`` (commit, draw,
+replace) and ``verification``.  Every public name is re-exported here, so
+``from spotcheck.draw import transcript as tr`` and ``tr.verify`` keep working.
+"""
+
+from __future__ import annotations
+
+from spotcheck.draw.transcript.execute import commit_draw, current_teams, draw, replace_inspector
+from spotcheck.draw.transcript.model import (
+    FORMAT,
+    HASH,
+    MAX_SAFE_INTEGER,
+    SEED_BYTES,
+    VERSION,
+    Commit,
+    DrawError,
+    EntropySource,
+    EntropyValue,
+    Population,
+    SourceKind,
+    StratumCommit,
+    Transcript,
+    candidates_digest,
+    canonical,
+    commit_digest,
+    commitment_of,
+    draw_key,
+    dumps,
+    loads,
+    sha256_hex,
+)
+from spotcheck.draw.transcript.verification import VerifyResult, verify, verify_bytes
+
+__all__ = [
+    "FORMAT",
+    "HASH",
+    "MAX_SAFE_INTEGER",
+    "SEED_BYTES",
+    "VERSION",
+    "Commit",
+    "DrawError",
+    "EntropySource",
+    "EntropyValue",
+    "Population",
+    "SourceKind",
+    "StratumCommit",
+    "Transcript",
+    "VerifyResult",
+    "candidates_digest",
+    "canonical",
+    "commit_digest",
+    "commit_draw",
+    "commitment_of",
+    "current_teams",
+    "draw",
+    "draw_key",
+    "dumps",
+    "loads",
+    "replace_inspector",
+    "sha256_hex",
+    "verify",
+    "verify_bytes",
+]
