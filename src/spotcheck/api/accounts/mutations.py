@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from spotcheck.api.accounts.types import Account
+from spotcheck.api.common.commands import command_from
 from spotcheck.api.common.errors import UserError
 from spotcheck.api.common.mutations import idempotency_field, run_mutation
 from spotcheck.api.context import Context
@@ -21,12 +22,18 @@ class CreateAccountInput:
     roles: list[Role] = strawberry.field(default_factory=list)
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> a.CreateAccount:
+        return command_from(self, a.CreateAccount)
+
 
 @strawberry.input
 class GrantRoleInput:
     user_id: str
     role: Role
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> a.GrantRole:
+        return command_from(self, a.GrantRole)
 
 
 @strawberry.input
@@ -37,6 +44,9 @@ class RevokeRoleInput:
         description="Why (required). Takes effect on the user's next request."
     )
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> a.RevokeRole:
+        return command_from(self, a.RevokeRole)
 
 
 @strawberry.type
@@ -68,21 +78,13 @@ class AccountMutations:
     async def create_account(
         self, info: strawberry.Info[Context, None], input: CreateAccountInput
     ) -> AccountPayload:
-        cmd = a.CreateAccount(
-            user_id=input.user_id,
-            display_name=input.display_name,
-            department=input.department,
-            roles=list(input.roles),
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(description="Grant a role. SYSTEM_ADMIN and AUDITOR only by SYSTEM_ADMIN.")
     async def grant_role(
         self, info: strawberry.Info[Context, None], input: GrantRoleInput
     ) -> AccountPayload:
-        return await _run(
-            info, input.idempotency_key, a.GrantRole(user_id=input.user_id, role=input.role)
-        )
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description="Revoke a role (reason required); effective on the next request."
@@ -90,5 +92,4 @@ class AccountMutations:
     async def revoke_role(
         self, info: strawberry.Info[Context, None], input: RevokeRoleInput
     ) -> AccountPayload:
-        cmd = a.RevokeRole(user_id=input.user_id, role=input.role, reason=input.reason)
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())

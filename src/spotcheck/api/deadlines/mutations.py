@@ -6,6 +6,7 @@ import datetime as dt
 
 import strawberry
 
+from spotcheck.api.common.commands import command_from
 from spotcheck.api.common.errors import UserError
 from spotcheck.api.common.mutations import idempotency_field, run_mutation
 from spotcheck.api.context import Context
@@ -36,6 +37,9 @@ class PublishHolidayScheduleInput:
     )
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> h.PublishHolidaySchedule:
+        return command_from(self, h.PublishHolidaySchedule)
+
 
 @strawberry.type
 class HolidaySchedulePayload:
@@ -53,13 +57,7 @@ class DeadlineMutations:
         self, info: strawberry.Info[Context, None], input: PublishHolidayScheduleInput
     ) -> HolidaySchedulePayload:
         ctx = info.context
-        cmd = h.PublishHolidaySchedule(
-            year=input.year,
-            holidays=list(input.holidays),
-            working_weekends=list(input.working_weekends),
-            source=input.source,
-            reason=input.reason,
-        )
+        cmd = input.command()
         return await run_mutation(
             info,
             input.idempotency_key,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
+from spotcheck.api.common.commands import command_from
 from spotcheck.api.common.errors import UserError
 from spotcheck.api.common.mutations import idempotency_field, run_mutation
 from spotcheck.api.context import Context
 from spotcheck.api.departments.types import Department
 from spotcheck.domain import department as d
-from spotcheck.domain.values import Liaison
 from spotcheck.services import departments as service
 
 
@@ -22,9 +22,6 @@ class LiaisonInput:
         default=None, description="The liaison's platform account."
     )
 
-    def value(self) -> Liaison:
-        return Liaison(name=self.name, phone=self.phone, email=self.email, user_id=self.user_id)
-
 
 @strawberry.input
 class RegisterDepartmentInput:
@@ -34,6 +31,9 @@ class RegisterDepartmentInput:
     member: bool = True
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> d.RegisterDepartment:
+        return command_from(self, d.RegisterDepartment)
+
 
 @strawberry.input
 class HandOverLiaisonInput:
@@ -41,6 +41,9 @@ class HandOverLiaisonInput:
     liaison: LiaisonInput
     reason: str | None = None
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> d.HandOverLiaison:
+        return command_from(self, d.HandOverLiaison)
 
 
 @strawberry.input
@@ -50,6 +53,9 @@ class ChangeDepartmentMembershipInput:
     reason: str = strawberry.field(description="Why the department joins or leaves (required).")
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> d.ChangeMembership:
+        return command_from(self, d.ChangeMembership)
+
 
 @strawberry.input
 class RenameDepartmentInput:
@@ -57,6 +63,9 @@ class RenameDepartmentInput:
     name: str
     reason: str = strawberry.field(description="Why (required).")
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> d.RenameDepartment:
+        return command_from(self, d.RenameDepartment)
 
 
 @strawberry.type
@@ -85,10 +94,7 @@ class DepartmentMutations:
     async def register_department(
         self, info: strawberry.Info[Context, None], input: RegisterDepartmentInput
     ) -> DepartmentPayload:
-        cmd = d.RegisterDepartment(
-            code=input.code, name=input.name, liaison=input.liaison.value(), member=input.member
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description="联络员交接 Hand the liaison duty to another person (SYSTEM_ADMIN, the "
@@ -97,8 +103,7 @@ class DepartmentMutations:
     async def hand_over_liaison(
         self, info: strawberry.Info[Context, None], input: HandOverLiaisonInput
     ) -> DepartmentPayload:
-        cmd = d.HandOverLiaison(code=input.code, liaison=input.liaison.value(), reason=input.reason)
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description="Join or leave the joint meeting (SYSTEM_ADMIN; reason required)."
@@ -106,12 +111,10 @@ class DepartmentMutations:
     async def change_department_membership(
         self, info: strawberry.Info[Context, None], input: ChangeDepartmentMembershipInput
     ) -> DepartmentPayload:
-        cmd = d.ChangeMembership(code=input.code, member=input.member, reason=input.reason)
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(description="Rename a department (SYSTEM_ADMIN; reason required).")
     async def rename_department(
         self, info: strawberry.Info[Context, None], input: RenameDepartmentInput
     ) -> DepartmentPayload:
-        cmd = d.RenameDepartment(code=input.code, name=input.name, reason=input.reason)
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())

@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.relay.types import GlobalID, GlobalIDValueError
 
+from spotcheck.api.common.commands import command_from
 from spotcheck.api.common.errors import UserError
 from spotcheck.api.common.mutations import idempotency_field, run_mutation
 from spotcheck.api.context import Context
@@ -42,6 +43,9 @@ class CommitDrawInput:
     )
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> d.CommitDraw:
+        return command_from(self, d.CommitDraw)
+
 
 @strawberry.input(
     description="随机源取值 The value a committed source published: `numbers` for a NUMBERS "
@@ -62,12 +66,18 @@ class ExecuteDrawInput:
     entropy: list[EntropyValueInput]
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> d.ExecuteDraw:
+        return command_from(self, d.ExecuteDraw, entropy=_entropy(self.entropy))
+
 
 @strawberry.input(description="作废抽取 Void the task's current draw (it stays on record).")
 class VoidDrawInput:
     task_id: str
     reason: str = strawberry.field(description="Why (required).")
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> d.VoidDraw:
+        return command_from(self, d.VoidDraw)
 
 
 @strawberry.input(
@@ -144,13 +154,7 @@ class DrawMutations:
         self, info: strawberry.Info[Context, None], input: CommitDrawInput
     ) -> DrawPayload:
         ctx = info.context
-        cmd = d.CommitDraw(
-            task_id=input.task_id,
-            sources=[
-                tr.EntropySource(name=s.name, kind=s.kind, description=s.description)
-                for s in input.sources
-            ],
-        )
+        cmd = input.command()
 
         def handler(caller: Caller) -> Any:
             return service.commit(ctx.runner, caller, cmd)
@@ -168,7 +172,7 @@ class DrawMutations:
         self, info: strawberry.Info[Context, None], input: ExecuteDrawInput
     ) -> DrawPayload:
         ctx = info.context
-        cmd = d.ExecuteDraw(task_id=input.task_id, entropy=_entropy(input.entropy))
+        cmd = input.command()
 
         def handler(caller: Caller) -> Any:
             return service.execute(ctx.runner, caller, cmd)
@@ -185,7 +189,7 @@ class DrawMutations:
         self, info: strawberry.Info[Context, None], input: VoidDrawInput
     ) -> DrawPayload:
         ctx = info.context
-        cmd = d.VoidDraw(task_id=input.task_id, reason=input.reason)
+        cmd = input.command()
 
         def handler(caller: Caller) -> Any:
             return service.void(ctx.runner, caller, cmd)

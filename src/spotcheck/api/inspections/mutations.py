@@ -8,6 +8,7 @@ import datetime as dt
 import strawberry
 from strawberry.relay.types import GlobalID, GlobalIDValueError
 
+from spotcheck.api.common.commands import DEFAULT, command_from
 from spotcheck.api.common.errors import UserError
 from spotcheck.api.common.mutations import idempotency_field, run_mutation
 from spotcheck.api.context import Context
@@ -39,6 +40,9 @@ class CheckPointMarkInput:
     mark: i.CheckMark
     note: str | None = strawberry.field(default=None, description="Required for NOT_APPLICABLE.")
 
+    def value(self) -> i.CheckPointResult:
+        return command_from(self, i.CheckPointResult, point=self.point.strip())
+
 
 @strawberry.input(
     description="后续处置 Follow-up: give exactly the field its kind needs (ORDER_TO_CORRECT: "
@@ -57,12 +61,15 @@ class InspectionFollowUpInput:
     description: str | None = strawberry.field(default=None, description="其他处置")
 
     def value(self) -> i.FollowUp:
-        return i.FollowUp(
-            kind=self.kind,
-            correct_by=self.correct_by,
-            receiving_body=self.receiving_body,
-            notify_department=self.notify_department,
-            description=self.description,
+        # The re-check and the transfer's progress are recorded later, by their own commands.
+        return command_from(
+            self,
+            i.FollowUp,
+            rechecked_on=DEFAULT,
+            corrected=DEFAULT,
+            recheck_note=DEFAULT,
+            transfer_status=DEFAULT,
+            transfer_note=DEFAULT,
         )
 
 
@@ -92,22 +99,7 @@ class InspectionItemResultInput:
     evidence: list[InspectionEvidenceInput] = strawberry.field(default_factory=list)
 
     def value(self) -> i.ItemResult:
-        return i.ItemResult(
-            item=self.item.strip(),
-            check_points=[
-                i.CheckPointResult(point=c.point.strip(), mark=c.mark, note=c.note)
-                for c in self.check_points
-            ],
-            code=self.code,
-            findings=self.findings,
-            follow_up=self.follow_up.value(),
-            evidence=[
-                i.EvidenceRef(
-                    sha256=e.sha256, description=e.description, delegated_body=e.delegated_body
-                )
-                for e in self.evidence
-            ],
-        )
+        return command_from(self, i.ItemResult, item=self.item.strip())
 
 
 @strawberry.input(description="排期 Schedule (or reschedule) an inspection.")
@@ -117,6 +109,11 @@ class ScheduleInspectionInput:
         description="Not in the past; within the task's dates."
     )
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> i.ScheduleInspection:
+        return command_from(
+            self, i.ScheduleInspection, inspection_id=inspection_key(self.inspection_id)
+        )
 
 
 @strawberry.input(description="录入检查结果 Enter the results: one per item of the inspection.")
@@ -128,6 +125,11 @@ class SubmitInspectionResultsInput:
     results: list[InspectionItemResultInput]
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> i.SubmitInspectionResults:
+        return command_from(
+            self, i.SubmitInspectionResults, inspection_id=inspection_key(self.inspection_id)
+        )
+
 
 @strawberry.input(description="退回 Return submitted results to the inspectors.")
 class ReturnInspectionResultsInput:
@@ -135,17 +137,32 @@ class ReturnInspectionResultsInput:
     reason: str = strawberry.field(description="Why (required).")
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> i.ReturnInspectionResults:
+        return command_from(
+            self, i.ReturnInspectionResults, inspection_id=inspection_key(self.inspection_id)
+        )
+
 
 @strawberry.input(description="审核通过 Approve submitted results.")
 class ApproveInspectionResultsInput:
     inspection_id: str = strawberry.field(description=_ID)
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> i.ApproveInspectionResults:
+        return command_from(
+            self, i.ApproveInspectionResults, inspection_id=inspection_key(self.inspection_id)
+        )
+
 
 @strawberry.input(description="公示 Publish approved results (一公开).")
 class PublishInspectionResultsInput:
     inspection_id: str = strawberry.field(description=_ID)
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> i.PublishInspectionResults:
+        return command_from(
+            self, i.PublishInspectionResults, inspection_id=inspection_key(self.inspection_id)
+        )
 
 
 @strawberry.input(description="更正 Amend one approved item result (recorded as an amendment).")
@@ -154,6 +171,11 @@ class AmendInspectionResultInput:
     result: InspectionItemResultInput
     reason: str = strawberry.field(description="更正理由 Why (required).")
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> i.AmendInspectionResult:
+        return command_from(
+            self, i.AmendInspectionResult, inspection_id=inspection_key(self.inspection_id)
+        )
 
 
 @strawberry.input(description="复查 Record the re-check of an order to correct.")
@@ -167,6 +189,14 @@ class RecordCorrectionRecheckInput:
     note: str | None = strawberry.field(default=None, description="Required when not corrected.")
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> i.RecordCorrectionRecheck:
+        return command_from(
+            self,
+            i.RecordCorrectionRecheck,
+            inspection_id=inspection_key(self.inspection_id),
+            item=self.item.strip(),
+        )
+
 
 @strawberry.input(description="移送办理情况 Update the status of a transferred case lead.")
 class UpdateCaseTransferInput:
@@ -177,6 +207,14 @@ class UpdateCaseTransferInput:
     )
     note: str | None = None
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> i.UpdateCaseTransfer:
+        return command_from(
+            self,
+            i.UpdateCaseTransfer,
+            inspection_id=inspection_key(self.inspection_id),
+            item=self.item.strip(),
+        )
 
 
 @strawberry.input(
@@ -199,6 +237,17 @@ class OpenCaseInspectionInput:
     reason: str = strawberry.field(description="指派理由 Why (required).")
     end_date: dt.date = strawberry.field(description="结束日期 Not before today.")
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> i.OpenCaseInspection:
+        return command_from(
+            self,
+            i.OpenCaseInspection,
+            department=self.department.strip(),
+            reference=self.reference.strip(),
+            subject=normalise_key(self.subject),
+            items=[x.strip() for x in self.items],
+            officers=[x.strip() for x in self.officers],
+        )
 
 
 @strawberry.type
@@ -227,10 +276,7 @@ class InspectionRecordMutations:
     async def schedule_inspection(
         self, info: strawberry.Info[Context, None], input: ScheduleInspectionInput
     ) -> InspectionRecordPayload:
-        cmd = i.ScheduleInspection(
-            inspection_id=inspection_key(input.inspection_id), scheduled_on=input.scheduled_on
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description=f"录入检查结果 Enter an inspection's results ({_TEAM}); again after a return."
@@ -238,35 +284,25 @@ class InspectionRecordMutations:
     async def submit_inspection_results(
         self, info: strawberry.Info[Context, None], input: SubmitInspectionResultsInput
     ) -> InspectionRecordPayload:
-        cmd = i.SubmitInspectionResults(
-            inspection_id=inspection_key(input.inspection_id),
-            inspected_on=input.inspected_on,
-            results=[r.value() for r in input.results],
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(description=f"退回 Return submitted results with a reason ({_LEAD}).")
     async def return_inspection_results(
         self, info: strawberry.Info[Context, None], input: ReturnInspectionResultsInput
     ) -> InspectionRecordPayload:
-        cmd = i.ReturnInspectionResults(
-            inspection_id=inspection_key(input.inspection_id), reason=input.reason
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(description=f"审核通过 Approve submitted results ({_LEAD}).")
     async def approve_inspection_results(
         self, info: strawberry.Info[Context, None], input: ApproveInspectionResultsInput
     ) -> InspectionRecordPayload:
-        cmd = i.ApproveInspectionResults(inspection_id=inspection_key(input.inspection_id))
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(description=f"公示 Publish approved results ({_LEAD}).")
     async def publish_inspection_results(
         self, info: strawberry.Info[Context, None], input: PublishInspectionResultsInput
     ) -> InspectionRecordPayload:
-        cmd = i.PublishInspectionResults(inspection_id=inspection_key(input.inspection_id))
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description=f"更正 Amend an approved item result with a reason ({_LEAD}): recorded as "
@@ -275,12 +311,7 @@ class InspectionRecordMutations:
     async def amend_inspection_result(
         self, info: strawberry.Info[Context, None], input: AmendInspectionResultInput
     ) -> InspectionRecordPayload:
-        cmd = i.AmendInspectionResult(
-            inspection_id=inspection_key(input.inspection_id),
-            result=input.result.value(),
-            reason=input.reason,
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description="复查 Record the re-check of an order to correct (the team, or the lead "
@@ -289,26 +320,13 @@ class InspectionRecordMutations:
     async def record_correction_recheck(
         self, info: strawberry.Info[Context, None], input: RecordCorrectionRecheckInput
     ) -> InspectionRecordPayload:
-        cmd = i.RecordCorrectionRecheck(
-            inspection_id=inspection_key(input.inspection_id),
-            item=input.item.strip(),
-            rechecked_on=input.rechecked_on,
-            corrected=input.corrected,
-            note=input.note,
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(description=f"移送办理情况 Update a transfer's status ({_LEAD}).")
     async def update_case_transfer(
         self, info: strawberry.Info[Context, None], input: UpdateCaseTransferInput
     ) -> InspectionRecordPayload:
-        cmd = i.UpdateCaseTransfer(
-            inspection_id=inspection_key(input.inspection_id),
-            item=input.item.strip(),
-            status=input.status,
-            note=input.note,
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description="个案检查 Open a case inspection (the DEPARTMENT_ADMIN of `department` only, "
@@ -317,14 +335,4 @@ class InspectionRecordMutations:
     async def open_case_inspection(
         self, info: strawberry.Info[Context, None], input: OpenCaseInspectionInput
     ) -> InspectionRecordPayload:
-        cmd = i.OpenCaseInspection(
-            department=input.department.strip(),
-            reference=input.reference.strip(),
-            source=input.source,
-            subject=normalise_key(input.subject),
-            items=[x.strip() for x in input.items],
-            officers=[x.strip() for x in input.officers],
-            reason=input.reason,
-            end_date=input.end_date,
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())

@@ -6,6 +6,7 @@ import datetime as dt
 
 import strawberry
 
+from spotcheck.api.common.commands import command_from
 from spotcheck.api.common.errors import UserError
 from spotcheck.api.common.mutations import idempotency_field, run_mutation
 from spotcheck.api.context import Context
@@ -45,6 +46,9 @@ class RegisterInspectorInput:
     )
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> i.RegisterInspector:
+        return command_from(self, i.RegisterInspector)
+
 
 @strawberry.input(
     description="Change an inspector's record: a null or omitted field stays unchanged; an empty "
@@ -70,6 +74,9 @@ class UpdateInspectorInput:
     affiliation: str | None = None
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> i.UpdateInspector:
+        return command_from(self, i.UpdateInspector)
+
 
 @strawberry.input
 class ChangeInspectorStatusInput:
@@ -77,6 +84,9 @@ class ChangeInspectorStatusInput:
     status: i.InspectorStatus
     reason: str = strawberry.field(description="Why (required).")
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> i.ChangeInspectorStatus:
+        return command_from(self, i.ChangeInspectorStatus)
 
 
 @strawberry.input(description="声明回避 Declare a conflict of interest with a subject.")
@@ -88,6 +98,9 @@ class DeclareConflictInput:
     reason: str = strawberry.field(description="Why the inspector must stand aside (required).")
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> i.DeclareConflict:
+        return command_from(self, i.DeclareConflict)
+
 
 @strawberry.input(description="撤销回避 Withdraw a declared conflict of interest.")
 class WithdrawConflictInput:
@@ -95,6 +108,9 @@ class WithdrawConflictInput:
     subject_key: str
     reason: str = strawberry.field(description="Why (required).")
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> i.WithdrawConflict:
+        return command_from(self, i.WithdrawConflict)
 
 
 @strawberry.type
@@ -123,22 +139,7 @@ class InspectorMutations:
     async def register_inspector(
         self, info: strawberry.Info[Context, None], input: RegisterInspectorInput
     ) -> InspectorPayload:
-        cmd = i.RegisterInspector(
-            staff_id=input.staff_id,
-            name=input.name,
-            department=input.department,
-            kind=input.kind,
-            certificate_number=input.certificate_number,
-            certificate_valid_from=input.certificate_valid_from,
-            certificate_valid_until=input.certificate_valid_until,
-            expertise=list(input.expertise),
-            status=input.status,
-            phone=input.phone,
-            email=input.email,
-            user_id=input.user_id,
-            affiliation=input.affiliation,
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description=f"Change an inspector's record ({_MAINTAINERS}; reason required). "
@@ -147,22 +148,7 @@ class InspectorMutations:
     async def update_inspector(
         self, info: strawberry.Info[Context, None], input: UpdateInspectorInput
     ) -> InspectorPayload:
-        cmd = i.UpdateInspector(
-            staff_id=input.staff_id,
-            reason=input.reason,
-            name=input.name,
-            department=input.department,
-            kind=input.kind,
-            certificate_number=input.certificate_number,
-            certificate_valid_from=input.certificate_valid_from,
-            certificate_valid_until=input.certificate_valid_until,
-            expertise=list(input.expertise) if input.expertise is not None else None,
-            phone=input.phone,
-            email=input.email,
-            user_id=input.user_id,
-            affiliation=input.affiliation,
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description=f"在岗状态 Change an inspector's status ({_MAINTAINERS}; reason required)."
@@ -170,10 +156,7 @@ class InspectorMutations:
     async def change_inspector_status(
         self, info: strawberry.Info[Context, None], input: ChangeInspectorStatusInput
     ) -> InspectorPayload:
-        cmd = i.ChangeInspectorStatus(
-            staff_id=input.staff_id, status=input.status, reason=input.reason
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description=f"声明回避 Declare a conflict of interest (the inspector themself or "
@@ -182,10 +165,7 @@ class InspectorMutations:
     async def declare_conflict(
         self, info: strawberry.Info[Context, None], input: DeclareConflictInput
     ) -> InspectorPayload:
-        cmd = i.DeclareConflict(
-            staff_id=input.staff_id, subject_key=input.subject_key, reason=input.reason
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description=f"撤销回避 Withdraw a declared conflict of interest (the inspector themself "
@@ -194,7 +174,4 @@ class InspectorMutations:
     async def withdraw_conflict(
         self, info: strawberry.Info[Context, None], input: WithdrawConflictInput
     ) -> InspectorPayload:
-        cmd = i.WithdrawConflict(
-            staff_id=input.staff_id, subject_key=input.subject_key, reason=input.reason
-        )
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())

@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 
+from spotcheck.api.common.commands import command_from
 from spotcheck.api.common.errors import UserError
 from spotcheck.api.common.mutations import idempotency_field, run_mutation
 from spotcheck.api.context import Context
@@ -54,20 +55,7 @@ class InspectionItemContentInput:
     )
 
     def value(self) -> i.ItemContent:
-        return i.ItemContent(
-            name=self.name,
-            legal_basis=self.legal_basis,
-            inspecting_body=self.inspecting_body,
-            content=self.content,
-            methods=list(self.methods),
-            target_kind=self.target_kind,
-            category=self.category,
-            ratio_cap_percent=self.ratio_cap_percent,
-            expertise=list(self.expertise),
-            checklist=[i.CheckPoint(code=p.code, text=p.text) for p in self.checklist],
-            suitable=self.suitable,
-            unsuitable_reason=self.unsuitable_reason,
-        )
+        return command_from(self, i.ItemContent)
 
 
 @strawberry.input(description="A new inspection item; its content becomes draft version 1.")
@@ -75,6 +63,11 @@ class CreateInspectionItemInput(InspectionItemContentInput):
     code: str = strawberry.field(description="事项编码 Item code, e.g. SCJG-001.")
     department: str = strawberry.field(description="Owning department's code.")
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> i.CreateItem:
+        # The command nests the content the input holds flat (and ``content`` is also a field
+        # of the content: 检查内容).
+        return command_from(self, i.CreateItem, content=self.value())
 
 
 @strawberry.input(
@@ -84,11 +77,17 @@ class ReviseInspectionItemInput(InspectionItemContentInput):
     code: str
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> i.ReviseItem:
+        return command_from(self, i.ReviseItem, content=self.value())
+
 
 @strawberry.input
 class PublishInspectionItemInput:
     code: str
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> i.PublishItem:
+        return command_from(self, i.PublishItem)
 
 
 @strawberry.input
@@ -97,11 +96,17 @@ class RetireInspectionItemInput:
     reason: str = strawberry.field(description="Why the item is retired, e.g. 法律废止 (required).")
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> i.RetireItem:
+        return command_from(self, i.RetireItem)
+
 
 @strawberry.input
 class PublishItemListInput:
     note: str | None = strawberry.field(default=None, description="Publication note (说明).")
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> il.PublishItemList:
+        return command_from(self, il.PublishItemList)
 
 
 @strawberry.type
@@ -149,8 +154,7 @@ class ItemMutations:
     async def create_inspection_item(
         self, info: strawberry.Info[Context, None], input: CreateInspectionItemInput
     ) -> InspectionItemPayload:
-        cmd = i.CreateItem(code=input.code, department=input.department, content=input.value())
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description="修订抽查事项 Revise an item: edit its open draft or open a new draft version "
@@ -159,8 +163,7 @@ class ItemMutations:
     async def revise_inspection_item(
         self, info: strawberry.Info[Context, None], input: ReviseInspectionItemInput
     ) -> InspectionItemPayload:
-        cmd = i.ReviseItem(code=input.code, content=input.value())
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description="公布 Publish the item's open draft; the version in force becomes "
@@ -169,7 +172,7 @@ class ItemMutations:
     async def publish_inspection_item(
         self, info: strawberry.Info[Context, None], input: PublishInspectionItemInput
     ) -> InspectionItemPayload:
-        return await _run(info, input.idempotency_key, i.PublishItem(code=input.code))
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description="废止 Retire an item (reason required); ends the version in force "
@@ -178,8 +181,7 @@ class ItemMutations:
     async def retire_inspection_item(
         self, info: strawberry.Info[Context, None], input: RetireInspectionItemInput
     ) -> InspectionItemPayload:
-        cmd = i.RetireItem(code=input.code, reason=input.reason)
-        return await _run(info, input.idempotency_key, cmd)
+        return await _run(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description="发布随机抽查事项清单 Publish the district list: every item version in force, "
@@ -189,7 +191,7 @@ class ItemMutations:
         self, info: strawberry.Info[Context, None], input: PublishItemListInput
     ) -> ItemListPayload:
         ctx = info.context
-        cmd = il.PublishItemList(note=input.note)
+        cmd = input.command()
         done = await run_mutation(
             info,
             input.idempotency_key,

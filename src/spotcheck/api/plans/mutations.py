@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 
+from spotcheck.api.common.commands import command_from
 from spotcheck.api.common.errors import UserError
 from spotcheck.api.common.mutations import idempotency_field, run_mutation
 from spotcheck.api.context import Context
@@ -46,6 +46,9 @@ class CreatePlanInput:
     )
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> p.CreatePlan:
+        return command_from(self, p.CreatePlan)
+
 
 @strawberry.input(
     description="修订计划 Revise a draft plan: null leaves a field unchanged; a list replaces "
@@ -66,11 +69,17 @@ class RevisePlanInput:
     reason: str | None = strawberry.field(default=None, description="Why (optional).")
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> p.RevisePlan:
+        return command_from(self, p.RevisePlan)
+
 
 @strawberry.input(description="备案 File a draft plan; it becomes read-only and public.")
 class FilePlanInput:
     plan_id: str
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> p.FilePlan:
+        return command_from(self, p.FilePlan)
 
 
 @strawberry.type
@@ -91,9 +100,6 @@ class TaskStratumInput:
         "lowest cap of the task's general items (一般检查事项).",
     )
     count: int | None = strawberry.field(default=None, description="抽查数量 Number drawn, ≥ 1.")
-
-    def value(self) -> t.StratumSpec:
-        return t.StratumSpec(id=self.id, ratio_percent=self.ratio_percent, count=self.count)
 
 
 @strawberry.input(description="检查对象范围 Population filter; an empty list means any.")
@@ -118,17 +124,6 @@ class TaskPopulationInput:
         description="Only subjects to which one of the task's items applies (适用抽查事项).",
     )
 
-    def value(self) -> t.PopulationFilter:
-        return t.PopulationFilter(
-            kinds=list(self.kinds),
-            regions=list(self.regions),
-            industries=list(self.industries),
-            risk_classes=list(self.risk_classes),
-            statuses=list(self.statuses),
-            tags=list(self.tags),
-            applicable_items_only=self.applicable_items_only,
-        )
-
 
 @strawberry.input(description="排除规则 Subjects left out of the draw.")
 class TaskExclusionsInput:
@@ -140,12 +135,6 @@ class TaskExclusionsInput:
     exclude_drawn_same_period: bool = strawberry.field(
         default=True, description="Leave out subjects drawn by another task whose dates overlap."
     )
-
-    def value(self) -> t.Exclusions:
-        return t.Exclusions(
-            recent_inspection_days=self.recent_inspection_days,
-            exclude_drawn_same_period=self.exclude_drawn_same_period,
-        )
 
 
 @strawberry.input(description="执法检查人员匹配规则 Inspector rules.")
@@ -160,21 +149,11 @@ class TaskInspectorRulesInput:
         default=None, description="Most subjects one inspector gets in a draw (≥ 1)."
     )
 
-    def value(self) -> t.InspectorRules:
-        return t.InspectorRules(
-            officers_per_subject=self.officers_per_subject,
-            experts_per_subject=self.experts_per_subject,
-            workload_cap=self.workload_cap,
-        )
-
 
 @strawberry.input(description="专项检查的起因 The stated trigger of a special task.")
 class SpecialTriggerInput:
     kind: t.TriggerKind = strawberry.field(description="起因类别 Kind of trigger.")
     description: str = strawberry.field(description="说明 What happened (at most 1000 characters).")
-
-    def value(self) -> t.SpecialTrigger:
-        return t.SpecialTrigger(kind=self.kind, description=self.description)
 
 
 @strawberry.input(description="A task's whole definition.")
@@ -222,24 +201,6 @@ class TaskDefinitionInput:
         description="专项检查的起因 Required for a SPECIAL task; not given for a ROUTINE task.",
     )
 
-    def fields(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "items": list(self.items),
-            "department": self.department,
-            "stratify_by_risk_class": self.stratify_by_risk_class,
-            "strata": [s.value() for s in self.strata],
-            "population": self.population.value(),
-            "exclusions": self.exclusions.value(),
-            "inspector_rules": self.inspector_rules.value(),
-            "start_date": self.start_date,
-            "end_date": self.end_date,
-            "draw_batch_order": self.draw_batch_order,
-            "batches": list(self.batches),
-            "kind": self.kind,
-            "trigger": self.trigger.value() if self.trigger is not None else None,
-        }
-
 
 @strawberry.input(description="新建抽查任务 A new inspection task of a plan, as a draft.")
 class CreateTaskInput(TaskDefinitionInput):
@@ -248,7 +209,7 @@ class CreateTaskInput(TaskDefinitionInput):
     idempotency_key: str | None = idempotency_field()
 
     def command(self) -> t.CreateTask:
-        return t.CreateTask(task_id=self.task_id, plan_id=self.plan_id, **self.fields())
+        return command_from(self, t.CreateTask)
 
 
 @strawberry.input(description="修订抽查任务 Replace a draft task's whole definition.")
@@ -258,7 +219,7 @@ class ReviseTaskInput(TaskDefinitionInput):
     idempotency_key: str | None = idempotency_field()
 
     def command(self) -> t.ReviseTask:
-        return t.ReviseTask(task_id=self.task_id, reason=self.reason, **self.fields())
+        return command_from(self, t.ReviseTask)
 
 
 @strawberry.input(description="发布 Publish a draft task: ready to be drawn, and public.")
@@ -266,12 +227,18 @@ class PublishTaskInput:
     task_id: str
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> t.PublishTask:
+        return command_from(self, t.PublishTask)
+
 
 @strawberry.input(description="撤销 Cancel a task (reason required).")
 class CancelTaskInput:
     task_id: str
     reason: str = strawberry.field(description="撤销原因 Why the task is cancelled (required).")
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> t.CancelTask:
+        return command_from(self, t.CancelTask)
 
 
 @strawberry.type
@@ -316,16 +283,7 @@ class PlanMutations:
     async def create_plan(
         self, info: strawberry.Info[Context, None], input: CreatePlanInput
     ) -> PlanPayload:
-        cmd = p.CreatePlan(
-            plan_id=input.plan_id,
-            year=input.year,
-            department=input.department,
-            title=input.title,
-            items=list(input.items),
-            departments=list(input.departments),
-            publication_working_days=input.publication_working_days,
-        )
-        return await _plan(info, input.idempotency_key, cmd)
+        return await _plan(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description=f"修订计划 Revise a draft plan; a filed plan is read-only ({ROLES})."
@@ -333,15 +291,7 @@ class PlanMutations:
     async def revise_plan(
         self, info: strawberry.Info[Context, None], input: RevisePlanInput
     ) -> PlanPayload:
-        cmd = p.RevisePlan(
-            plan_id=input.plan_id,
-            title=input.title,
-            items=list(input.items) if input.items is not None else None,
-            departments=list(input.departments) if input.departments is not None else None,
-            publication_working_days=input.publication_working_days,
-            reason=input.reason,
-        )
-        return await _plan(info, input.idempotency_key, cmd)
+        return await _plan(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description=f"备案 File a draft plan: its items must still be in force; it becomes "
@@ -350,7 +300,7 @@ class PlanMutations:
     async def file_plan(
         self, info: strawberry.Info[Context, None], input: FilePlanInput
     ) -> PlanPayload:
-        return await _plan(info, input.idempotency_key, p.FilePlan(plan_id=input.plan_id))
+        return await _plan(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description=f"新建抽查任务 Create an inspection task of a plan, as a draft ({ROLES})."
@@ -376,7 +326,7 @@ class PlanMutations:
     async def publish_task(
         self, info: strawberry.Info[Context, None], input: PublishTaskInput
     ) -> TaskPayload:
-        return await _task(info, input.idempotency_key, t.PublishTask(task_id=input.task_id))
+        return await _task(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description=f"撤销抽查任务 Cancel a draft or published task, with a reason ({ROLES})."
@@ -384,5 +334,4 @@ class PlanMutations:
     async def cancel_task(
         self, info: strawberry.Info[Context, None], input: CancelTaskInput
     ) -> TaskPayload:
-        cmd = t.CancelTask(task_id=input.task_id, reason=input.reason)
-        return await _task(info, input.idempotency_key, cmd)
+        return await _task(info, input.idempotency_key, input.command())

@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from spotcheck.api.common.commands import command_from
 from spotcheck.api.common.errors import UserError
 from spotcheck.api.common.mutations import idempotency_field, run_mutation
 from spotcheck.api.context import Context
@@ -27,12 +28,22 @@ class ConfirmAbnormalListingInput:
     note: str | None = strawberry.field(default=None, description="A note (optional).")
     idempotency_key: str | None = idempotency_field()
 
+    def command(self) -> al.ConfirmAbnormalListing:
+        return command_from(
+            self, al.ConfirmAbnormalListing, inspection_id=self.inspection_id.strip()
+        )
+
 
 @strawberry.input(description="不予列入 Reject a proposal, with a reason.")
 class RejectAbnormalListingInput:
     inspection_id: str = strawberry.field(description="The inspection that raised it.")
     reason: str = strawberry.field(description="Why (required).")
     idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> al.RejectAbnormalListing:
+        return command_from(
+            self, al.RejectAbnormalListing, inspection_id=self.inspection_id.strip()
+        )
 
 
 @strawberry.type
@@ -67,10 +78,7 @@ class PublicationMutations:
     async def confirm_abnormal_listing(
         self, info: strawberry.Info[Context, None], input: ConfirmAbnormalListingInput
     ) -> AbnormalListingPayload:
-        command = al.ConfirmAbnormalListing(
-            inspection_id=input.inspection_id.strip(), note=input.note
-        )
-        return await _decide(info, input.idempotency_key, command)
+        return await _decide(info, input.idempotency_key, input.command())
 
     @strawberry.mutation(
         description=f"不予列入 Reject a proposal raised by a result coded 6, with a reason "
@@ -79,7 +87,4 @@ class PublicationMutations:
     async def reject_abnormal_listing(
         self, info: strawberry.Info[Context, None], input: RejectAbnormalListingInput
     ) -> AbnormalListingPayload:
-        command = al.RejectAbnormalListing(
-            inspection_id=input.inspection_id.strip(), reason=input.reason
-        )
-        return await _decide(info, input.idempotency_key, command)
+        return await _decide(info, input.idempotency_key, input.command())

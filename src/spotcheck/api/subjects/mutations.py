@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from spotcheck.api.common.commands import command_from
 from spotcheck.api.common.errors import UserError
 from spotcheck.api.common.mutations import idempotency_field, run_mutation
 from spotcheck.api.context import Context
@@ -53,21 +54,7 @@ class RegisterSubjectInput:
     idempotency_key: str | None = idempotency_field()
 
     def command(self) -> s.RegisterSubject:
-        return s.RegisterSubject(
-            kind=self.kind,
-            uscc=self.uscc,
-            identifier=self.identifier,
-            name=self.name,
-            region=self.region,
-            industry=self.industry,
-            address=self.address,
-            legal_representative=self.legal_representative,
-            status=self.status,
-            risk_class=self.risk_class,
-            maintaining_department=self.maintaining_department,
-            tags=list(self.tags),
-            items=list(self.items),
-        )
+        return command_from(self, s.RegisterSubject)
 
 
 @strawberry.input(
@@ -92,20 +79,7 @@ class UpdateSubjectInput:
     idempotency_key: str | None = idempotency_field()
 
     def command(self) -> s.UpdateSubject:
-        return s.UpdateSubject(
-            key=self.key,
-            reason=self.reason,
-            name=self.name,
-            region=self.region,
-            industry=self.industry,
-            address=self.address,
-            legal_representative=self.legal_representative,
-            status=self.status,
-            risk_class=self.risk_class,
-            maintaining_department=self.maintaining_department,
-            tags=list(self.tags) if self.tags is not None else None,
-            items=list(self.items) if self.items is not None else None,
-        )
+        return command_from(self, s.UpdateSubject)
 
 
 @strawberry.type

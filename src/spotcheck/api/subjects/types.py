@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from spotcheck.api.common.enums import register_enum
+from spotcheck.api.common.state_fields import state_fields
 from spotcheck.api.common.visibility import PERSONAL, personal
 from spotcheck.api.context import Context
 from spotcheck.api.departments.types import Department, load_department
@@ -112,19 +113,7 @@ class Subject(relay.Node):
     @classmethod
     def from_state(cls, st: s.Subject, actor: Actor) -> Subject:
         return cls(
-            key=st.key,
-            kind=st.kind,
-            uscc=st.uscc,
-            identifier=st.identifier,
-            name=st.name,
-            industry=st.industry,
-            address=st.address,
-            status=st.status,
-            risk_class=st.risk_class,
-            tags=list(st.tags),
-            items=list(st.items),
-            _state=st,
-            _visible=may_see_legal_representative(actor, st),
+            **state_fields(cls, st), _state=st, _visible=may_see_legal_representative(actor, st)
         )
 
     @classmethod
