@@ -144,7 +144,10 @@ def _after(request: Request, name: str = "after") -> str | None:
 # 首页
 _HOME_TASKS = """
 query ($after: String) {
-  tasks(first: 20, after: $after) { nodes { taskId title status startDate endDate } }
+  tasks(first: 20, after: $after) {
+    nodes { taskId title status startDate endDate }
+    pageInfo { hasNextPage endCursor }
+  }
 }
 """
 _TASK_DRAWS = """
@@ -299,8 +302,11 @@ async def task(request: Request) -> tuple[str, dict[str, Any]]:
 
 
 async def draws_index(request: Request) -> tuple[str, dict[str, Any]]:
-    tasks = (await query(request, _HOME_TASKS, after=_after(request)))["tasks"]["nodes"]
-    return "draws.html", {"draws": await _draws_of_tasks(request, tasks)}
+    tasks = (await query(request, _HOME_TASKS, after=_after(request)))["tasks"]
+    return "draws.html", {
+        "draws": await _draws_of_tasks(request, tasks["nodes"]),
+        "page_info": tasks["pageInfo"],
+    }
 
 
 # 抽取记录

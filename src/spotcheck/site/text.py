@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 DRAW_STATUS = {"COMMITTED": "已承诺，待抽取", "EXECUTED": "已抽取", "VOIDED": "已作废"}
 TASK_STATUS = {"DRAFT": "草稿", "PUBLISHED": "已发布", "CANCELLED": "已撤销"}
 PLAN_STATUS = {"DRAFT": "草稿", "FILED": "已备案", "CANCELLED": "已撤销"}
@@ -57,6 +59,14 @@ INSPECTION_STATUS = {
     "CANCELLED": "已撤销",
 }
 FEED_TYPE = {"PUBLISHED": "公示", "AMENDED": "更正"}
+
+
+_ENGLISH = re.compile(r"\s+[A-Za-z][A-Za-z ,.'()/-]*$")
+
+
+def zh(description: str) -> str:
+    """An enum description without its English gloss (``未发现问题 no problem found``)."""
+    return _ENGLISH.sub("", description)
 
 
 def code(value: str) -> str:
