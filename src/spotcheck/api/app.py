@@ -54,6 +54,7 @@ from spotcheck.observe.requests import RequestObserver
 from spotcheck.services import evidence as evidence_service
 from spotcheck.services.catalog import event_registry, projections
 from spotcheck.services.runner import CommandRunner
+from spotcheck.site.routes import routes as site_routes
 from spotcheck.transparency.checkpointer import Checkpointer
 from spotcheck.transparency.routes import log_key_route, resolve_log_key
 
@@ -169,6 +170,7 @@ def create_app(
         log_key_route(signing_key),
         *evidence_routes(),
         *transcript_routes(),
+        *site_routes(),  # 一公开: the public pages under / (spotcheck.site)
     ]
     if not production:
         routes.append(ide.static_route())
