@@ -23,7 +23,7 @@ from spotcheck.domain.actor import Role
 from spotcheck.eventstore.envelope import RecordedEvent
 from spotcheck.eventstore.ledger import ledger_status
 from spotcheck.evidence.storage import FilesystemEvidenceStorage
-from spotcheck.projections.rebuild import differences, replay_into_schema
+from spotcheck.projections.rebuilder import differences, replay_into_schema
 from spotcheck.projections.state_table import StateTableProjection
 from spotcheck.services import accounts, inspectors
 from spotcheck.services.draws import InspectionsProjection
