@@ -46,7 +46,7 @@ from spotcheck.domain.aggregate import Event
 from spotcheck.domain.errors import DomainError, ErrorCode
 from spotcheck.domain.subject import industry_prefix
 from spotcheck.draw import transcript as tr
-from spotcheck.draw.matching import InspectorCandidate, canonical_candidates, from_inspector
+from spotcheck.draw.matching import InspectorCandidate, canonical_candidates
 from spotcheck.draw.select import Stratum
 from spotcheck.eventstore.envelope import RecordedEvent
 from spotcheck.eventstore.errors import ConcurrencyError
@@ -227,7 +227,7 @@ async def read_snapshot(pool: asyncpg.Pool, task: task_aggregate.Task) -> Snapsh
     candidates = []
     for r in rows:
         state = inspector_aggregate.SPEC.state_from_data(r["state"])
-        candidates.append(from_inspector(state, loads.get(state.staff_id, 0)))
+        candidates.append(inspector_aggregate.from_inspector(state, loads.get(state.staff_id, 0)))
     return Snapshot(
         ledger_position=position,
         unsealed_events=unsealed,
