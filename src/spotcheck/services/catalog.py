@@ -17,6 +17,8 @@ from spotcheck.domain import task as tasks_aggregate
 from spotcheck.domain.aggregate import AggregateSpec
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.projections.base import Projection
+from spotcheck.projections.evidence_attachments import EvidenceAttachmentsProjection
+from spotcheck.projections.inspections import InspectionLifecycleProjection, InspectionsProjection
 from spotcheck.projections.item_lists import ItemListsProjection
 from spotcheck.projections.publications import (
     AbnormalProposalsProjection,
@@ -25,9 +27,6 @@ from spotcheck.projections.publications import (
 )
 from spotcheck.projections.state_table import StateTableProjection
 from spotcheck.projections.streams import StreamsProjection
-from spotcheck.services.draws import InspectionsProjection
-from spotcheck.services.evidence import EvidenceAttachmentsProjection
-from spotcheck.services.inspections import InspectionLifecycleProjection
 
 # (aggregate, its state table)
 AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
