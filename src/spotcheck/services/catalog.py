@@ -16,6 +16,8 @@ from spotcheck.domain import subject as subjects_aggregate
 from spotcheck.domain import task as tasks_aggregate
 from spotcheck.domain.aggregate import AggregateSpec
 from spotcheck.eventstore.registry import EventTypeRegistry
+from spotcheck.projections import inspections as inspection_tables
+from spotcheck.projections import state_tables
 from spotcheck.projections.base import Projection
 from spotcheck.projections.evidence_attachments import EvidenceAttachmentsProjection
 from spotcheck.projections.inspections import InspectionLifecycleProjection, InspectionsProjection
@@ -30,17 +32,17 @@ from spotcheck.projections.streams import StreamsProjection
 
 # (aggregate, its state table)
 AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
-    (department.SPEC, "departments"),
-    (account.SPEC, "accounts"),
-    (item.SPEC, "inspection_items"),
-    (inspector.SPEC, "inspectors"),
-    (subjects_aggregate.SPEC, "subjects"),
-    (plans_aggregate.SPEC, "plans"),
-    (tasks_aggregate.SPEC, "tasks"),
-    (draws_aggregate.SPEC, "draws"),
-    (holiday_schedules_aggregate.SPEC, "holiday_schedules"),
-    (evidence_aggregate.SPEC, "evidence_files"),
-    (inspections_aggregate.SPEC, "inspection_records"),
+    (department.SPEC, state_tables.DEPARTMENTS),
+    (account.SPEC, state_tables.ACCOUNTS),
+    (item.SPEC, state_tables.INSPECTION_ITEMS),
+    (inspector.SPEC, state_tables.INSPECTORS),
+    (subjects_aggregate.SPEC, state_tables.SUBJECTS),
+    (plans_aggregate.SPEC, state_tables.PLANS),
+    (tasks_aggregate.SPEC, state_tables.TASKS),
+    (draws_aggregate.SPEC, state_tables.DRAWS),
+    (holiday_schedules_aggregate.SPEC, state_tables.HOLIDAY_SCHEDULES),
+    (evidence_aggregate.SPEC, state_tables.EVIDENCE_FILES),
+    (inspections_aggregate.SPEC, inspection_tables.RECORDS),
 )
 
 # (aggregate, its own projection): aggregates read through a custom table, not a state table

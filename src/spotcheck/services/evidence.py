@@ -29,9 +29,10 @@ from spotcheck.domain.actor import SYSTEM, Actor
 from spotcheck.domain.aggregate import Event
 from spotcheck.domain.errors import DomainError
 from spotcheck.evidence.storage import EvidenceStorage, Staged, StoredFile
+from spotcheck.projections import state_tables
 from spotcheck.services.runner import Caller, CommandRunner, Outcome
 
-TABLE = "evidence_files"
+TABLE = state_tables.EVIDENCE_FILES
 DEFAULT_TTL = timedelta(days=7)
 DEFAULT_QUOTA_BYTES = 500 * 1024 * 1024
 COLLECT_BATCH = 500
