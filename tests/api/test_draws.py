@@ -28,10 +28,10 @@ from spotcheck.domain import task as tk
 from spotcheck.domain.kinds import SubjectKind
 from spotcheck.draw import transcript as tr
 from spotcheck.eventstore.ledger import ledger_status
-from spotcheck.projections.rebuild import differences, replay_into_schema
+from spotcheck.projections.inspections import InspectionsProjection
+from spotcheck.projections.rebuilder import differences, replay_into_schema
 from spotcheck.projections.state_table import StateTableProjection
 from spotcheck.services import draws, inspectors, items, plans, subjects, tasks
-from spotcheck.services.draws import InspectionsProjection
 from tests.api import fixtures_registry as reg
 from tests.api.conftest import GQL, SEED, TOKENS, People, seed_people
 from tests.conftest import Db

@@ -23,11 +23,10 @@ from spotcheck.domain.actor import Role
 from spotcheck.eventstore.envelope import RecordedEvent
 from spotcheck.eventstore.ledger import ledger_status
 from spotcheck.evidence.storage import FilesystemEvidenceStorage
-from spotcheck.projections.rebuild import differences, replay_into_schema
+from spotcheck.projections.inspections import InspectionLifecycleProjection, InspectionsProjection
+from spotcheck.projections.rebuilder import differences, replay_into_schema
 from spotcheck.projections.state_table import StateTableProjection
 from spotcheck.services import accounts, inspectors
-from spotcheck.services.draws import InspectionsProjection
-from spotcheck.services.inspections import InspectionLifecycleProjection
 from tests.api import test_draws as td
 from tests.api import test_evidence as evidence_tests
 from tests.api.conftest import GQL, SEED, TOKENS, seed_people

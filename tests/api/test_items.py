@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from spotcheck.domain import item
 from spotcheck.eventstore.ledger import ledger_status
 from spotcheck.projections.item_lists import ItemListsProjection
-from spotcheck.projections.rebuild import differences, replay_into_schema
+from spotcheck.projections.rebuilder import differences, replay_into_schema
 from spotcheck.projections.state_table import StateTableProjection
 from tests.api.conftest import GQL, People
 

@@ -15,7 +15,7 @@ from spotcheck.domain import item as it
 from spotcheck.domain import plan as pl
 from spotcheck.domain import task as tk
 from spotcheck.eventstore.ledger import ledger_status
-from spotcheck.projections.rebuild import differences, replay_into_schema
+from spotcheck.projections.rebuilder import differences, replay_into_schema
 from spotcheck.projections.state_table import StateTableProjection
 from spotcheck.services import items
 from tests.api import fixtures_registry as reg

@@ -17,7 +17,7 @@ from spotcheck.projections.publications import (
     FollowUpsProjection,
     PublicationsProjection,
 )
-from spotcheck.projections.rebuild import differences, replay_into_schema
+from spotcheck.projections.rebuilder import differences, replay_into_schema
 from tests.api import publishing as pub
 from tests.api.conftest import GQL, People
 from tests.api.schema_walk import strings

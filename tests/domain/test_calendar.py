@@ -112,7 +112,7 @@ def test_working_day_count_is_bounded() -> None:
 
 
 def test_status_when_the_deadline_runs_into_a_year_without_schedule() -> None:
-    from spotcheck.services.deadlines import PublicationStatus, assess
+    from spotcheck.domain.deadlines import PublicationStatus, assess
 
     def status(today: date, published_on: date | None) -> PublicationStatus:
         a = assess(

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from spotcheck.domain import statistics as st
 from spotcheck.domain.calendar import NoHolidaySchedule
 from spotcheck.domain.inspection import InspectionOrigin, ResultCode
-from spotcheck.services import statistics as st
 
 RANDOM, SPECIAL, CASE = InspectionOrigin.RANDOM, InspectionOrigin.SPECIAL, InspectionOrigin.CASE
 TODAY = date(2026, 12, 31)

@@ -12,7 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spotcheck.domain.inspector import Conflict, Inspector, InspectorKind, InspectorStatus
+from spotcheck.domain.inspector import (
+    Conflict,
+    Inspector,
+    InspectorKind,
+    InspectorStatus,
+    from_inspector,
+)
 from spotcheck.draw.matching import (
     Assignment,
     Excluded,
@@ -23,7 +29,6 @@ from spotcheck.draw.matching import (
     TaskRules,
     Unmatched,
     UnmatchedReason,
-    from_inspector,
     ineligibility,
     is_officer,
     match,

@@ -13,14 +13,19 @@ from typing import Any
 import msgspec
 import pytest
 
-from spotcheck.domain.inspector import Conflict, Inspector, InspectorKind, InspectorStatus
+from spotcheck.domain.inspector import (
+    Conflict,
+    Inspector,
+    InspectorKind,
+    InspectorStatus,
+    from_inspector,
+)
 from spotcheck.draw import transcript as tr
 from spotcheck.draw.matching import (
     Assignment,
     Ineligible,
     TaskRules,
     UnmatchedReason,
-    from_inspector,
 )
 from spotcheck.draw.select import Stratum, draw_order
 

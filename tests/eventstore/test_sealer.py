@@ -12,7 +12,7 @@ from spotcheck.eventstore.ledger import ledger_status, read_ledger
 from spotcheck.eventstore.sealer import Sealer
 from spotcheck.eventstore.store import UnitOfWork
 from spotcheck.eventstore.verify import VerifyReport, verify_ledger
-from spotcheck.projections.rebuild import differences, replay_into_schema
+from spotcheck.projections.rebuilder import differences, replay_into_schema
 from spotcheck.projections.streams import StreamsProjection
 
 

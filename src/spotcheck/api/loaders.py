@@ -9,6 +9,7 @@ import asyncpg
 from strawberry.dataloader import DataLoader
 
 from spotcheck.domain.aggregate import AggregateSpec
+from spotcheck.projections.state_tables import by_keys
 
 
 class Loaders:
@@ -21,7 +22,7 @@ class Loaders:
     def state(self, spec: AggregateSpec[Any], table: str) -> DataLoader[str, Any]:
         loader = self._loaders.get(table)
         if loader is None:
-            sql = f"SELECT id, state FROM {table} WHERE id = ANY($1::text[])"
+            sql = by_keys(table)
 
             async def load(keys: Sequence[str]) -> list[Any]:
                 rows = await self.pool.fetch(sql, list(keys))

@@ -22,7 +22,6 @@ clearing the certificate number clears the certificate's dates with it.
 
 from __future__ import annotations
 
-import enum
 from datetime import date
 from typing import Any
 
@@ -34,29 +33,10 @@ from spotcheck.domain.actor import Actor
 from spotcheck.domain.aggregate import AggregateSpec, Command, Event, from_data, to_data
 from spotcheck.domain.errors import DomainError, ErrorCode, Problems
 
-
-class InspectorKind(enum.Enum):
-    """人员类别 Kind of inspector."""
-
-    ENFORCEMENT_OFFICER = "ENFORCEMENT_OFFICER"
-    """执法人员: enforcement officer; holds an enforcement certificate (执法证)."""
-    SUPERVISION_STAFF = "SUPERVISION_STAFF"
-    """日常监管人员: daily-supervision staff."""
-    EXPERT = "EXPERT"
-    """专家: an expert who assists; never counts towards a minimum number of inspectors."""
-
-
-class InspectorStatus(enum.Enum):
-    """在岗状态 Whether the inspector can be drawn."""
-
-    ACTIVE = "ACTIVE"
-    """在岗: on duty; may be drawn."""
-    ON_LEAVE = "ON_LEAVE"
-    """休假: on leave."""
-    SUSPENDED = "SUSPENDED"
-    """暂停执法: enforcement suspended."""
-    RETIRED = "RETIRED"
-    """退休/离岗: retired or left the post."""
+# The draw protocol defines the kinds and statuses it matches on (it depends on no domain module).
+from spotcheck.draw.matching import InspectorCandidate
+from spotcheck.draw.matching import InspectorKind as InspectorKind
+from spotcheck.draw.matching import InspectorStatus as InspectorStatus
 
 
 class Conflict(msgspec.Struct, frozen=True, kw_only=True):
@@ -515,3 +495,19 @@ SPEC: AggregateSpec[Inspector] = AggregateSpec(
     evolve=evolve,
     state_type=Inspector,
 )
+
+
+def from_inspector(state: Inspector, load: int = 0) -> InspectorCandidate:
+    """A candidate from the registry's state (certificate dates only with a certificate)."""
+    certified = state.certificate_number is not None
+    return InspectorCandidate(
+        staff_id=state.staff_id,
+        department=state.department,
+        kind=state.kind,
+        status=state.status,
+        certificate_valid_from=state.certificate_valid_from if certified else None,
+        certificate_valid_until=state.certificate_valid_until if certified else None,
+        expertise=tuple(state.expertise),
+        conflicts=tuple(c.subject_key for c in state.conflicts),
+        load=load,
+    )

@@ -54,11 +54,34 @@ from datetime import date
 import msgspec
 from msgspec.structs import force_setattr
 
-from spotcheck.domain.inspector import Inspector, InspectorKind, InspectorStatus
 from spotcheck.draw.rfc3797 import HashMode, Remaining, extend_key, pick_index
 
 OFFICER_FLOOR = 2
 """At least two officers (执法人员) per subject."""
+
+
+class InspectorKind(enum.Enum):
+    """人员类别 Kind of inspector."""
+
+    ENFORCEMENT_OFFICER = "ENFORCEMENT_OFFICER"
+    """执法人员: enforcement officer; holds an enforcement certificate (执法证)."""
+    SUPERVISION_STAFF = "SUPERVISION_STAFF"
+    """日常监管人员: daily-supervision staff."""
+    EXPERT = "EXPERT"
+    """专家: an expert who assists; never counts towards a minimum number of inspectors."""
+
+
+class InspectorStatus(enum.Enum):
+    """在岗状态 Whether the inspector can be drawn."""
+
+    ACTIVE = "ACTIVE"
+    """在岗: on duty; may be drawn."""
+    ON_LEAVE = "ON_LEAVE"
+    """休假: on leave."""
+    SUSPENDED = "SUSPENDED"
+    """暂停执法: enforcement suspended."""
+    RETIRED = "RETIRED"
+    """退休/离岗: retired or left the post."""
 
 
 class Ineligible(enum.Enum):
@@ -127,22 +150,6 @@ class InspectorCandidate(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     def __post_init__(self) -> None:
         force_setattr(self, "expertise", _sorted_unique(self.expertise))
         force_setattr(self, "conflicts", _sorted_unique(self.conflicts))
-
-
-def from_inspector(state: Inspector, load: int = 0) -> InspectorCandidate:
-    """A candidate from the registry's state (certificate dates only with a certificate)."""
-    certified = state.certificate_number is not None
-    return InspectorCandidate(
-        staff_id=state.staff_id,
-        department=state.department,
-        kind=state.kind,
-        status=state.status,
-        certificate_valid_from=state.certificate_valid_from if certified else None,
-        certificate_valid_until=state.certificate_valid_until if certified else None,
-        expertise=tuple(state.expertise),
-        conflicts=tuple(c.subject_key for c in state.conflicts),
-        load=load,
-    )
 
 
 class SubjectRecord(msgspec.Struct, frozen=True, kw_only=True):

@@ -11,6 +11,7 @@ from spotcheck.domain import subject as s
 from spotcheck.domain.regions import Regions
 from spotcheck.importer.engine import ImportSpec
 from spotcheck.importer.parse import convert
+from spotcheck.projections import state_tables
 from spotcheck.services.refs import department_codes, subject_refs
 
 # A file's columns are the registration command's fields, in the same spelling.
@@ -27,7 +28,7 @@ def subjects_spec(regions: Regions) -> ImportSpec[s.RegisterSubject, s.Subject]:
     return ImportSpec(
         name="subjects",
         aggregate=s.SPEC,
-        table="subjects",
+        table=state_tables.SUBJECTS,
         columns=SUBJECT_COLUMNS,
         parse=parse,
         key=s.subject_key,
@@ -46,7 +47,7 @@ def inspectors_spec() -> ImportSpec[i.RegisterInspector, i.Inspector]:
     return ImportSpec(
         name="inspectors",
         aggregate=i.SPEC,
-        table="inspectors",
+        table=state_tables.INSPECTORS,
         columns=INSPECTOR_COLUMNS,
         parse=parse,
         key=lambda c: c.staff_id,

@@ -18,6 +18,11 @@ from spotcheck.eventstore.envelope import RecordedEvent
 
 TABLE = "item_lists"
 
+# Reading
+SELECT = f"SELECT number, items, note, published_at FROM {TABLE}"
+"""A published list's row, as ``ItemList.from_row`` reads it."""
+LATEST_NUMBER = f"SELECT max(number) FROM {TABLE}"
+
 # The items go as JSON text: asyncpg would read a list of lists as a 2-dimensional jsonb array.
 _INSERT = """
 INSERT INTO item_lists (number, items, note, published_at)

@@ -16,6 +16,9 @@ whether events come one batch at a time or all at once (a rebuild replays the le
   that changes results or their tracking, the inspection's state as of that event (its stream
   folded with the aggregate's own ``evolve``) gives one row per item with a follow-up other than
   NONE, once the results are approved.
+
+The statements the API reads them with (a published result's columns, a proposal with its
+subject's maintaining department, a follow-up with its state as of today) are here too.
 """
 
 from __future__ import annotations
@@ -30,10 +33,35 @@ from spotcheck.domain import abnormal_listing as al
 from spotcheck.domain import inspection as ins
 from spotcheck.domain.aggregate import Event, to_data
 from spotcheck.eventstore.envelope import RecordedEvent
+from spotcheck.projections.state_tables import SUBJECTS
 
 PUBLISHED = "published_results"
 PROPOSALS = "abnormal_operation_proposals"
 FOLLOW_UPS = "follow_ups"
+
+
+# Reading (the API's publication queries)
+PUBLISHED_COLUMNS = "id, record, published_at, amendment_count"
+"""A published result's columns, as ``PublishedInspection.from_row`` reads them."""
+
+PROPOSAL_SELECT = (
+    "SELECT a.id, a.subject_key, a.subject_name, a.uscc, a.departments, a.items, a.proposed_on,"
+    " a.status, a.decided_by, a.decided_at, a.reason, s.maintaining_department"
+    f" FROM {PROPOSALS} a LEFT JOIN {SUBJECTS} s ON s.id = a.subject_key"
+)
+
+# The state of a follow-up, in SQL, given today's Beijing date as ``{today}``.
+FOLLOW_UP_STATE_SQL = """CASE
+  WHEN kind = 'ORDER_TO_CORRECT' THEN CASE
+    WHEN corrected THEN 'DONE' WHEN correct_by < {today} THEN 'OVERDUE' ELSE 'DUE' END
+  WHEN kind IN ('CASE_TRANSFER', 'JUDICIAL_TRANSFER') THEN CASE
+    WHEN transfer_status IN ('CLOSED', 'DECLINED') THEN 'DONE' ELSE 'DUE' END
+  ELSE 'DONE' END"""
+
+
+def follow_up_select(today_arg: str) -> str:
+    state = FOLLOW_UP_STATE_SQL.format(today=today_arg)
+    return f"SELECT * FROM (SELECT f.*, {state} AS state FROM {FOLLOW_UPS} f) x"
 
 
 def record_json(record: ins.PublishedRecord) -> orjson.Fragment:

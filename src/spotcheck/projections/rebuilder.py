@@ -520,5 +520,28 @@ async def verify(
     return VerifyReport(tables, progress, diffs)
 
 
+async def replay_into_schema(
+    conn: asyncpg.Connection, projection: Projection, schema: str, batch: int = BATCH
+) -> int:
+    """Build one projection's tables afresh in ``schema`` from the ledger (sealed events only)
+    and leave them there to be looked at or compared (``differences``); the caller drops the
+    schema.  ``conn`` is the owner's.  Returns the ledger position reached."""
+    tables = tables_of([projection])
+    await create_scratch(conn, tables, schema)
+    async with conn.transaction():
+        await conn.execute(f"SET LOCAL search_path = {ident(schema)}, public")
+        progress = await replay(
+            conn, [projection], schema, Progress(), sealed_only=True, batch=batch
+        )
+    return progress.position
+
+
+async def differences(conn: asyncpg.Connection, projection: Projection, schema: str) -> int:
+    """Rows in either the live or the rebuilt tables of ``projection`` but not both (0 means
+    identical)."""
+    diffs = await compare(conn, tables_of([projection]), schema)
+    return sum(d.only_live + d.only_rebuilt for d in diffs)
+
+
 def describe(projections: Sequence[Projection]) -> dict[str, Any]:
     return {p.name: list(p.tables) for p in projections}

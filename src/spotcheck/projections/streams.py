@@ -10,6 +10,8 @@ import asyncpg
 
 from spotcheck.eventstore.envelope import RecordedEvent
 
+TABLE = "streams"
+
 _UPSERT = """
 INSERT INTO streams AS s (stream_id, version, event_count, last_event_type,
                           first_recorded_at, last_recorded_at)
@@ -34,8 +36,8 @@ class _StreamRow:
 
 
 class StreamsProjection:
-    name = "streams"
-    tables: tuple[str, ...] = ("streams",)
+    name = TABLE
+    tables: tuple[str, ...] = (TABLE,)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         rows: dict[str, _StreamRow] = {}

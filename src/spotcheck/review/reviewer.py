@@ -23,7 +23,7 @@ events that prove it.  The rules, in the order of the work:
   date: BREACHED; before it: NOT_APPLICABLE (not yet due).
 - RESULTS_ENTRY: each submission was made by the account of an inspector on the team at that
   moment.
-- PUBLICATION: ``services.deadlines.assess`` with the holiday schedules found in the ledger:
+- PUBLICATION: ``domain.deadlines.assess`` with the holiday schedules found in the ledger:
   published by the deadline FULFILLED, later or overdue BREACHED, otherwise NOT_APPLICABLE
   (not complete, not yet due, or no holiday schedule for a year the deadline needs).
 - FOLLOW_UP: an ordered correction is re-checked (BREACHED once its deadline passed without a
@@ -48,13 +48,13 @@ from spotcheck.domain import subject as sj
 from spotcheck.domain import task as tk
 from spotcheck.domain.aggregate import Event
 from spotcheck.domain.calendar import WorkingCalendar
+from spotcheck.domain.deadlines import PublicationStatus, assess
 from spotcheck.draw.matching import Assignment
 from spotcheck.draw.transcript import VerifyResult
 from spotcheck.eventstore.envelope import RecordedEvent
 from spotcheck.review import scope
 from spotcheck.review.model import DutyKind, Finding, Proof, Review, ReviewKind, Verdict
 from spotcheck.review.source import LedgerSource, decoded, fold, upto
-from spotcheck.services.deadlines import PublicationStatus, assess
 from spotcheck.services.draws import population_keys, verify_draw
 
 DEFAULT_WORKING_DAYS = pl.DEFAULT_PUBLICATION_WORKING_DAYS

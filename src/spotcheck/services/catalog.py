@@ -16,7 +16,11 @@ from spotcheck.domain import subject as subjects_aggregate
 from spotcheck.domain import task as tasks_aggregate
 from spotcheck.domain.aggregate import AggregateSpec
 from spotcheck.eventstore.registry import EventTypeRegistry
+from spotcheck.projections import inspections as inspection_tables
+from spotcheck.projections import state_tables
 from spotcheck.projections.base import Projection
+from spotcheck.projections.evidence_attachments import EvidenceAttachmentsProjection
+from spotcheck.projections.inspections import InspectionLifecycleProjection, InspectionsProjection
 from spotcheck.projections.item_lists import ItemListsProjection
 from spotcheck.projections.publications import (
     AbnormalProposalsProjection,
@@ -25,23 +29,20 @@ from spotcheck.projections.publications import (
 )
 from spotcheck.projections.state_table import StateTableProjection
 from spotcheck.projections.streams import StreamsProjection
-from spotcheck.services.draws import InspectionsProjection
-from spotcheck.services.evidence import EvidenceAttachmentsProjection
-from spotcheck.services.inspections import InspectionLifecycleProjection
 
 # (aggregate, its state table)
 AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
-    (department.SPEC, "departments"),
-    (account.SPEC, "accounts"),
-    (item.SPEC, "inspection_items"),
-    (inspector.SPEC, "inspectors"),
-    (subjects_aggregate.SPEC, "subjects"),
-    (plans_aggregate.SPEC, "plans"),
-    (tasks_aggregate.SPEC, "tasks"),
-    (draws_aggregate.SPEC, "draws"),
-    (holiday_schedules_aggregate.SPEC, "holiday_schedules"),
-    (evidence_aggregate.SPEC, "evidence_files"),
-    (inspections_aggregate.SPEC, "inspection_records"),
+    (department.SPEC, state_tables.DEPARTMENTS),
+    (account.SPEC, state_tables.ACCOUNTS),
+    (item.SPEC, state_tables.INSPECTION_ITEMS),
+    (inspector.SPEC, state_tables.INSPECTORS),
+    (subjects_aggregate.SPEC, state_tables.SUBJECTS),
+    (plans_aggregate.SPEC, state_tables.PLANS),
+    (tasks_aggregate.SPEC, state_tables.TASKS),
+    (draws_aggregate.SPEC, state_tables.DRAWS),
+    (holiday_schedules_aggregate.SPEC, state_tables.HOLIDAY_SCHEDULES),
+    (evidence_aggregate.SPEC, state_tables.EVIDENCE_FILES),
+    (inspections_aggregate.SPEC, inspection_tables.RECORDS),
 )
 
 # (aggregate, its own projection): aggregates read through a custom table, not a state table

@@ -1,4 +1,4 @@
-"""抽取 draws: commit, execute, void, replace an inspector, verify; and the inspections table.
+"""抽取 draws: commit, execute, void, replace an inspector, verify.
 
 Each command runs through the :class:`CommandRunner` in one PostgreSQL transaction: what the
 draw stores besides its events (the content-addressed blobs, the server seed) is written in the
@@ -46,14 +46,11 @@ from spotcheck.domain.aggregate import Event
 from spotcheck.domain.errors import DomainError, ErrorCode
 from spotcheck.domain.subject import industry_prefix
 from spotcheck.draw import transcript as tr
-from spotcheck.draw.matching import InspectorCandidate, canonical_candidates, from_inspector
+from spotcheck.draw.matching import InspectorCandidate, canonical_candidates
 from spotcheck.draw.select import Stratum
-from spotcheck.eventstore.envelope import RecordedEvent
 from spotcheck.eventstore.errors import ConcurrencyError
+from spotcheck.projections.inspections import OPEN
 from spotcheck.services.runner import Caller, CommandRunner, Outcome
-
-OPEN = d.InspectionStatus.ASSIGNED.value
-"""Inspections that count towards an inspector's workload (load)."""
 
 
 def new_seed() -> bytes:
@@ -227,7 +224,7 @@ async def read_snapshot(pool: asyncpg.Pool, task: task_aggregate.Task) -> Snapsh
     candidates = []
     for r in rows:
         state = inspector_aggregate.SPEC.state_from_data(r["state"])
-        candidates.append(from_inspector(state, loads.get(state.staff_id, 0)))
+        candidates.append(inspector_aggregate.from_inspector(state, loads.get(state.staff_id, 0)))
     return Snapshot(
         ledger_position=position,
         unsealed_events=unsealed,
@@ -583,66 +580,3 @@ async def verify_draw(
     if len(t.replacements) != len(draw.replacements):
         problems.append("replacements: not the replacements recorded by replaceInspector")
     return tr.VerifyResult(ok=not problems, problems=problems)
-
-
-# The inspections read table
-# One statement, in the database: the outcome's assignments become rows without a round trip
-# through Python (the blob is in the same database, written in the same transaction).
-# MATERIALIZED, so that the blob is parsed once, not once per row.
-_INSERT_INSPECTIONS = """
-WITH o AS MATERIALIZED (
-  SELECT convert_from(content, 'UTF8')::jsonb AS o FROM draw_blobs WHERE digest = $1
-), draw AS MATERIALIZED (
-  SELECT o->>'task' AS task, (o->>'number')::integer AS number,
-         ARRAY(SELECT jsonb_array_elements_text(o->'items')) AS items,
-         ARRAY(SELECT jsonb_array_elements_text(o->'departments')) AS departments,
-         o->>'start' AS start_date, o->>'end' AS end_date, o->'assignments' AS assignments
-    FROM o
-)
-INSERT INTO inspections (id, task_id, draw_no, subject_key, items, departments, lead,
-                         officers, experts, start_date, end_date, status, created_at,
-                         updated_at)
-SELECT draw.task || '/' || draw.number || '/' || (a->>'subject'), draw.task, draw.number,
-       a->>'subject', draw.items, draw.departments, a->>'lead',
-       ARRAY(SELECT jsonb_array_elements_text(a->'officers')),
-       ARRAY(SELECT jsonb_array_elements_text(a->'experts')),
-       draw.start_date, draw.end_date, $2, $3, $3
-  FROM draw CROSS JOIN LATERAL jsonb_array_elements(draw.assignments) AS a
-"""
-
-
-class InspectionsProjection:
-    """检查 one row per drawn subject with a team, of an executed draw that is not voided.
-
-    DrawExecuted inserts the rows from the outcome it names (in ``draw_blobs``, turned into rows
-    by one statement in the database); DrawVoided of an
-    executed draw deletes them; InspectorReplaced sets the team.  Unqualified table names, so a
-    rebuild can replay the ledger into a scratch schema.
-    """
-
-    name = "inspections"
-    tables: tuple[str, ...] = ("inspections",)
-
-    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
-        for e in events:
-            if not d.SPEC.owns(e.stream_id):
-                continue
-            event = d.SPEC.decode(e.event_type, e.data)
-            if isinstance(event, d.DrawExecuted):
-                await conn.execute(_INSERT_INSPECTIONS, event.outcome_digest, OPEN, e.recorded_at)
-            elif isinstance(event, d.DrawVoided) and event.status is d.DrawStatus.EXECUTED:
-                await conn.execute(
-                    "DELETE FROM inspections WHERE task_id = $1 AND draw_no = $2",
-                    d.SPEC.key_of(e.stream_id),
-                    event.number,
-                )
-            elif isinstance(event, d.InspectorReplaced):
-                await conn.execute(
-                    "UPDATE inspections SET lead = $2, officers = $3, experts = $4,"
-                    " updated_at = $5 WHERE id = $1",
-                    d.inspection_id(d.SPEC.key_of(e.stream_id), event.number, event.subject),
-                    event.lead,
-                    event.officers,
-                    event.experts,
-                    e.recorded_at,
-                )

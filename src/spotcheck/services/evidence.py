@@ -24,16 +24,15 @@ from datetime import timedelta
 import asyncpg
 
 from spotcheck.domain import evidence as e
-from spotcheck.domain import inspection as i
 from spotcheck.domain import rules
 from spotcheck.domain.actor import SYSTEM, Actor
 from spotcheck.domain.aggregate import Event
 from spotcheck.domain.errors import DomainError
-from spotcheck.eventstore.envelope import RecordedEvent
 from spotcheck.evidence.storage import EvidenceStorage, Staged, StoredFile
+from spotcheck.projections import state_tables
 from spotcheck.services.runner import Caller, CommandRunner, Outcome
 
-TABLE = "evidence_files"
+TABLE = state_tables.EVIDENCE_FILES
 DEFAULT_TTL = timedelta(days=7)
 DEFAULT_QUOTA_BYTES = 500 * 1024 * 1024
 COLLECT_BATCH = 500
@@ -207,35 +206,6 @@ async def attachable(conn: asyncpg.Connection, digests: Sequence[str], actor: Ac
         if not await may_read(conn, actor, state):
             unreadable.add(state.sha256)
     return Attachable(frozenset(known), frozenset(collected), frozenset(unreadable))
-
-
-class EvidenceAttachmentsProjection:
-    """``evidence_attachments``: one row per (file, inspection) for every evidence file that a
-    submitted or amended result references; never removed (what an event referenced stays
-    referenced)."""
-
-    name = "evidence_attachments"
-    tables: tuple[str, ...] = ("evidence_attachments",)
-
-    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
-        rows: list[tuple[str, str, object]] = []
-        for ev in events:
-            if not i.SPEC.owns(ev.stream_id):
-                continue
-            if ev.event_type == i.InspectionResultsSubmitted.__name__:
-                results = list(i.SPEC.decode(ev.event_type, ev.data).results)  # type: ignore[attr-defined]
-            elif ev.event_type == i.InspectionResultAmended.__name__:
-                results = [i.SPEC.decode(ev.event_type, ev.data).after]  # type: ignore[attr-defined]
-            else:
-                continue
-            key = i.SPEC.key_of(ev.stream_id)
-            rows.extend((x.sha256, key, ev.recorded_at) for r in results for x in r.evidence)
-        if rows:
-            await conn.executemany(
-                "INSERT INTO evidence_attachments (sha256, inspection_id, attached_at)"
-                " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                rows,
-            )
 
 
 # Collection -------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ import asyncpg
 from spotcheck.domain import holiday_schedule as h
 from spotcheck.domain.aggregate import Event
 from spotcheck.domain.calendar import package_years
+from spotcheck.projections import state_tables
 from spotcheck.services.runner import Caller, CommandRunner, Outcome
 
-TABLE = "holiday_schedules"
+TABLE = state_tables.HOLIDAY_SCHEDULES
 
 
 async def publish(

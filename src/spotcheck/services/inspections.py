@@ -1,5 +1,6 @@
 """检查 The inspection lifecycle: schedule, results, review, publication, amendments, follow-up
-tracking, case inspections; and the projection that keeps the ``inspections`` table in step.
+tracking, case inspections (the ``inspections`` table they feed is kept by
+``spotcheck.projections.inspections``).
 
 Each command runs through the :class:`CommandRunner` in one transaction.  The decision's
 reference data is read on the command's connection: the drawn inspection (``inspections``
@@ -14,18 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 import asyncpg
 
-from spotcheck.domain import draw as d
 from spotcheck.domain import inspection as i
 from spotcheck.domain import inspector as inspector_aggregate
 from spotcheck.domain import item as item_aggregate
 from spotcheck.domain import task as task_aggregate
 from spotcheck.domain.actor import SYSTEM, Actor
 from spotcheck.domain.aggregate import Event
-from spotcheck.eventstore.envelope import RecordedEvent
 from spotcheck.services.evidence import attachable
 from spotcheck.services.refs import department_codes, subject_exists
 from spotcheck.services.runner import Caller, CommandRunner, Outcome
@@ -177,107 +175,3 @@ async def handle(
         return i.decide(state, command, caller.actor, refs)
 
     return await runner.run(caller, i.SPEC, i.command_key(command), command, decide)
-
-
-# The inspections read table: lifecycle columns, and the rows of case inspections
-_CASE_ROW = """
-INSERT INTO inspections (id, task_id, draw_no, subject_key, items, departments, lead, officers,
-                         experts, start_date, end_date, status, created_at, updated_at, origin,
-                         lifecycle, case_source, case_reference)
-VALUES ($1, NULL, NULL, $2, $3, $4, $5, $6, '{}', $7, $8, 'ASSIGNED', $9, $9, 'CASE',
-        'ASSIGNED', $10, $11)
-"""
-
-_SPECIAL = """
-UPDATE inspections i SET origin = 'SPECIAL'
-  FROM tasks t
- WHERE i.task_id = $1 AND i.draw_no = $2 AND t.id = i.task_id AND t.state->>'kind' = 'SPECIAL'
-"""
-
-
-def _columns(state: i.Inspection) -> dict[str, Any]:
-    def iso(value: Any) -> str | None:
-        return value.isoformat() if value is not None else None
-
-    return {
-        "lifecycle": state.status.value,
-        "scheduled_on": iso(state.scheduled_on),
-        "inspected_on": iso(state.inspected_on),
-        "approved_on": iso(state.approved_on),
-        "published_on": iso(state.published_on),
-        "result_codes": [r.code.value for r in state.results] if state.results else None,
-    }
-
-
-_STREAM = (
-    "SELECT event_type, data FROM events WHERE stream_id = $1 AND stream_version <= $2"
-    " ORDER BY stream_version"
-)
-
-_UPDATE = """
-UPDATE inspections SET lifecycle = $2, scheduled_on = $3, inspected_on = $4, approved_on = $5,
-       published_on = $6, result_codes = $7, updated_at = $8
- WHERE id = $1
-"""
-
-
-class InspectionLifecycleProjection:
-    """Keeps the lifecycle columns of ``inspections`` in step with the inspection streams.
-
-    * DrawExecuted (after the draws' own projection inserted the rows): origin SPECIAL for the
-      rows of a task of kind SPECIAL (a task's kind is fixed once it is published).
-    * CaseInspectionOpened: the case's row (origin CASE, no task, no draw).
-    * every inspection event: lifecycle, dates and result codes from the folded state.
-
-    The ``inspections`` table is fed by this projection and the draws'
-    (:class:`~spotcheck.services.draws.InspectionsProjection`): rebuild the two together, in
-    catalog order.  The whole state is in ``inspection_records`` (a state table).
-    """
-
-    name = "inspection_lifecycle"
-    tables: tuple[str, ...] = ("inspections",)
-
-    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
-        last: dict[str, RecordedEvent] = {}
-        for e in events:
-            if d.SPEC.owns(e.stream_id) and e.event_type == d.DrawExecuted.__name__:
-                await conn.execute(_SPECIAL, d.SPEC.key_of(e.stream_id), e.data["number"])
-                continue
-            if not i.SPEC.owns(e.stream_id):
-                continue
-            key = i.SPEC.key_of(e.stream_id)
-            last[key] = e
-            if e.event_type == i.CaseInspectionOpened.__name__:
-                event = i.SPEC.decode(e.event_type, e.data)
-                assert isinstance(event, i.CaseInspectionOpened)
-                await conn.execute(
-                    _CASE_ROW,
-                    key,
-                    event.subject,
-                    event.items,
-                    event.departments,
-                    event.officers[0] if event.officers else None,
-                    event.officers,
-                    event.start_date.isoformat(),
-                    event.end_date.isoformat(),
-                    e.recorded_at,
-                    event.source.value,
-                    event.reference,
-                )
-        for key, e in last.items():
-            # The stream up to this event (the events table is the same in a rebuild).
-            rows = await conn.fetch(_STREAM, e.stream_id, e.stream_version)
-            state = i.SPEC.fold(i.SPEC.decode(r["event_type"], r["data"]) for r in rows)
-            assert state is not None
-            c = _columns(state)
-            await conn.execute(
-                _UPDATE,
-                key,
-                c["lifecycle"],
-                c["scheduled_on"],
-                c["inspected_on"],
-                c["approved_on"],
-                c["published_on"],
-                c["result_codes"],
-                e.recorded_at,
-            )

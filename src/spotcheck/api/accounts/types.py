@@ -12,8 +12,9 @@ from spotcheck.api.context import Context
 from spotcheck.api.departments.types import Department, load_department
 from spotcheck.domain import account as a
 from spotcheck.domain.actor import Actor, Role
+from spotcheck.projections import state_tables
 
-TABLE = "accounts"
+TABLE = state_tables.ACCOUNTS
 
 strawberry.enum(Role, name="Role", description="角色 Platform role.")
 

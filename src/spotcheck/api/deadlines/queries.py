@@ -16,8 +16,8 @@ from spotcheck.api.deadlines.types import (
     load_schedule,
     today,
 )
+from spotcheck.domain.deadlines import DeadlineKind, PublicationStatus
 from spotcheck.services import deadlines as service
-from spotcheck.services.deadlines import DeadlineKind, PublicationStatus
 from spotcheck.services.holiday_schedules import published_schedules
 
 

@@ -14,9 +14,9 @@ from spotcheck.api.context import Context
 from spotcheck.api.draws.types import Inspection, load_inspections
 from spotcheck.api.plans.types import InspectionTask, load_task
 from spotcheck.domain.calendar import YearSchedule
+from spotcheck.domain.deadlines import Deadline, DeadlineKind, PublicationStatus
 from spotcheck.domain.errors import ErrorCode
 from spotcheck.services import deadlines as service
-from spotcheck.services.deadlines import DeadlineKind, PublicationStatus
 
 strawberry.enum(PublicationStatus, name="PublicationStatus")
 strawberry.enum(
@@ -138,7 +138,7 @@ class PublicationDeadline(relay.Node):
         return root.key
 
     @classmethod
-    def from_deadline(cls, d: service.Deadline) -> PublicationDeadline:
+    def from_deadline(cls, d: Deadline) -> PublicationDeadline:
         a = d.assessment
         problem = None
         if a.problem_year is not None:

@@ -11,8 +11,9 @@ from strawberry import relay
 from spotcheck.api.common.visibility import PERSONAL, personal
 from spotcheck.api.context import Context
 from spotcheck.domain import department as d
+from spotcheck.projections import state_tables
 
-TABLE = "departments"
+TABLE = state_tables.DEPARTMENTS
 
 
 @strawberry.type(

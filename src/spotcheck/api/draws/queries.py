@@ -16,8 +16,6 @@ from spotcheck.api.common.pagination import (
 )
 from spotcheck.api.context import Context
 from spotcheck.api.draws.types import (
-    INSPECTION_COLUMNS,
-    INSPECTIONS,
     Draw,
     DrawVerification,
     Inspection,
@@ -28,6 +26,7 @@ from spotcheck.api.draws.types import (
 )
 from spotcheck.domain.errors import ErrorCode
 from spotcheck.domain.subject import normalise_key
+from spotcheck.projections.inspections import SELECT_DRAWN
 from spotcheck.services import draws as service
 
 
@@ -50,7 +49,7 @@ def inspections_query(f: InspectionFilter, cursor: str | None, limit: int) -> tu
         q.where(f"subject_key = {q.arg(normalise_key(f.subject_key))}")
     if f.staff_id is not None:
         q.where(f"staff @> ARRAY[{q.arg(f.staff_id)}::text]")
-    return q.sql(f"SELECT {INSPECTION_COLUMNS} FROM {INSPECTIONS}", limit)
+    return q.sql(SELECT_DRAWN, limit)
 
 
 def _number(after: str | None) -> int:

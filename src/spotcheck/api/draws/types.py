@@ -27,12 +27,12 @@ from spotcheck.domain import draw as d
 from spotcheck.domain import subject as s
 from spotcheck.draw import matching as m
 from spotcheck.draw import transcript as tr
+from spotcheck.projections import state_tables
+from spotcheck.projections.inspections import SELECT_DRAWN
 from spotcheck.services import draws as service
 
-TABLE = "draws"
-INSPECTIONS = "(SELECT * FROM inspections WHERE task_id IS NOT NULL) AS inspections"
-"""Drawn inspections only: case inspections (个案, no task) are read through inspectionRecords."""
-SUBJECTS = "subjects"
+TABLE = state_tables.DRAWS
+SUBJECTS = state_tables.SUBJECTS
 
 register_enum(
     d.DrawStatus,
@@ -550,19 +550,11 @@ class Inspection(relay.Node):
         return await load_inspections(info, list(node_ids))
 
 
-INSPECTION_COLUMNS = (
-    "id, task_id, draw_no, subject_key, items, departments, lead, officers, experts,"
-    " start_date, end_date, status"
-)
-
-
 async def load_inspections(
     info: strawberry.Info[Context, None], keys: list[str]
 ) -> list[Inspection | None]:
     """Inspections by key: public, like the transcript that lists their teams."""
-    rows = await info.context.pool.fetch(
-        f"SELECT {INSPECTION_COLUMNS} FROM {INSPECTIONS} WHERE id = ANY($1::text[])", keys
-    )
+    rows = await info.context.pool.fetch(f"{SELECT_DRAWN} WHERE id = ANY($1::text[])", keys)
     found = {r["id"]: Inspection.from_row(r) for r in rows}
     return [found.get(k) for k in keys]
 

@@ -14,14 +14,10 @@ from spotcheck.api.common.pagination import (
     page_size,
 )
 from spotcheck.api.context import Context
-from spotcheck.api.inspections.types import (
-    RECORDS,
-    ROW_COLUMNS,
-    InspectionRecord,
-    load_records,
-)
+from spotcheck.api.inspections.types import InspectionRecord, load_records
 from spotcheck.domain import inspection as i
 from spotcheck.domain.subject import normalise_key
+from spotcheck.projections.inspections import RECORDS, SELECT_RECORDS
 
 
 @strawberry.input(description="Filter for inspection records (every given condition must hold).")
@@ -60,7 +56,7 @@ def records_query(
         q.where(f"origin = {q.arg(f.origin.value)}")
     if f.staff_id is not None:
         q.where(f"staff @> ARRAY[{q.arg(f.staff_id)}::text]")
-    return q.sql(f"SELECT {ROW_COLUMNS} FROM inspections", limit)
+    return q.sql(SELECT_RECORDS, limit)
 
 
 @strawberry.type

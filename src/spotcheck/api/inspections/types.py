@@ -27,13 +27,7 @@ from spotcheck.api.plans.types import InspectionTask, load_task
 from spotcheck.api.subjects.types import Subject, load_subject
 from spotcheck.domain import inspection as i
 from spotcheck.domain.actor import Actor
-
-RECORDS = "inspection_records"
-ROW_COLUMNS = (
-    "id, task_id, draw_no, subject_key, items, departments, lead, officers, experts,"
-    " start_date, end_date, origin, lifecycle, scheduled_on, inspected_on, approved_on,"
-    " published_on, case_source, case_reference"
-)
+from spotcheck.projections.inspections import RECORDS, SELECT_RECORDS, TEAM
 
 register_enum(
     i.InspectionOrigin,
@@ -371,9 +365,7 @@ class InspectionRecord(relay.Node):
     async def team(self, info: strawberry.Info[Context, None]) -> list[InspectionMember]:
         team = self._team
         if team is None:
-            r = await info.context.pool.fetchrow(
-                "SELECT lead, officers, experts FROM inspections WHERE id = $1", self.key
-            )
+            r = await info.context.pool.fetchrow(TEAM, self.key)
             team = (r["lead"], list(r["officers"]), list(r["experts"])) if r else (None, [], [])
         lead, officers, experts = team
         out = [
@@ -395,9 +387,7 @@ async def load_records(
     """Inspection records by key: staff only (the public gets nulls)."""
     if not info.context.actor.is_staff or not keys:
         return [None] * len(keys)
-    rows = await info.context.pool.fetch(
-        f"SELECT {ROW_COLUMNS} FROM inspections WHERE id = ANY($1::text[])", keys
-    )
+    rows = await info.context.pool.fetch(f"{SELECT_RECORDS} WHERE id = ANY($1::text[])", keys)
     states = await info.context.loaders.state(i.SPEC, RECORDS).load_many([r["id"] for r in rows])
     found = {r["id"]: InspectionRecord.from_row(r, st) for r, st in zip(rows, states, strict=True)}
     return [found.get(k) for k in keys]

@@ -15,8 +15,9 @@ from spotcheck.api.context import Context
 from spotcheck.api.departments.types import Department, load_department
 from spotcheck.domain import inspector as i
 from spotcheck.domain.actor import Actor
+from spotcheck.projections import state_tables
 
-TABLE = "inspectors"
+TABLE = state_tables.INSPECTORS
 
 
 register_enum(

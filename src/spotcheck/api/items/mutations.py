@@ -12,10 +12,11 @@ from spotcheck.api.common.commands import command_from
 from spotcheck.api.common.errors import UserError
 from spotcheck.api.common.mutations import idempotency_field, run_mutation
 from spotcheck.api.context import Context
-from spotcheck.api.items.types import LISTS, InspectionItem, ItemList
+from spotcheck.api.items.types import InspectionItem, ItemList
 from spotcheck.domain import item as i
 from spotcheck.domain import item_list as il
 from spotcheck.domain.kinds import SubjectKind
+from spotcheck.projections import item_lists
 from spotcheck.services import items as service
 
 
@@ -203,7 +204,7 @@ class ItemMutations:
         if done.register is None:
             return ItemListPayload(item_list=None, errors=done.errors)
         row = await ctx.pool.fetchrow(
-            f"SELECT number, items, note, published_at FROM {LISTS} WHERE number = $1",
+            f"{item_lists.SELECT} WHERE number = $1",
             done.register.number,
         )
         return ItemListPayload(item_list=ItemList.from_row(row) if row else None, errors=[])

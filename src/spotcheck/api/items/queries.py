@@ -8,7 +8,6 @@ from spotcheck.api.common.errors import query_error
 from spotcheck.api.common.pagination import Connection, connection, decode_cursor, page_size
 from spotcheck.api.context import Context
 from spotcheck.api.items.types import (
-    LISTS,
     TABLE,
     InspectionItem,
     ItemList,
@@ -20,6 +19,7 @@ from spotcheck.api.items.types import (
 from spotcheck.domain import item as i
 from spotcheck.domain.errors import ErrorCode
 from spotcheck.domain.kinds import SubjectKind
+from spotcheck.projections import item_lists
 
 
 @strawberry.input(description="Filter for inspection items.")
@@ -105,8 +105,7 @@ class ItemQueries:
         if cursor is not None and number is None:
             raise query_error(ErrorCode.INVALID_FORMAT, "after", "not a cursor from this API")
         rows = await info.context.pool.fetch(
-            f"SELECT number, items, note, published_at FROM {LISTS}"
-            " WHERE ($1::int IS NULL OR number > $1) ORDER BY number LIMIT $2",
+            f"{item_lists.SELECT} WHERE ($1::int IS NULL OR number > $1) ORDER BY number LIMIT $2",
             number,
             n + 1,
         )
@@ -119,7 +118,7 @@ class ItemQueries:
         self, info: strawberry.Info[Context, None], number: int | None = None
     ) -> ItemList | None:
         if number is None:
-            latest = await info.context.pool.fetchval(f"SELECT max(number) FROM {LISTS}")
+            latest = await info.context.pool.fetchval(item_lists.LATEST_NUMBER)
             if latest is None:
                 return None
             number = int(latest)

@@ -22,9 +22,9 @@ from spotcheck.api.departments.types import Department, load_department
 from spotcheck.domain import item as i
 from spotcheck.domain.actor import Actor
 from spotcheck.domain.kinds import SubjectKind
+from spotcheck.projections import item_lists, state_tables
 
-TABLE = "inspection_items"
-LISTS = "item_lists"
+TABLE = state_tables.INSPECTION_ITEMS
 
 
 register_enum(
@@ -317,7 +317,7 @@ async def load_item_lists(
     """Published lists are public."""
     numbers = [list_number(k) for k in keys]
     rows = await info.context.pool.fetch(
-        f"SELECT number, items, note, published_at FROM {LISTS} WHERE number = ANY($1::int[])",
+        f"{item_lists.SELECT} WHERE number = ANY($1::int[])",
         [n for n in numbers if n is not None],
     )
     found = {r["number"]: ItemList.from_row(r) for r in rows}

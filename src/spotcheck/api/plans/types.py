@@ -28,9 +28,10 @@ from spotcheck.domain import task as t
 from spotcheck.domain.actor import Actor
 from spotcheck.domain.kinds import SubjectKind
 from spotcheck.domain.subject import RegistrationStatus, RiskClass
+from spotcheck.projections import state_tables
 
-PLANS = "plans"
-TASKS = "tasks"
+PLANS = state_tables.PLANS
+TASKS = state_tables.TASKS
 
 
 register_enum(

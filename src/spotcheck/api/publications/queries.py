@@ -23,9 +23,6 @@ from spotcheck.api.common.pagination import (
 )
 from spotcheck.api.context import Context
 from spotcheck.api.publications.types import (
-    PROPOSAL_SELECT,
-    PUBLISHED,
-    PUBLISHED_COLUMNS,
     AbnormalListingProposal,
     AbnormalOperationListing,
     FollowUpState,
@@ -33,7 +30,6 @@ from spotcheck.api.publications.types import (
     PublicationFeedEntry,
     PublicationFeedPage,
     PublishedInspection,
-    follow_up_select,
 )
 from spotcheck.api.scalars import SafeInt
 from spotcheck.api.subjects.queries import MAX_NAME_FILTER
@@ -42,6 +38,13 @@ from spotcheck.domain import inspection as ins
 from spotcheck.domain import uscc as uscc_rules
 from spotcheck.domain.errors import ErrorCode
 from spotcheck.domain.subject import normalise_key
+from spotcheck.projections.publications import (
+    PROPOSAL_SELECT,
+    PROPOSALS,
+    PUBLISHED,
+    PUBLISHED_COLUMNS,
+    follow_up_select,
+)
 from spotcheck.services.publications import FEED_MAX, read_feed
 
 DEFAULT_FEED_PAGE = 100
@@ -152,8 +155,8 @@ SELECT subject_key, max(uscc) AS uscc, count(*) AS n,
        (array_agg(subject_name ORDER BY published_at DESC, id DESC))[1] AS name
   FROM {PUBLISHED} WHERE subject_key = $1 GROUP BY subject_key
 """
-_LISTED = """
-SELECT id, decided_at FROM abnormal_operation_proposals
+_LISTED = f"""
+SELECT id, decided_at FROM {PROPOSALS}
  WHERE subject_key = $1 AND status = 'CONFIRMED' ORDER BY decided_at, id
 """
 

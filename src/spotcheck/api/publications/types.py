@@ -24,11 +24,13 @@ from spotcheck.api.scalars import SafeInt
 from spotcheck.domain import abnormal_listing as al
 from spotcheck.domain import inspection as ins
 from spotcheck.domain.aggregate import from_data
+from spotcheck.projections.publications import (
+    PROPOSAL_SELECT,
+    PUBLISHED,
+    PUBLISHED_COLUMNS,
+    follow_up_select,
+)
 from spotcheck.services.publications import FeedEntry, FeedEventType
-
-PUBLISHED = "published_results"
-PROPOSALS = "abnormal_operation_proposals"
-FOLLOW_UPS = "follow_ups"
 
 register_enum(
     FeedEventType,
@@ -74,14 +76,6 @@ register_enum(
         "DECLINED, or a follow-up with nothing to track (抄告相关部门, 其他).",
     },
 )
-
-# The state of a follow-up, in SQL, given today's Beijing date as ``{today}``.
-FOLLOW_UP_STATE_SQL = """CASE
-  WHEN kind = 'ORDER_TO_CORRECT' THEN CASE
-    WHEN corrected THEN 'DONE' WHEN correct_by < {today} THEN 'OVERDUE' ELSE 'DUE' END
-  WHEN kind IN ('CASE_TRANSFER', 'JUDICIAL_TRANSFER') THEN CASE
-    WHEN transfer_status IN ('CLOSED', 'DECLINED') THEN 'DONE' ELSE 'DUE' END
-  ELSE 'DONE' END"""
 
 
 @strawberry.type(description="公示的检查事项结果 One item's published result.")
@@ -210,9 +204,6 @@ class PublishedInspection(relay.Node):
         return await load_published(info, list(node_ids))
 
 
-PUBLISHED_COLUMNS = "id, record, published_at, amendment_count"
-
-
 async def load_published(
     info: strawberry.Info[Context, None], keys: list[str]
 ) -> list[PublishedInspection | None]:
@@ -324,13 +315,6 @@ class AbnormalListingProposal(relay.Node):
         return await load_proposals(info, list(node_ids))
 
 
-PROPOSAL_SELECT = (
-    "SELECT a.id, a.subject_key, a.subject_name, a.uscc, a.departments, a.items, a.proposed_on,"
-    " a.status, a.decided_by, a.decided_at, a.reason, s.maintaining_department"
-    f" FROM {PROPOSALS} a LEFT JOIN subjects s ON s.id = a.subject_key"
-)
-
-
 async def load_proposals(
     info: strawberry.Info[Context, None], keys: list[str]
 ) -> list[AbnormalListingProposal | None]:
@@ -409,11 +393,6 @@ class FollowUpTracking(relay.Node):
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         return await load_follow_ups(info, list(node_ids))
-
-
-def follow_up_select(today_arg: str) -> str:
-    state = FOLLOW_UP_STATE_SQL.format(today=today_arg)
-    return f"SELECT * FROM (SELECT f.*, {state} AS state FROM {FOLLOW_UPS} f) x"
 
 
 async def load_follow_ups(

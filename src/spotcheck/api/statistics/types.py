@@ -12,8 +12,8 @@ import strawberry
 
 # Registers the GraphQL enums InspectionOrigin and ResultCode (owned by the inspections area).
 from spotcheck.api.inspections import types as _inspection_types  # noqa: F401
+from spotcheck.domain import statistics as st
 from spotcheck.domain.inspection import RESULT_CODE_DESCRIPTIONS, InspectionOrigin, ResultCode
-from spotcheck.services import statistics as st
 
 
 @strawberry.type(

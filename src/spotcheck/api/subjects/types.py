@@ -17,8 +17,9 @@ from spotcheck.api.regions import RegionType, region_of
 from spotcheck.domain import subject as s
 from spotcheck.domain.actor import Actor
 from spotcheck.domain.kinds import SubjectKind
+from spotcheck.projections import state_tables
 
-TABLE = "subjects"
+TABLE = state_tables.SUBJECTS
 
 
 register_enum(
