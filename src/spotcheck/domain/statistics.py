@@ -217,6 +217,17 @@ class OriginFigures:
     codes: dict[ResultCode, int] = field(default_factory=dict)
     items: dict[str, ItemCoverage] = field(default_factory=dict)
 
+    def count_outcome(self, outcome: str | None, n: int) -> None:
+        """``n`` inspections with this publication outcome (``publication_outcome``)."""
+        if outcome == "on_time":
+            self.published_on_time += n
+        elif outcome == "late":
+            self.published_late += n
+        elif outcome == "overdue":
+            self.overdue += n
+        elif outcome == "unknown":
+            self.deadline_unknown += n
+
     @property
     def results(self) -> int:
         """Item results of the inspected inspections."""
@@ -306,6 +317,102 @@ def publication_outcome(
     return "overdue" if today > last else None
 
 
+class _DeadlineMemo:
+    """``deadline`` once per (completion day, working days); a missing holiday schedule is
+    remembered and raised again."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        self.memo: dict[tuple[date, int], date | NoHolidaySchedule] = {}
+
+    def __call__(self, completed_on: date, days: int) -> date:
+        key = (completed_on, days)
+        if key not in self.memo:
+            try:
+                self.memo[key] = self.deadline(completed_on, days)
+            except NoHolidaySchedule as missing:
+                self.memo[key] = missing
+        last = self.memo[key]
+        if isinstance(last, NoHolidaySchedule):
+            raise last
+        return last
+
+
+@dataclass
+class _Tally:
+    """The figures being summed: the district and each department counted."""
+
+    district: DepartmentFigures
+    depts: dict[str, DepartmentFigures]
+
+    def targets(self, department: str | None) -> list[DepartmentFigures]:
+        """The district, and the department if it is counted."""
+        out = [self.district]
+        if department is not None and department in self.depts:
+            out.append(self.depts[department])
+        return out
+
+    def inspections(self, facts: Facts, today: date, deadline: Deadline) -> None:
+        cached = _DeadlineMemo(deadline)
+        for g in facts.inspections:
+            outcome = publication_outcome(g.completed_on, g.days, g.published_on, today, cached)
+            for t in self.targets(g.department):
+                f = t.origins[g.origin]
+                f.drawn += g.count
+                f.inspected += g.count if g.inspected else 0
+                f.approved += g.count if g.approved else 0
+                f.published += g.count if g.published_on is not None else 0
+                f.count_outcome(outcome, g.count)
+
+    def draws(self, facts: Facts) -> None:
+        for d in facts.draws:
+            for t in self.targets(d.department):
+                f = t.origins[d.origin]
+                f.draws += 1
+                f.population = (f.population or 0) + d.size
+                for item in d.items:
+                    c = f.items.setdefault(item, ItemCoverage(item))
+                    c.population = (c.population or 0) + d.size
+        for o in DRAWN_ORIGINS:  # a drawn origin with no draw has a population of 0
+            for t in [self.district, *self.depts.values()]:
+                if t.origins[o].population is None:
+                    t.origins[o].population = 0
+
+    def items(self, facts: Facts) -> None:
+        for i in facts.items:
+            for t in self.targets(i.department):
+                c = t.origins[i.origin].items.setdefault(i.item, ItemCoverage(i.item))
+                c.inspections += i.inspections
+                c.inspected += i.inspected
+                c.subjects += i.subjects
+
+    def codes(self, facts: Facts) -> None:
+        for cc in facts.codes:
+            for t in self.targets(cc.department):
+                f = t.origins[cc.origin]
+                f.codes[cc.code] = f.codes.get(cc.code, 0) + cc.count
+
+    def joint(self, facts: Facts) -> None:
+        for j in facts.joint:
+            if j.department in self.depts:
+                self.depts[j.department].origins[j.origin].joint_participation += j.count
+
+    def workload(self, facts: Facts) -> None:
+        for w in facts.workload:
+            for t in self.targets(w.department):
+                k = (w.staff_id, w.origin)
+                acc = t.workload.setdefault(k, Workload(w.staff_id, w.origin))
+                acc.assigned += w.assigned
+                acc.done += w.done
+                acc.as_lead += w.as_lead
+
+    def repeats(self, facts: Facts) -> None:
+        for r in facts.repeats:
+            target = self.district if r.department is None else self.depts.get(r.department)
+            if target is not None:
+                target.repeat = Repeat(r.subjects, r.repeated)
+
+
 def aggregate(
     facts: Facts, year: int, today: date, deadline: Deadline, only: str | None = None
 ) -> YearFigures:
@@ -318,83 +425,22 @@ def aggregate(
     )
     if only is not None:
         codes = [only]
-    depts = {c: DepartmentFigures(c, registry_subjects=facts.registry.get(c, 0)) for c in codes}
-    district = DepartmentFigures(None, registry_subjects=sum(facts.registry.values()))
-
-    def targets(department: str | None) -> list[DepartmentFigures]:
-        out = [district]
-        if department is not None and department in depts:
-            out.append(depts[department])
-        return out
-
-    memo: dict[tuple[date, int], date | NoHolidaySchedule] = {}
-
-    def cached(completed_on: date, days: int) -> date:
-        key = (completed_on, days)
-        if key not in memo:
-            try:
-                memo[key] = deadline(completed_on, days)
-            except NoHolidaySchedule as missing:
-                memo[key] = missing
-        last = memo[key]
-        if isinstance(last, NoHolidaySchedule):
-            raise last
-        return last
-
-    for g in facts.inspections:
-        outcome = publication_outcome(g.completed_on, g.days, g.published_on, today, cached)
-        for t in targets(g.department):
-            f = t.origins[g.origin]
-            f.drawn += g.count
-            f.inspected += g.count if g.inspected else 0
-            f.approved += g.count if g.approved else 0
-            f.published += g.count if g.published_on is not None else 0
-            if outcome == "on_time":
-                f.published_on_time += g.count
-            elif outcome == "late":
-                f.published_late += g.count
-            elif outcome == "overdue":
-                f.overdue += g.count
-            elif outcome == "unknown":
-                f.deadline_unknown += g.count
-    for d in facts.draws:
-        for t in targets(d.department):
-            f = t.origins[d.origin]
-            f.draws += 1
-            f.population = (f.population or 0) + d.size
-            for item in d.items:
-                c = f.items.setdefault(item, ItemCoverage(item))
-                c.population = (c.population or 0) + d.size
-    for o in DRAWN_ORIGINS:
-        for t in [district, *depts.values()]:
-            if t.origins[o].population is None:
-                t.origins[o].population = 0
-    for i in facts.items:
-        for t in targets(i.department):
-            c = t.origins[i.origin].items.setdefault(i.item, ItemCoverage(i.item))
-            c.inspections += i.inspections
-            c.inspected += i.inspected
-            c.subjects += i.subjects
-    for cc in facts.codes:
-        for t in targets(cc.department):
-            f = t.origins[cc.origin]
-            f.codes[cc.code] = f.codes.get(cc.code, 0) + cc.count
-    for j in facts.joint:
-        if j.department in depts:
-            depts[j.department].origins[j.origin].joint_participation += j.count
-    for w in facts.workload:
-        for t in targets(w.department):
-            k = (w.staff_id, w.origin)
-            acc = t.workload.setdefault(k, Workload(w.staff_id, w.origin))
-            acc.assigned += w.assigned
-            acc.done += w.done
-            acc.as_lead += w.as_lead
-    for r in facts.repeats:
-        target = district if r.department is None else depts.get(r.department)
-        if target is not None:
-            target.repeat = Repeat(r.subjects, r.repeated)
+    tally = _Tally(
+        district=DepartmentFigures(None, registry_subjects=sum(facts.registry.values())),
+        depts={c: DepartmentFigures(c, registry_subjects=facts.registry.get(c, 0)) for c in codes},
+    )
+    tally.inspections(facts, today, deadline)
+    tally.draws(facts)
+    tally.items(facts)
+    tally.codes(facts)
+    tally.joint(facts)
+    tally.workload(facts)
+    tally.repeats(facts)
     return YearFigures(
-        year=year, today=today, departments=[depts[c] for c in codes], district=district
+        year=year,
+        today=today,
+        departments=[tally.depts[c] for c in codes],
+        district=tally.district,
     )
 
 
