@@ -627,7 +627,7 @@ class InspectionsProjection:
         for e in events:
             if not d.SPEC.owns(e.stream_id):
                 continue
-            event = d.SPEC.decode(e.event_type, e.data)
+            event = d.SPEC.decode(e.event_type, e.schema_version, e.data)
             if isinstance(event, d.DrawExecuted):
                 await conn.execute(_INSERT_INSPECTIONS, event.outcome_digest, OPEN, e.recorded_at)
             elif isinstance(event, d.DrawVoided) and event.status is d.DrawStatus.EXECUTED:
