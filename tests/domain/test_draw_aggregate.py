@@ -90,7 +90,7 @@ EXECUTED = d.Executed(
 def run(state: d.TaskDraws | None, events: list[Event]) -> d.TaskDraws:
     """Fold the events after a round trip through their stored form."""
     for e in events:
-        stored = d.SPEC.decode(type(e).__name__, to_data(e))
+        stored = d.SPEC.decode(type(e).__name__, e.schema_version, to_data(e))
         assert stored == e
         state = d.evolve(state, stored)
     assert state is not None

@@ -68,7 +68,7 @@ def test_register_normalises_and_deduplicates_expertise() -> None:
     # Dates round-trip through the stored JSON as ISO strings.
     data = to_data(events[0])
     assert data["certificate_valid_until"] == "2026-12-31"
-    assert i.SPEC.decode("InspectorRegistered", data) == events[0]
+    assert i.SPEC.decode("InspectorRegistered", 1, data) == events[0]
 
 
 def test_register_twice_is_already_exists() -> None:
@@ -204,7 +204,7 @@ def test_update_needs_a_reason_and_records_what_changed() -> None:
     assert after.phone is None
     assert after.email == "zhang@example.gov.cn"
     # Decoding the stored event gives the same state.
-    stored = i.SPEC.decode("InspectorChanged", to_data(ev))
+    stored = i.SPEC.decode("InspectorChanged", 1, to_data(ev))
     assert fold([stored], state) == after
 
 

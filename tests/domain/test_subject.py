@@ -74,7 +74,7 @@ def register(command: s.RegisterSubject, actor: Actor = SCJG_ADMIN) -> s.Subject
 
 def roundtrip(events: list[Event]) -> list[Event]:
     """The events as the ledger hands them back."""
-    return [s.SPEC.decode(type(e).__name__, to_data(e)) for e in events]
+    return [s.SPEC.decode(type(e).__name__, e.schema_version, to_data(e)) for e in events]
 
 
 # Keys

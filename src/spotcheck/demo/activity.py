@@ -152,7 +152,7 @@ def task_dates(today: dt.date, year: int) -> tuple[dt.date, dt.date]:
 async def _state(runner: CommandRunner, spec: AggregateSpec[S], key: str) -> S | None:
     """An aggregate's state as the record holds it now (None if it has no events)."""
     events = await runner.store.read_stream(spec.stream_id(key))
-    return spec.fold(spec.decode(e.event_type, e.data) for e in events)
+    return spec.fold(spec.decode(e.event_type, e.schema_version, e.data) for e in events)
 
 
 async def _today(runner: CommandRunner) -> dt.date:

@@ -27,9 +27,9 @@ class EvidenceAttachmentsProjection:
             if not i.SPEC.owns(ev.stream_id):
                 continue
             if ev.event_type == i.InspectionResultsSubmitted.__name__:
-                results = list(i.SPEC.decode(ev.event_type, ev.data).results)  # type: ignore[attr-defined]
+                results = list(i.SPEC.decode(ev.event_type, ev.schema_version, ev.data).results)  # type: ignore[attr-defined]
             elif ev.event_type == i.InspectionResultAmended.__name__:
-                results = [i.SPEC.decode(ev.event_type, ev.data).after]  # type: ignore[attr-defined]
+                results = [i.SPEC.decode(ev.event_type, ev.schema_version, ev.data).after]  # type: ignore[attr-defined]
             else:
                 continue
             key = i.SPEC.key_of(ev.stream_id)

@@ -103,7 +103,7 @@ class InspectionsProjection:
         for e in events:
             if not d.SPEC.owns(e.stream_id):
                 continue
-            event = d.SPEC.decode(e.event_type, e.data)
+            event = d.SPEC.decode(e.event_type, e.schema_version, e.data)
             if isinstance(event, d.DrawExecuted):
                 await conn.execute(_INSERT_INSPECTIONS, event.outcome_digest, OPEN, e.recorded_at)
             elif isinstance(event, d.DrawVoided) and event.status is d.DrawStatus.EXECUTED:
@@ -155,8 +155,8 @@ def _columns(state: i.Inspection) -> dict[str, Any]:
 
 
 _STREAM = (
-    "SELECT event_type, data FROM events WHERE stream_id = $1 AND stream_version <= $2"
-    " ORDER BY stream_version"
+    "SELECT event_type, schema_version, data FROM events"
+    " WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version"
 )
 
 _UPDATE = """
@@ -193,7 +193,7 @@ class InspectionLifecycleProjection:
             key = i.SPEC.key_of(e.stream_id)
             last[key] = e
             if e.event_type == i.CaseInspectionOpened.__name__:
-                event = i.SPEC.decode(e.event_type, e.data)
+                event = i.SPEC.decode(e.event_type, e.schema_version, e.data)
                 assert isinstance(event, i.CaseInspectionOpened)
                 await conn.execute(
                     _CASE_ROW,
@@ -212,7 +212,9 @@ class InspectionLifecycleProjection:
         for key, e in last.items():
             # The stream up to this event (the events table is the same in a rebuild).
             rows = await conn.fetch(_STREAM, e.stream_id, e.stream_version)
-            state = i.SPEC.fold(i.SPEC.decode(r["event_type"], r["data"]) for r in rows)
+            state = i.SPEC.fold(
+                i.SPEC.decode(r["event_type"], r["schema_version"], r["data"]) for r in rows
+            )
             assert state is not None
             c = _columns(state)
             await conn.execute(

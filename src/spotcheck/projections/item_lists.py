@@ -43,7 +43,7 @@ class ItemListsProjection:
         for e in events:
             if not item_list.SPEC.owns(e.stream_id):
                 continue
-            event = item_list.SPEC.decode(e.event_type, e.data)
+            event = item_list.SPEC.decode(e.event_type, e.schema_version, e.data)
             assert isinstance(event, item_list.ItemListPublished)
             numbers.append(event.number)
             items.append(orjson.dumps([to_data(i) for i in event.items]).decode())

@@ -96,7 +96,7 @@ class PublicationsProjection:
         for e in events:
             if not ins.SPEC.owns(e.stream_id):
                 continue
-            record = published_record(ins.SPEC.decode(e.event_type, e.data))
+            record = published_record(ins.SPEC.decode(e.event_type, e.schema_version, e.data))
             if record is None:
                 continue
             last = record.amendments[-1].amended_on.isoformat() if record.amendments else None
@@ -148,7 +148,7 @@ class AbnormalProposalsProjection:
             if ins.SPEC.owns(e.stream_id):
                 await self._inspection(conn, e)
             elif al.SPEC.owns(e.stream_id):
-                event = al.SPEC.decode(e.event_type, e.data)
+                event = al.SPEC.decode(e.event_type, e.schema_version, e.data)
                 state = al.evolve(None, event)
                 await conn.execute(
                     _DECIDE,
@@ -160,7 +160,7 @@ class AbnormalProposalsProjection:
                 )
 
     async def _inspection(self, conn: asyncpg.Connection, e: RecordedEvent) -> None:
-        event = ins.SPEC.decode(e.event_type, e.data)
+        event = ins.SPEC.decode(e.event_type, e.schema_version, e.data)
         record = published_record(event)
         if record is None:
             return
@@ -196,7 +196,7 @@ _FOLLOW_UP_EVENTS = frozenset(
     }
 )
 _STREAM = """
-SELECT event_type, data FROM events WHERE stream_id = $1 AND stream_version <= $2
+SELECT event_type, schema_version, data FROM events WHERE stream_id = $1 AND stream_version <= $2
  ORDER BY stream_version
 """
 _INSERT_FOLLOW_UPS = """
@@ -238,7 +238,9 @@ class FollowUpsProjection:
                 last[e.stream_id] = (e.stream_version, e.recorded_at)
         for stream_id, (version, at) in last.items():
             rows = await conn.fetch(_STREAM, stream_id, version)
-            state = ins.SPEC.fold(ins.SPEC.decode(r["event_type"], r["data"]) for r in rows)
+            state = ins.SPEC.fold(
+                ins.SPEC.decode(r["event_type"], r["schema_version"], r["data"]) for r in rows
+            )
             if state is not None:
                 await self._write(conn, state, at)
 

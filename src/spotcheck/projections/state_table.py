@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 import orjson
 
-from spotcheck.domain.aggregate import AggregateSpec, from_data
+from spotcheck.domain.aggregate import AggregateSpec
 from spotcheck.eventstore.envelope import RecordedEvent
 
 S = TypeVar("S")
@@ -36,7 +36,6 @@ class StateTableProjection(Generic[S]):
         self.tables: tuple[str, ...] = (table,)
         self._upsert = _UPSERT.format(table=table)
         self._select = f"SELECT id, state, created_at FROM {table} WHERE id = ANY($1::text[])"
-        self._types = spec.event_types  # built once: a rebuild decodes every event
 
     def owned(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
         prefix = self.spec.stream_prefix
@@ -55,7 +54,8 @@ class StateTableProjection(Generic[S]):
         for e in mine:
             key = self.spec.key_of(e.stream_id)
             state, created = current.get(key, (None, e.recorded_at))
-            state = self.spec.evolve(state, from_data(e.data, self._types[e.event_type]))
+            event = self.spec.decode(e.event_type, e.schema_version, e.data)
+            state = self.spec.evolve(state, event)
             current[key] = (state, created)
             rows[key] = [e.stream_version, e.recorded_at]
         ids = list(rows)

@@ -78,10 +78,10 @@ def upto(events: Sequence[RecordedEvent], position: int) -> list[RecordedEvent]:
 
 
 def fold(spec: AggregateSpec[S], events: Sequence[RecordedEvent]) -> S | None:
-    return spec.fold(spec.decode(e.event_type, e.data) for e in events)
+    return spec.fold(spec.decode(e.event_type, e.schema_version, e.data) for e in events)
 
 
 def decoded(
     spec: AggregateSpec[Any], events: Sequence[RecordedEvent]
 ) -> list[tuple[RecordedEvent, Event]]:
-    return [(e, spec.decode(e.event_type, e.data)) for e in events]
+    return [(e, spec.decode(e.event_type, e.schema_version, e.data)) for e in events]

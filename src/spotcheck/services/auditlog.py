@@ -222,13 +222,13 @@ async def state_as_of(
     conn: asyncpg.Connection | asyncpg.Pool, spec: AggregateSpec[Any], stream_id: str, position: int
 ) -> StateAsOf:
     rows = await conn.fetch(
-        "SELECT e.event_type, e.data, e.stream_version, e.recorded_at, l.position"
+        "SELECT e.event_type, e.schema_version, e.data, e.stream_version, e.recorded_at, l.position"
         " FROM events e JOIN ledger l ON l.seq = e.seq"
         " WHERE e.stream_id = $1 AND l.position <= $2 ORDER BY l.position",
         stream_id,
         position,
     )
-    state = spec.fold(spec.decode(r["event_type"], r["data"]) for r in rows)
+    state = spec.fold(spec.decode(r["event_type"], r["schema_version"], r["data"]) for r in rows)
     last = rows[-1] if rows else None
     return StateAsOf(
         stream_id=stream_id,

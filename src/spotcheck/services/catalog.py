@@ -61,7 +61,7 @@ def event_registry() -> EventTypeRegistry:
     reg = EventTypeRegistry()
     for spec, _ in (*AGGREGATES, *PROJECTED):
         for cls in spec.events:
-            reg.register(cls.__name__)
+            reg.register(cls.__name__, cls.schema_version)  # new events are written at it
     return reg
 
 

@@ -197,7 +197,7 @@ class CommandRunner:
 
 
 def _fold(spec: AggregateSpec[S], events: Sequence[RecordedEvent]) -> S | None:
-    return spec.fold(spec.decode(e.event_type, e.data) for e in events)
+    return spec.fold(spec.decode(e.event_type, e.schema_version, e.data) for e in events)
 
 
 def _version(events: Sequence[RecordedEvent]) -> int:

@@ -78,14 +78,19 @@ def end(entries: int, blobs: int) -> dict[str, Any]:
     return {"record": "end", "entries": entries, "blobs": blobs}
 
 
-def draw_event(stream_id: str, event_type: str, data: dict[str, Any]) -> Event | None:
-    """The draw event, decoded; None for other events.  Raises ValueError if it does not
-    decode (an altered event)."""
+def draw_event(
+    stream_id: str, event_type: str, schema_version: object, data: dict[str, Any]
+) -> Event | None:
+    """The draw event, decoded (lifted by the draw upcasters from its stored schema version:
+    the hashes are over the stored form, never this one); None for other events.  Raises
+    ValueError if it does not decode (an altered event)."""
     if not d.SPEC.owns(stream_id):
         return None
+    if not isinstance(schema_version, int) or isinstance(schema_version, bool):
+        raise ValueError(f"a draw event whose schema version is not a number: {schema_version!r}")
     try:
-        return d.SPEC.decode(event_type, data)
-    except (msgspec.MsgspecError, KeyError, TypeError) as e:
+        return d.SPEC.decode(event_type, schema_version, data)
+    except (msgspec.MsgspecError, ValueError, TypeError) as e:
         raise ValueError(f"a draw event that does not decode: {e}") from None
 
 

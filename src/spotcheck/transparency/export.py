@@ -124,7 +124,7 @@ async def _entries(
                 )
             )
             try:
-                event = fmt.draw_event(r["stream_id"], r["event_type"], data)
+                event = fmt.draw_event(r["stream_id"], r["event_type"], r["schema_version"], data)
             except ValueError:
                 continue  # an altered draw event: the verifier names its content hash first
             digests.update(dict.fromkeys(fmt.named_blobs(event)))

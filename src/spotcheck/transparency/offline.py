@@ -277,7 +277,9 @@ class _Verifier:
         data = env["data"]
         if isinstance(data, dict) and isinstance(env["stream_id"], str):
             try:
-                event = fmt.draw_event(env["stream_id"], str(env["event_type"]), data)
+                event = fmt.draw_event(
+                    env["stream_id"], str(env["event_type"]), env["schema_version"], data
+                )
             except ValueError as err:
                 raise Failure(str(err), expected) from None
             if event is not None:
