@@ -1,3 +1,4 @@
+# Over 500 lines: the draw's commands share the snapshot, blobs and seed of one transaction.
 """抽取 draws: commit, execute, void, replace an inspector, verify; and the inspections table.
 
 Each command runs through the :class:`CommandRunner` in one PostgreSQL transaction: what the
