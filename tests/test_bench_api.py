@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 
-from spotcheck.cli.bench.api import (
-    QUERY,
+from spotcheck.cli.bench.api import QUERY, Options, run_benchmark
+from spotcheck.cli.bench.api_reference import (
     REFERENCE_SCHEMA,
-    Options,
     RefQuery,
     decode_cursor,
     encode_cursor,
-    run_benchmark,
 )
 from spotcheck.cli.bench.common import Target, to_json
 from tests.conftest import Db

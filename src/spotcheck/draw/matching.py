@@ -1,3 +1,4 @@
+# Over 500 lines: one protocol (docs/draw-protocol.md) read against its contract in one place.
 """第二个随机: matching inspectors to the drawn subjects, from the draw's key string.
 
 docs/draw-protocol.md ("Matching inspectors") is the contract; in short:

@@ -1,3 +1,4 @@
+# Over 500 lines: every duty rule shares one Reviewer's pinned ledger source and its caches.
 """The duty-list review (履职清单审查): verdicts re-derived from the ledger alone.
 
 ``review_subject`` (accountabilityReview) walks every draw whose task overlaps the period and

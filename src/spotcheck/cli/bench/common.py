@@ -6,6 +6,7 @@ import asyncio
 import os
 import platform
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +23,15 @@ from spotcheck.db.migrate import migrate
 from spotcheck.db.urls import APP_ROLE, app_url_from, with_database, with_user
 
 Results = dict[str, Any]
+
+
+def logger(bench: str) -> Callable[[str], None]:
+    """Progress of ``spotcheck bench {bench}`` on stderr (stdout is kept for ``--json``)."""
+
+    def log(message: str) -> None:
+        print(f"[bench {bench}] {message}", file=sys.stderr, flush=True)
+
+    return log
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ Measured in one run:
 The database is a scratch database on the ``DATABASE_URL`` server (dropped afterwards), or else
 a throwaway embedded cluster in a fresh temporary folder (stopped and removed afterwards).
 Progress goes to stderr, so ``--json`` prints exactly one JSON object on stdout.
+
+The peers (b) and (d) are in ``eventstore_peers``, the event every writer appends in
+``eventstore_workload``.
 """
 
 from __future__ import annotations
@@ -22,20 +25,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import functools
-import importlib.metadata
 import sys
-import threading
 import time
-import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 import asyncpg
-import orjson
 
 from spotcheck.cli.bench.common import (
     Results,
@@ -45,26 +39,15 @@ from spotcheck.cli.bench.common import (
     ratio,
     to_json,
 )
+from spotcheck.cli.bench.eventstore_peers import copy_phase, peer_phase
+from spotcheck.cli.bench.eventstore_workload import EVENT_TYPE, bench_event, rate, timed_rounds
 from spotcheck.db.pool import connect, create_pool
-from spotcheck.db.urls import database_name
-from spotcheck.eventstore import (
-    NO_STREAM,
-    EventStore,
-    EventTypeRegistry,
-    Metadata,
-    NewEvent,
-    StreamAppend,
-)
+from spotcheck.eventstore import NO_STREAM, EventStore, EventTypeRegistry, StreamAppend
 from spotcheck.eventstore.ledger import read_ledger
 from spotcheck.eventstore.sealer import Sealer
-from spotcheck.eventstore.store import COPY_COLUMNS
 
-EVENT_TYPE = "BenchEventRecorded"
-PEER_SCHEMA = "bench_peer"
-COPY_TABLE = "raw_copy_events"
 READ_BATCH = 10_000
 SEAL_TIMEOUT = 300.0
-BARRIER_TIMEOUT = 120.0
 
 # The targets from the issue.
 TARGET_WRITERS = 16
@@ -97,50 +80,6 @@ class Options:
         if opts.writers < 1 or opts.seconds <= 0 or opts.bulk_events < 1 or opts.bulk_rounds < 1:
             raise SystemExit("--writers, --seconds, --bulk-events and --bulk-rounds must be > 0")
         return opts
-
-
-# --- the events ---------------------------------------------------------------------------
-
-
-def bench_data(writer: int, i: int) -> dict[str, Any]:
-    """A small inspection record: strings and integers only (the store takes no floats)."""
-    return {
-        "inspection_id": f"FT-2026-{writer:03d}-{i:07d}",
-        "entity_credit_code": "91110106MA01C2XK3R",
-        "entity_name": "北京丰台某某商贸有限公司",
-        "item_code": "SC-0412",
-        "inspector_ids": ["J01017", "J02208"],
-        "result": "compliant",
-        "score": 87,
-        "writer": writer,
-        "attempt": i,
-    }
-
-
-def bench_metadata(writer: int, i: int) -> Metadata:
-    return Metadata(
-        actor=f"inspector-{writer:03d}", role="inspector", request_id=f"req-{writer}-{i}"
-    )
-
-
-def bench_event(writer: int, i: int) -> NewEvent:
-    return NewEvent(EVENT_TYPE, bench_data(writer, i), bench_metadata(writer, i))
-
-
-def rate(events: int, seconds: float) -> float:
-    return round(events / seconds, 1) if seconds > 0 else 0.0
-
-
-def timed_rounds(events_per_round: int, round_seconds: list[float]) -> Results:
-    total = sum(round_seconds)
-    return {
-        "rounds": len(round_seconds),
-        "events_per_round": events_per_round,
-        "events": events_per_round * len(round_seconds),
-        "seconds": round(total, 6),
-        "round_seconds": [round(s, 6) for s in round_seconds],
-        "events_per_s": rate(events_per_round * len(round_seconds), total),
-    }
 
 
 # --- (a) single-event transactions, and the sealer's lag ------------------------------------
@@ -203,7 +142,7 @@ async def sealer_lag(conn: asyncpg.Connection) -> Results:
     }
 
 
-# --- (c) bulk appends and (d) raw COPY ----------------------------------------------------
+# --- (c) bulk appends -----------------------------------------------------------------------
 
 
 async def bulk_phase(store: EventStore, events: int, rounds: int) -> Results:
@@ -217,45 +156,6 @@ async def bulk_phase(store: EventStore, events: int, rounds: int) -> Results:
         times.append(time.monotonic() - start)
         log(f"bulk round {r + 1}/{rounds}: {events} events in {times[-1]:.3f} s")
     return timed_rounds(events, times)
-
-
-def copy_rows(r: int, events: int) -> list[tuple[Any, ...]]:
-    """Rows as the store writes them, prepared beforehand (jsonb as JSON text); seq and
-    recorded_at come from the same column defaults the store relies on."""
-    rows: list[tuple[Any, ...]] = []
-    for i in range(events):
-        rows.append(
-            (
-                uuid.uuid4(),
-                f"copy-{r}-{i}",
-                1,
-                EVENT_TYPE,
-                1,
-                orjson.dumps(bench_data(r, i)).decode(),
-                orjson.dumps(bench_metadata(r, i).to_json()).decode(),
-            )
-        )
-    return rows
-
-
-async def copy_phase(owner_url: str, events: int, rounds: int) -> Results:
-    # A plain asyncpg connection (no jsonb codec): the JSON text goes out as it is.  The table
-    # copies the columns, defaults (next_event_seq()), constraints and indexes of events.
-    conn = await asyncpg.connect(owner_url)
-    try:
-        await conn.execute(f"CREATE TABLE {COPY_TABLE} (LIKE events INCLUDING ALL)")
-        times: list[float] = []
-        for r in range(rounds):
-            rows = copy_rows(r, events)
-            start = time.monotonic()
-            async with conn.transaction():
-                await conn.copy_records_to_table(COPY_TABLE, records=rows, columns=COPY_COLUMNS)
-            times.append(time.monotonic() - start)
-            log(f"raw COPY round {r + 1}/{rounds}: {events} rows in {times[-1]:.3f} s")
-        return timed_rounds(events, times)
-    finally:
-        await conn.execute(f"DROP TABLE IF EXISTS {COPY_TABLE}")
-        await conn.close()
 
 
 # --- (e) reading the ledger -----------------------------------------------------------------
@@ -281,114 +181,6 @@ async def ledger_read_phase(pool: asyncpg.Pool, expected: int) -> Results:
         "seconds": round(elapsed, 6),
         "events_per_s": rate(events, elapsed),
     }
-
-
-# --- (b) the peer: eventsourcing's PostgreSQL recorder --------------------------------------
-
-
-@functools.cache
-def _peer_classes() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """eventsourcing's Application and our aggregate (defined once: topics are registered)."""
-    from eventsourcing.application import Application
-    from eventsourcing.domain import Aggregate
-
-    class BenchInspection(Aggregate):
-        def __init__(self, data: dict[str, Any], metadata: dict[str, str]) -> None:
-            self.data = data
-            self.metadata = metadata
-
-    return Application, BenchInspection
-
-
-def peer_env(owner_url: str, writers: int) -> dict[str, str]:
-    """The recorder's settings, by its environment variable names, for the owner's database."""
-    parts = urlsplit(owner_url)
-    query = dict(parse_qsl(parts.query))
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": unquote(database_name(owner_url)),
-        # For the embedded server, the socket directory (its data directory).
-        "POSTGRES_HOST": query.get("host") or parts.hostname or "",
-        "POSTGRES_PORT": str(parts.port or query.get("port") or 5432),
-        "POSTGRES_USER": unquote(parts.username or ""),
-        "POSTGRES_PASSWORD": unquote(parts.password or ""),
-        "POSTGRES_SCHEMA": PEER_SCHEMA,
-        "POSTGRES_POOL_SIZE": str(writers),
-        "POSTGRES_MAX_OVERFLOW": "0",
-        "POSTGRES_CONNECT_TIMEOUT": "30",
-        "CREATE_TABLE": "y",
-    }
-
-
-def _peer_writer(
-    app: Any,
-    aggregate: Callable[..., Any],
-    writer: int,
-    barrier: threading.Barrier,
-    clock: dict[str, float],
-) -> int:
-    app.save(aggregate(bench_data(writer, 0), bench_metadata(writer, 0).to_json()))  # warm-up
-    barrier.wait(BARRIER_TIMEOUT)
-    deadline = clock["deadline"]
-    i = 0
-    while time.monotonic() < deadline:
-        app.save(aggregate(bench_data(writer, i), bench_metadata(writer, i).to_json()))
-        i += 1
-    return i
-
-
-def run_peer(env: dict[str, str], writers: int, seconds: float) -> Results:
-    application, aggregate = _peer_classes()
-    app = application(env=env)
-    clock: dict[str, float] = {}
-
-    def start_clock() -> None:
-        clock["start"] = time.monotonic()
-        clock["deadline"] = clock["start"] + seconds
-
-    barrier = threading.Barrier(writers, action=start_clock)
-    try:
-        with ThreadPoolExecutor(max_workers=writers) as pool:
-            futures = [
-                pool.submit(_peer_writer, app, aggregate, w, barrier, clock) for w in range(writers)
-            ]
-            counts = [f.result() for f in futures]
-        elapsed = time.monotonic() - clock["start"]
-    finally:
-        app.close()
-    events = sum(counts)
-    return {
-        "name": f"eventsourcing {importlib.metadata.version('eventsourcing')} "
-        "PostgresApplicationRecorder",
-        "writers": writers,
-        "events": events,
-        "seconds": round(elapsed, 6),
-        "events_per_s": rate(events, elapsed),
-    }
-
-
-async def peer_phase(owner_url: str, opts: Options) -> tuple[Results | None, str | None]:
-    """The peer's figures, or None and the reason there are none."""
-    if opts.skip_peer:
-        return None, "skipped (--skip-peer)"
-    try:
-        _peer_classes()
-        import eventsourcing.postgres  # noqa: F401  (needs psycopg and psycopg_pool)
-    except ImportError as exc:
-        return None, f"eventsourcing's PostgreSQL recorder is not importable: {exc}"
-    conn = await asyncpg.connect(owner_url)
-    try:
-        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {PEER_SCHEMA}")
-        log(f"peer: eventsourcing, {opts.writers} threads for {opts.seconds:g} s")
-        try:
-            env = peer_env(owner_url, opts.writers)
-            return await asyncio.to_thread(run_peer, env, opts.writers, opts.seconds), None
-        except Exception as exc:
-            log(f"peer failed: {exc!r}")
-            return None, f"the peer failed: {exc!r}"
-    finally:
-        await conn.execute(f"DROP SCHEMA IF EXISTS {PEER_SCHEMA} CASCADE")
-        await conn.close()
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -461,7 +253,9 @@ def targets(out: Results) -> Results:
 async def run_benchmark(target: Target, opts: Options, *, database: str) -> Results:
     """Every figure of the benchmark, against ``target`` (a fresh migrated database)."""
     ours = await measure_ours(target, opts)
-    peer, reason = await peer_phase(target.owner_url, opts)
+    peer, reason = await peer_phase(
+        target.owner_url, opts.writers, opts.seconds, skip=opts.skip_peer
+    )
     out: Results = {
         "benchmark": "spotcheck bench eventstore",
         "settings": {
