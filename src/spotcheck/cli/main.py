@@ -1,3 +1,4 @@
+# Over 500 lines: every command's arguments in one parser; each body is short.
 """``spotcheck``: serve, migrate, verify the ledger, export the schema, run benchmarks.
 
 Entry points only translate arguments into calls; the work lives in the packages.

@@ -1,3 +1,4 @@
+# Over 500 lines: one aggregate, read against docs/draw-protocol.md.
 """抽取 The draws of a task (双随机) and the inspections (检查) they give.
 
 Stream ``draw-{task_id}`` holds every draw of one task, numbered 1, 2, …  Each draw goes

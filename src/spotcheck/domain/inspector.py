@@ -1,3 +1,4 @@
+# Over 500 lines: registration, changes, status and conflicts share the field rules.
 """执法检查人员名录库 registry of inspectors: who may be drawn to inspect, and who may assist.
 
 Stream ``inspector-{staff_id}``.  An inspector belongs to one department, which maintains the

@@ -1,3 +1,4 @@
+# Over 500 lines: registration, correction and bulk upsert share each field rule.
 """检查对象名录库 registry of inspection subjects: businesses, products, projects, behaviours.
 
 Stream ``subject-{key}``.  A subject is kept by its maintaining department (维护部门), the one

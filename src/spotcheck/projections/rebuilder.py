@@ -1,3 +1,4 @@
+# Over 500 lines: replay, swap and compare share one scratch-schema protocol.
 """重建 Rebuilding every read table from the ledger, swapping the rebuilt tables in, and
 verifying the live tables against a rebuild.
 

@@ -1,3 +1,4 @@
+# Over 500 lines: the draw's commands share one transaction's snapshot and blobs.
 """抽取 draws: commit, execute, void, replace an inspector, verify.
 
 Each command runs through the :class:`CommandRunner` in one PostgreSQL transaction: what the

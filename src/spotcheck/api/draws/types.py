@@ -1,3 +1,4 @@
+# Over 500 lines: a draw's GraphQL types and pages, one reading of one transcript.
 """GraphQL types for draws (抽取) and the inspections (检查) they give.
 
 Public (一公开): a draw's commit from the moment it is committed (the commitment, never the
