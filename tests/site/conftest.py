@@ -60,7 +60,7 @@ class Site:
 
 async def _state(runner: CommandRunner, key: str) -> i.Inspection:
     events = await runner.store.read_stream(i.SPEC.stream_id(key))
-    state = i.SPEC.fold(i.SPEC.decode(e.event_type, e.data) for e in events)
+    state = i.SPEC.fold(i.SPEC.decode(e.event_type, e.schema_version, e.data) for e in events)
     assert state is not None
     return state
 
