@@ -174,3 +174,35 @@ def test_every_digest_of_the_worked_example_follows_from_the_page() -> None:
     assert not stated - recomputed, sorted(stated - recomputed)
     # And the page's transcript is the code's, byte for byte.
     assert whole.encode() == tr.dumps(example())
+
+
+def test_the_public_worked_example_follows_from_the_page() -> None:
+    """The public form's example: the key, every pseudonym and the bytes, from the page's text;
+    and they are what the code derives."""
+    import hashlib
+    import hmac
+    import json
+    import re
+
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("## Worked example, public form", 1)[1].split("\n## ", 1)[0]
+    key_hex = re.search(r"0x3f \(`([0-9a-f]{64})`", section)
+    assert key_hex is not None
+    key = bytes.fromhex(key_hex.group(1))
+    assert key == bytes(range(32, 64))
+    block = re.findall(r"```json\n(.*?)\n```", section, re.S)[0]
+    public = json.loads(block)
+    commit = public["commit_digest"]
+    table = dict(re.findall(r"\| `([A-Z]+-\d+)` \| `([0-9a-f]{16})` \|", section))
+    assert len(table) == 5
+    for staff_id, shown in table.items():
+        mac = hmac.new(key, (commit + staff_id).encode(), hashlib.sha256).hexdigest()[:16]
+        assert mac == shown, staff_id
+        assert staff_id not in block
+    assert hashlib.sha256(block.encode()).hexdigest() in section
+    stated = re.findall(r"key id `([0-9a-f]{8})`", section)
+    assert stated == [hashlib.sha256(b"spotcheck/pseudonym\n" + key).hexdigest()[:8]]
+    full = tr.replace_inspector(example(), "A05", "STHJ-02", "病假")
+    assert public["transcript_digest"] == tr.sha256_hex(tr.dumps(full))
+    assert block.encode() == tr.public_dumps(tr.publish(full, key))
+    assert tr.verify_bytes(block).ok
