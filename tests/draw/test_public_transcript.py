@@ -113,3 +113,26 @@ def test_spotcheck_draw_verify_reads_both_forms(
     other = str(tmp_path / "other")
     assert main(["draw", "verify", public, *against, "--pseudonym-key", other]) == 1
     capsys.readouterr()
+
+
+def test_the_pseudonym_key_is_kept_like_the_log_key(tmp_path: Path) -> None:
+    from spotcheck.transparency import pseudonym_key as pk
+
+    # Development: generated once under SPOTCHECK_HOME (mode 0600), then the same key.
+    first = pk.pseudonym_key_from_env({}, tmp_path, production=False)
+    assert len(first) == 32
+    assert (tmp_path / pk.DEV_KEY_FILE).stat().st_mode & 0o777 == 0o600
+    assert pk.pseudonym_key_from_env({}, tmp_path, production=False) == first
+    # Production: a named file, or a startup error.
+    with pytest.raises(ValueError, match=pk.ENV_KEY_FILE):
+        pk.pseudonym_key_from_env({}, tmp_path / "other", production=True)
+    (tmp_path / "hex").write_text(KEY.hex() + "\n")
+    (tmp_path / "raw").write_bytes(KEY)
+    (tmp_path / "short").write_bytes(b"too short")
+    for name in ("hex", "raw"):
+        env = {pk.ENV_KEY_FILE: str(tmp_path / name)}
+        assert pk.pseudonym_key_from_env(env, tmp_path, production=True) == KEY
+    with pytest.raises(ValueError, match="hex digits"):
+        pk.pseudonym_key_from_env(
+            {pk.ENV_KEY_FILE: str(tmp_path / "short")}, tmp_path, production=True
+        )
