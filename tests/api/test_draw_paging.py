@@ -20,6 +20,7 @@ import pytest
 from starlette.applications import Starlette
 
 from spotcheck.api.app import create_app
+from spotcheck.auth.tokens import mint
 from spotcheck.cli.main import main as cli
 from spotcheck.domain import inspector as ins
 from spotcheck.domain import task as tk
@@ -90,14 +91,14 @@ async def drawn(app: Starlette, gql: GQL) -> People:
 
 
 async def walk(
-    gql: GQL, query: str, field: str, first: int, task: str = TASK
+    gql: GQL, query: str, field: str, first: int, task: str = TASK, as_user: str | None = None
 ) -> list[dict[str, Any]]:
     """Every page of the draw's connection ``field``, ``first`` at a time, as the anonymous
-    public."""
+    public (or ``as_user``)."""
     pages: list[dict[str, Any]] = []
     after = None
     while True:
-        r = await gql(query, t=task, first=first, after=after)
+        r = await gql(query, as_user=as_user, t=task, first=first, after=after)
         assert "errors" not in r, r
         page = r["data"]["draw"][field]
         pages.append(page)
@@ -107,8 +108,13 @@ async def walk(
         after = page["pageInfo"]["endCursor"]
 
 
+def auditor() -> dict[str, str]:
+    """The full transcript is for AUDITOR and SYSTEM_ADMIN (the public: public-transcript.json)."""
+    return {"authorization": f"Bearer {mint('auditor', TOKENS)}"}
+
+
 async def transcript(client: httpx.AsyncClient) -> bytes:
-    r = await client.get(f"/draws/{TASK}/1/transcript.json")
+    r = await client.get(f"/draws/{TASK}/1/transcript.json", headers=auditor())
     assert r.status_code == 200, r.text
     return r.content
 
@@ -168,22 +174,27 @@ async def test_unmatched_and_replacements_walk_page_by_page(
 ) -> None:
     assert (await walk(gql, UNMATCHED, "unmatched", 1))[0]["nodes"] == []
     # Two replacements in one inspection, then its third leaves nobody: three records.
-    node = (await gql(INSPECTIONS, filter={"taskId": TASK}, first=1))["data"]["inspections"][
-        "nodes"
-    ][0]
+    # Staff see staff ids (the public: the draw's pseudonyms).
+    node = (await gql(INSPECTIONS, as_user="admin", filter={"taskId": TASK}, first=1))["data"][
+        "inspections"
+    ]["nodes"][0]
     made = []
     for _ in range(3):
-        node = (await gql(INSPECTIONS, filter={"subjectKey": node["subject"]["key"]}))["data"][
+        key = node["subject"]["key"]
+        node = (await gql(INSPECTIONS, as_user="admin", filter={"subjectKey": key}))["data"][
             "inspections"
         ]["nodes"][0]
         inp = {"inspectionId": node["key"], "staffId": node["officers"][-1], "reason": "病假"}
         r = payload(await gql(REPLACE, as_user="admin", input=inp), "replaceInspector")
         assert r["errors"] == [], r
         made.append(node["officers"][-1])
-    pages = await walk(gql, REPLACEMENTS, "replacements", 2)
+    pages = await walk(gql, REPLACEMENTS, "replacements", 2, as_user="admin")
     assert [len(p["nodes"]) for p in pages] == [2, 1]
     records = [x for p in pages for x in p["nodes"]]
     assert [(x["counter"], x["replaced"]) for x in records] == list(enumerate(made, start=1))
+    public = [x for p in await walk(gql, REPLACEMENTS, "replacements", 2) for x in p["nodes"]]
+    assert [x["counter"] for x in public] == [1, 2, 3]
+    assert not {x["replaced"] for x in public} & set(made)
 
     # Unmatched subjects: every officer declares a conflict (回避) with two of stratum A, and a
     # new draw of the same task leaves both without a team.
@@ -222,7 +233,7 @@ async def test_a_transcript_over_the_limit_is_refused_and_streamed_whole(
     assert info["digest"] == digest and info["size"] > LIMIT
     assert info["download"] == f"/draws/{TASK}/1/transcript.json"
 
-    r = await gql(TRANSCRIPT, t=TASK, n=1)
+    r = await gql(TRANSCRIPT, as_user="auditor", t=TASK, n=1)
     assert r["data"] == {"drawTranscript": None}
     (error,) = r["errors"]
     assert error["extensions"] | {"field": None} == {
@@ -235,7 +246,8 @@ async def test_a_transcript_over_the_limit_is_refused_and_streamed_whole(
     }
     assert info["download"] in error["message"]
 
-    got = await client.get(info["download"])
+    assert (await client.get(info["download"])).status_code == 401  # not the public's
+    got = await client.get(info["download"], headers=auditor())
     assert got.status_code == 200
     body = got.content
     assert hashlib.sha256(body).hexdigest() == digest
@@ -251,17 +263,19 @@ async def test_a_transcript_over_the_limit_is_refused_and_streamed_whole(
 
     # At the limit the field returns the same bytes.
     app.state.transcript_inline_max_bytes = info["size"]
-    r = await gql(TRANSCRIPT, t=TASK, n=1)
+    r = await gql(TRANSCRIPT, as_user="auditor", t=TASK, n=1)
     assert r["data"]["drawTranscript"].encode() == body
     app.state.transcript_inline_max_bytes = info["size"] - 1
-    r = await gql(TRANSCRIPT, t=TASK, n=1)
+    r = await gql(TRANSCRIPT, as_user="auditor", t=TASK, n=1)
     assert r["errors"][0]["extensions"]["code"] == "TRANSCRIPT_TOO_LARGE"
 
     # HEAD and a revalidation carry the digest without the bytes.
-    head = await client.head(info["download"])
+    head = await client.head(info["download"], headers=auditor())
     assert (head.status_code, head.content, head.headers["etag"]) == (200, b"", f'"{digest}"')
     assert head.headers["content-length"] == str(info["size"])
-    again = await client.get(info["download"], headers={"if-none-match": f'"{digest}"'})
+    again = await client.get(
+        info["download"], headers={"if-none-match": f'"{digest}"', **auditor()}
+    )
     assert (again.status_code, again.content) == (304, b"")
 
 
@@ -300,7 +314,7 @@ async def test_the_stream_is_read_in_chunks_and_stops_short_of_a_corrupt_blob(
         await owner_conn.execute("ALTER TABLE draw_blobs ENABLE TRIGGER draw_blobs_append_only")
     reads.clear()
     with pytest.raises(LookupError, match="does not hash"):
-        await client.get(f"/draws/{TASK}/1/transcript.json")
+        await client.get(f"/draws/{TASK}/1/transcript.json", headers=auditor())
     assert sum(reads) < len(body)
 
 
@@ -318,9 +332,10 @@ async def test_the_stream_is_read_in_chunks_and_stops_short_of_a_corrupt_blob(
 async def test_no_transcript_is_a_typed_404(
     client: httpx.AsyncClient, drawn: People, path: str
 ) -> None:
-    r = await client.get(path)
-    assert r.status_code == 404
-    assert r.json()["errors"][0]["code"] == "NOT_FOUND"
+    public = path.replace("/transcript.json", "/public-transcript.json")
+    for r in (await client.get(path, headers=auditor()), await client.get(public)):
+        assert r.status_code == 404
+        assert r.json()["errors"][0]["code"] == "NOT_FOUND"
 
 
 async def test_not_yet_executed_has_no_transcript(
@@ -333,7 +348,10 @@ async def test_not_yet_executed_has_no_transcript(
     assert payload(c, "commitDraw")["errors"] == []
     draw = (await gql(DIGEST, t=TASK))["data"]["draw"]
     assert draw == {"transcriptDigest": None, "transcript": None}
-    assert (await gql(TRANSCRIPT, t=TASK, n=1))["data"]["drawTranscript"] is None
-    assert (await client.get(f"/draws/{TASK}/1/transcript.json")).status_code == 404
+    assert (await gql(TRANSCRIPT, as_user="auditor", t=TASK, n=1))["data"]["drawTranscript"] is None
+    assert (
+        await client.get(f"/draws/{TASK}/1/transcript.json", headers=auditor())
+    ).status_code == 404
+    assert (await client.get(f"/draws/{TASK}/1/public-transcript.json")).status_code == 404
     r = await gql(PICKS, t=TASK, first=2)
     assert [s["picks"] for s in r["data"]["draw"]["strata"]] == [None, None]

@@ -217,11 +217,24 @@ async def execute(gql: GQL, user: str = "scjg-admin", task: str = TASK) -> dict[
     )
 
 
+PUBLIC_TRANSCRIPT = """query ($t: String!, $n: Int!) {
+  drawPublicTranscript(taskId: $t, number: $n) }"""
+
+
 async def transcript_of(gql: GQL, task: str = TASK, number: int = 1) -> bytes:
-    r = await gql(TRANSCRIPT, t=task, n=number)  # public
+    """The full transcript (AUDITOR and SYSTEM_ADMIN only); the public one, derived from it and
+    read without signing in, verifies too and names its digest."""
+    refused = await gql(TRANSCRIPT, t=task, n=number)
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    r = await gql(TRANSCRIPT, as_user="auditor", t=task, n=number)
     text = r["data"]["drawTranscript"]
     assert text is not None
-    return str(text).encode("utf-8")
+    full = str(text).encode("utf-8")
+    public = (await gql(PUBLIC_TRANSCRIPT, t=task, n=number))["data"]["drawPublicTranscript"]
+    assert public is not None
+    assert tr.verify_bytes(public).ok
+    assert tr.public_loads(public).transcript_digest == tr.sha256_hex(full)
+    return full
 
 
 async def test_commit_execute_and_the_public_verifies(gql: GQL, scene: People) -> None:
@@ -276,8 +289,8 @@ async def test_commit_execute_and_the_public_verifies(gql: GQL, scene: People) -
     assert not altered.ok
     assert any("selection (A).picks[0]" in p and first in p for p in altered.problems)
 
-    # One inspection per assigned subject; the public sees staff ids, not inspector records.
-    r = await gql(INSPECTIONS, filter={"taskId": TASK}, first=100)
+    # One inspection per assigned subject; staff see staff ids (the public: pseudonyms, below).
+    r = await gql(INSPECTIONS, as_user=scene.scjg_admin, filter={"taskId": TASK}, first=100)
     nodes = r["data"]["inspections"]["nodes"]
     assert sorted(n["subject"]["key"] for n in nodes) == sorted(p["key"] for p in picks)
     teams = {a.subject: a for a in t.assignments}
@@ -292,8 +305,17 @@ async def test_commit_execute_and_the_public_verifies(gql: GQL, scene: People) -
         )
         assert n["items"] == [FOOD] and n["departments"] == ["SCJG"]
         assert [m["role"] for m in n["members"]] == ["LEAD", "OFFICER"]
-        assert all(m["inspector"] is None for m in n["members"])
         assert n["draw"] == {"number": 1}
+    # The public sees the same teams under the draw's pseudonyms (those of the public
+    # transcript), and no inspector record.
+    r = await gql(INSPECTIONS, filter={"taskId": TASK}, first=100)
+    published = (await gql(PUBLIC_TRANSCRIPT, t=TASK, n=1))["data"]["drawPublicTranscript"]
+    shown = {x.subject: (x.lead, x.officers) for x in tr.public_loads(published).teams}
+    staff_ids = {c.staff_id for c in t.candidates}
+    for n in r["data"]["inspections"]["nodes"]:
+        assert (n["lead"], n["officers"]) == shown[n["subject"]["key"]]
+        assert all(m["inspector"] is None for m in n["members"])
+        assert not staff_ids & {n["lead"], *n["officers"], *(m["staffId"] for m in n["members"])}
     someone = nodes[0]["lead"]
     staff = await gql(INSPECTIONS, as_user=scene.inspector, filter={"staffId": someone})
     mine = staff["data"]["inspections"]["nodes"]
@@ -574,7 +596,10 @@ async def _draw_and_replace(app: Starlette) -> tuple[bytes, dict[str, Any]]:
                 input={"inspectionId": first["id"], "staffId": first["lead"], "reason": "病假"},
             )
         )["replaceInspector"]
-        text = (await gql(TRANSCRIPT, t=TASK, n=1))["drawTranscript"]
+    headers = {"authorization": f"Bearer {mint('admin', TOKENS)}"}  # the full one: SYSTEM_ADMIN
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as c:
+        r = await c.post("/graphql", json={"query": TRANSCRIPT, "variables": {"t": TASK, "n": 1}})
+        text = r.json()["data"]["drawTranscript"]
     return str(text).encode(), replaced
 
 
@@ -614,9 +639,9 @@ async def test_replacement_is_deterministic(
 async def test_replace_through_the_api(gql: GQL, scene: People, app: Starlette) -> None:
     assert (await commit(gql))["errors"] == []
     assert (await execute(gql))["errors"] == []
-    node = (await gql(INSPECTIONS, filter={"taskId": TASK}, first=1))["data"]["inspections"][
-        "nodes"
-    ][0]
+    node = (await gql(INSPECTIONS, as_user="scjg-admin", filter={"taskId": TASK}, first=1))["data"][
+        "inspections"
+    ]["nodes"][0]
     officer = node["officers"][1]
     inp = {"inspectionId": node["key"], "staffId": officer, "reason": "回避：发现亲属关系"}
     r = payload(await gql(REPLACE, as_user="sthj-admin", input=inp), "replaceInspector")
@@ -630,7 +655,7 @@ async def test_replace_through_the_api(gql: GQL, scene: People, app: Starlette) 
     assert r["errors"] == []
     new = r["inspection"]["officers"]
     assert officer not in new and new[0] == node["lead"] and len(new) == 2
-    draw = (await gql(ONE_DRAW, t=TASK, n=1))["data"]["draw"]
+    draw = (await gql(ONE_DRAW, as_user="scjg-admin", t=TASK, n=1))["data"]["draw"]
     (rep,) = draw["replacements"]["nodes"]
     assert (rep["replaced"], rep["counter"], rep["replacement"]) == (officer, 1, new[1])
     content = await transcript_of(gql)
@@ -650,9 +675,9 @@ async def test_read_tables_rebuild_from_the_ledger(
 ) -> None:
     assert (await commit(gql))["errors"] == []
     assert (await execute(gql))["errors"] == []
-    node = (await gql(INSPECTIONS, filter={"taskId": TASK}, first=1))["data"]["inspections"][
-        "nodes"
-    ][0]
+    node = (await gql(INSPECTIONS, as_user="admin", filter={"taskId": TASK}, first=1))["data"][
+        "inspections"
+    ]["nodes"][0]
     inp = {"inspectionId": node["key"], "staffId": node["lead"], "reason": "病假"}
     assert (
         payload(await gql(REPLACE, as_user="admin", input=inp), "replaceInspector")["errors"] == []

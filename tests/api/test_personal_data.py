@@ -100,6 +100,7 @@ def root_args(node_type: str = "Department") -> dict[str, dict[str, str]]:
         "draws": {"taskId": _s(reg.PLANTED_DRAW_TASK)},
         "draw": {"taskId": _s(reg.PLANTED_DRAW_TASK), "number": "1"},
         "drawTranscript": {"taskId": _s(reg.PLANTED_DRAW_TASK), "number": "1"},
+        "drawPublicTranscript": {"taskId": _s(reg.PLANTED_DRAW_TASK), "number": "1"},
         "verifyDraw": {"taskId": _s(reg.PLANTED_DRAW_TASK), "number": "1"},
         "inspection": {"key": _s(reg.PLANTED_DRAW_INSPECTION)},
         "workingCalendar": {"year": str(reg.PLAN_YEAR)},
@@ -141,9 +142,9 @@ def queries() -> dict[str, str]:
 
 
 # Root fields that refuse callers without the right with a GraphQL error (and a null answer):
-# the audit queries, for AUDITOR and SYSTEM_ADMIN only.
+# the audit queries and the full draw transcript, for AUDITOR and SYSTEM_ADMIN only.
 REFUSING_ROOTS = frozenset(
-    {"auditLog", "history", "asOf", "accountabilityReview", "inspectorReview"}
+    {"auditLog", "history", "asOf", "accountabilityReview", "inspectorReview", "drawTranscript"}
 )
 
 

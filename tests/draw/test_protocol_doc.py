@@ -117,3 +117,92 @@ def test_the_document_states_what_the_code_computes() -> None:
     missing = [v for v in facts() if v not in text]
     assert not missing, missing
     assert tr.verify(example()).ok
+
+
+def _worked_example() -> str:
+    text = DOC.read_text(encoding="utf-8")
+    return text.split("## Worked example", 1)[1].split("\n## ", 1)[0]
+
+
+def test_every_digest_of_the_worked_example_follows_from_the_page() -> None:
+    """Only the page's text: its JSON blocks, key strings and seed give every hex digest it
+    states, byte for byte."""
+    import hashlib
+    import json
+    import re
+
+    section = _worked_example()
+    blocks = re.findall(r"```json\n(.*?)\n```", section, re.S)
+    whole = next(b for b in blocks if b.startswith('{"assignments"'))
+    record = next(b for b in blocks if b.startswith('{"counter"'))
+    t = json.loads(whole)
+
+    def sha(b: bytes) -> str:
+        return hashlib.sha256(b).hexdigest()
+
+    def canon(v: object) -> bytes:
+        return json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    assert canon(t) == whole.encode(), "the transcript block is not canonical JSON"
+    assert canon(json.loads(record)) == record.encode()
+    recomputed = {
+        sha(whole.encode()),
+        sha(canon(t["commit"])),
+        sha(canon(t["candidates"])),
+        sha(bytes.fromhex(t["server_seed"])),
+        *(sha("".join(k + "\n" for k in p["subjects"]).encode()) for p in t["populations"]),
+        sha(canon({**t, "replacements": [json.loads(record)]})),
+    }
+    assert t["commit_digest"] == sha(canon(t["commit"]))
+    assert t["commit"]["candidates_digest"] == sha(canon(t["candidates"]))
+    for key in re.findall(r"`(3\.6\.9[^`]*/)`", section):
+        kb = key.encode()
+        for j in range(4):
+            c = j.to_bytes(2, "big")
+            recomputed.add(hashlib.sha256(c + kb + c).hexdigest())
+    for s in ("A", "D"):
+        kb = (t["key"] + f"stratum:{s}./").encode()
+        for j in range(2):
+            c = j.to_bytes(2, "big")
+            recomputed.add(hashlib.sha256(c + kb + c).hexdigest())
+    for x, counter in (("A05", 1),):
+        kb = (t["key"] + f"match:{x}./{counter}./").encode()
+        recomputed.add(hashlib.sha256(b"\0\0" + kb + b"\0\0").hexdigest())
+    stated = set(re.findall(r"\b[0-9a-f]{64}\b", section))
+    stated -= {t["server_seed"]}
+    assert stated, "no digest found"
+    assert not stated - recomputed, sorted(stated - recomputed)
+    # And the page's transcript is the code's, byte for byte.
+    assert whole.encode() == tr.dumps(example())
+
+
+def test_the_public_worked_example_follows_from_the_page() -> None:
+    """The public form's example: the key, every pseudonym and the bytes, from the page's text;
+    and they are what the code derives."""
+    import hashlib
+    import hmac
+    import json
+    import re
+
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("## Worked example, public form", 1)[1].split("\n## ", 1)[0]
+    key_hex = re.search(r"0x3f \(`([0-9a-f]{64})`", section)
+    assert key_hex is not None
+    key = bytes.fromhex(key_hex.group(1))
+    assert key == bytes(range(32, 64))
+    block = re.findall(r"```json\n(.*?)\n```", section, re.S)[0]
+    public = json.loads(block)
+    commit = public["commit_digest"]
+    table = dict(re.findall(r"\| `([A-Z]+-\d+)` \| `([0-9a-f]{16})` \|", section))
+    assert len(table) == 5
+    for staff_id, shown in table.items():
+        mac = hmac.new(key, (commit + staff_id).encode(), hashlib.sha256).hexdigest()[:16]
+        assert mac == shown, staff_id
+        assert staff_id not in block
+    assert hashlib.sha256(block.encode()).hexdigest() in section
+    stated = re.findall(r"key id `([0-9a-f]{8})`", section)
+    assert stated == [hashlib.sha256(b"spotcheck/pseudonym\n" + key).hexdigest()[:8]]
+    full = tr.replace_inspector(example(), "A05", "STHJ-02", "病假")
+    assert public["transcript_digest"] == tr.sha256_hex(tr.dumps(full))
+    assert block.encode() == tr.public_dumps(tr.publish(full, key))
+    assert tr.verify_bytes(block).ok

@@ -14,6 +14,7 @@ import msgspec
 import orjson
 
 from spotcheck.draw import transcript as tr
+from spotcheck.services import draws
 from tests.draw import test_protocol_doc, test_transcript
 from tests.site import jsverify
 from tests.site.conftest import Site
@@ -82,6 +83,34 @@ def tampered(t: tr.Transcript) -> dict[str, bytes]:
     return out
 
 
+def tampered_public(data: bytes) -> dict[str, bytes]:
+    """One public transcript per kind of forgery (canonical JSON, as served)."""
+    t = orjson.loads(data)
+    sel = t["selection"][0]
+    other = next(s for s in t["populations"][0]["subjects"] if s not in sel["picks"])
+    team = t["teams"][0]
+    seed = "0" * 63 + ("1" if t["server_seed"][-1] != "1" else "2")
+    first = t["entropy"][0]["value"]
+    entropy = first + "x" if isinstance(first, str) else [*first[:-1], first[-1] + 1]
+    step = team["picks"][-1]
+    index = (step["index"] + 1) % step["pool"] if step["pool"] > 1 else step["index"] + 1
+    cases: dict[str, tuple[list[Any], Any]] = {
+        "pick": (["selection", 0, "picks", 0], other),
+        "team": (["teams", 0, "picks", len(team["picks"]) - 1, "index"], index),
+        "seed": (["server_seed"], seed),
+        "entropy": (["entropy", 0, "value"], entropy),
+    }
+    out = {}
+    for name, (path, value) in cases.items():
+        d = orjson.loads(data)
+        target = d
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        out[name] = orjson.dumps(d, option=orjson.OPT_SORT_KEYS)
+    return out
+
+
 def _where(problem: str) -> str:
     return problem.split(":", 1)[0]
 
@@ -126,14 +155,21 @@ def test_the_worked_example_states_what_the_js_computes(tmp_path: Path) -> None:
 
 
 async def test_the_demo_draw(site: Site, client: httpx.AsyncClient, tmp_path: Path) -> None:
-    r = await client.get(f"/draws/{site.task_id}/{site.draw_number}/transcript.json")
-    assert r.status_code == 200
-    t = tr.loads(r.content)
-    named = {"demo": r.content, **{f"demo: {k}": v for k, v in tampered(t).items()}}
+    # The full transcript is for auditors: the public is refused it (the JS still checks it).
+    path = f"/draws/{site.task_id}/{site.draw_number}"
+    assert (await client.get(f"{path}/transcript.json")).status_code == 401
+    content = await draws.transcript_bytes(site.app.state.pool, site.task_id, site.draw_number)
+    assert content is not None
+    t = tr.loads(content)
+    named = {"demo": content, **{f"demo: {k}": v for k, v in tampered(t).items()}}
     _check(tmp_path, named)
-    # With the values the site published: the genuine bytes pass, a changed file does not.
+    # The public transcript, as the page fetches it, with the values the site published.
+    r = await client.get(f"{path}/public-transcript.json")
+    assert r.status_code == 200
+    assert tr.verify_bytes(r.content).ok
     published = {
-        "transcriptDigest": r.headers["etag"].strip('"'),
+        "transcriptDigest": tr.sha256_hex(content),
+        "publicTranscriptDigest": r.headers["etag"].strip('"'),
         "commitDigest": t.commit_digest,
         "commitment": t.commit.commitment,
         "entropy": msgspec.to_builtins(t.entropy),
@@ -143,9 +179,68 @@ async def test_the_demo_draw(site: Site, client: httpx.AsyncClient, tmp_path: Pa
         tmp_path,
         [
             jsverify.transcript_job(r.content, published),
-            jsverify.transcript_job(named["demo: pick"], published),
+            jsverify.transcript_job(_forged_public(r.content), published),
         ],
     )
     assert genuine == {"ok": True, "problems": []}
     assert not forged["ok"]
-    assert any(p.startswith("published transcriptDigest") for p in forged["problems"])
+    assert any(p.startswith("published publicTranscript") for p in forged["problems"])
+
+
+def _forged_public(data: bytes) -> bytes:
+    d = orjson.loads(data)
+    d["selection"][0]["picks"][0] = "X-NOT-DRAWN"
+    return orjson.dumps(d, option=orjson.OPT_SORT_KEYS)
+
+
+def test_public_transcripts_agree_with_the_python_verifier(tmp_path: Path) -> None:
+    """The public form (pseudonyms, picks by pool size): genuine ones pass and every forgery
+    fails, in JavaScript as in Python."""
+    import json
+
+    key = bytes(range(32))
+    full = test_transcript.build()
+    first = full.assignments[0]
+    replaced = tr.replace_inspector(full, first.subject, first.officers[-1], "病假")
+    example = test_protocol_doc.example()
+    genuine = {
+        "example": tr.public_dumps(tr.publish(example, key)),
+        "test": tr.public_dumps(tr.publish(full, key)),
+        "replaced": tr.public_dumps(tr.publish(replaced, key)),
+    }
+    base = json.loads(genuine["replaced"])
+
+    def forged(path: list[Any], value: Any) -> bytes:
+        d = json.loads(json.dumps(base))
+        target = d
+        for p in path[:-1]:
+            target = target[p]
+        target[path[-1]] = value
+        return json.dumps(d, ensure_ascii=False).encode()
+
+    forgeries = {
+        "pick": forged(["selection", 0, "picks", 0], "X-NOT-DRAWN"),
+        "team index": forged(["teams", 0, "picks", 0, "index"], 10_000),
+        "team pool": forged(["teams", 0, "picks", 1, "pool"], 1),
+        "lead": forged(["teams", 0, "lead"], "0000000000000000"),
+        "seed": forged(["server_seed"], "00" * 32),
+        "entropy": forged(["entropy", 1, "value"], [13]),
+        "replacement": forged(["replacements", 0, "pick", "index"], 999),
+        "unmatched": forged(["unmatched", 0, "reason"], "NOT_ENOUGH_OFFICERS"),
+    }
+    named = {**genuine, **forgeries}
+    results = jsverify.run(tmp_path, [jsverify.transcript_job(b) for b in named.values()])
+    for (name, data), js in zip(named.items(), results, strict=True):
+        python = tr.verify_bytes(data)
+        assert js["ok"] == python.ok == (name in genuine), (name, js, python.problems)
+    # Checked against the page's published values: the public file names the full digest.
+    published = {"transcriptDigest": tr.sha256_hex(tr.dumps(replaced))}
+    ok, wrong = jsverify.run(
+        tmp_path,
+        [
+            jsverify.transcript_job(genuine["replaced"], published),
+            jsverify.transcript_job(genuine["test"], published),
+        ],
+    )
+    assert ok["ok"], ok
+    assert not wrong["ok"]

@@ -87,6 +87,7 @@ def create_app(
     cost_budgets: Budgets | None = None,
     rate_limit: RateLimit | Literal["env"] | None = "env",
     transcript_inline_max_bytes: int | None = None,
+    pseudonym_key: bytes | None = None,
     ready: ReadyThresholds | None = None,
 ) -> Starlette:
     """The server; ``app_database_url`` connects as the server's role (spotcheck_app).
@@ -105,7 +106,9 @@ def create_app(
     ``transcript_inline_max_bytes``: the largest transcript ``drawTranscript`` returns as one
     string (default ``SPOTCHECK_TRANSCRIPT_INLINE_MAX_BYTES`` or 1 MB; larger ones are
     downloaded from ``/draws/{taskId}/{number}/transcript.json``). ``ready``: what ``/readyz``
-    tolerates (default ``ReadyThresholds.from_env()``).
+    tolerates (default ``ReadyThresholds.from_env()``). ``pseudonym_key``: names inspectors in
+    public transcripts (default: ``SPOTCHECK_PSEUDONYM_KEY_FILE``, read on first use;
+    spotcheck.transparency.pseudonym_key).
     """
     region_list = regions or Regions.load()
     # With the sealer runs the checkpointer, signing with ``log_key`` or the configured key
@@ -221,6 +224,8 @@ def create_app(
     application.state.evidence_unattached_ttl = (
         evidence_unattached_ttl or evidence_service.ttl_from_env()
     )
+    application.state.pseudonym_key = pseudonym_key
+    application.state.production = production
     application.state.metrics = metrics
     application.state.metrics_app = metrics_app(application)
     return application

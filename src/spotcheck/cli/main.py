@@ -155,11 +155,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from spotcheck.db.migrate import MigrationError
     from spotcheck.db.resolve import HomeInUse
     from spotcheck.transparency.keys import signing_key_from_env
+    from spotcheck.transparency.pseudonym_key import pseudonym_key_from_env
 
     settings = Settings.from_env()
     try:
         settings.check()
         log_key = signing_key_from_env(os.environ, settings.home, production=settings.production)
+        # Checked at startup like the log key: a public transcript needs it.
+        pseudonym_key = pseudonym_key_from_env(
+            os.environ, settings.home, production=settings.production
+        )
     except ValueError as e:
         print(f"cannot start: {e}", file=sys.stderr)
         return 2
@@ -173,7 +178,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGHUP, _terminate_on_hangup)
     try:
         with database(settings, own=True) as urls:
-            return _serve(args, settings, urls, log_key)
+            return _serve(args, settings, urls, log_key, pseudonym_key)
     except (HomeInUse, MigrationError) as e:
         # MigrationError: dbmate failed, or the database was migrated by a newer spotcheck
         # (SchemaNewerThanCode names the versions this code does not ship).
@@ -194,7 +199,11 @@ def _terminate_on_hangup(signum: int, frame: object) -> None:
 
 
 def _serve(
-    args: argparse.Namespace, settings: Settings, urls: DatabaseUrls, log_key: Ed25519PrivateKey
+    args: argparse.Namespace,
+    settings: Settings,
+    urls: DatabaseUrls,
+    log_key: Ed25519PrivateKey,
+    pseudonym_key: bytes,
 ) -> int:
     import uvicorn
 
@@ -222,6 +231,7 @@ def _serve(
             production=settings.production,
             regions=settings.regions(),
             log_key=log_key,
+            pseudonym_key=pseudonym_key,
         )
     except ValueError as e:  # a setting out of its rule (limits, budgets, origins, ports)
         print(f"cannot start: {e}", file=sys.stderr)
@@ -332,11 +342,31 @@ def cmd_export_publications(args: argparse.Namespace) -> int:
 
 
 def cmd_draw_verify(args: argparse.Namespace) -> int:
-    from spotcheck.draw.transcript import verify_bytes
+    from spotcheck.draw import transcript as tr
+    from spotcheck.transparency.pseudonym_key import parse_key
 
-    result = verify_bytes(Path(args.transcript).read_bytes())
+    data = Path(args.transcript).read_bytes()
+    result = tr.verify_bytes(data)
     print(result.report())
-    return result.exit_code
+    if not result.ok or args.full is None:
+        return result.exit_code
+    # An auditor's check: the public transcript is the one derived from this full one.
+    if not tr.is_public(data) or args.pseudonym_key is None:
+        print("--full checks a public transcript and needs --pseudonym-key", file=sys.stderr)
+        return 2
+    full_data = Path(args.full).read_bytes()
+    full = tr.verify_bytes(full_data)
+    if not full.ok:
+        print("the full transcript: " + full.report())
+        return 1
+    key = parse_key(Path(args.pseudonym_key).read_bytes(), args.pseudonym_key)
+    problems = tr.derived_from(tr.public_loads(data), tr.loads(full_data), key)
+    if problems:
+        print("the public transcript is NOT derived from the full one:")
+        print("\n".join(f"- {p}" for p in problems))
+        return 1
+    print("the public transcript is derived from the full one with this pseudonym key")
+    return 0
 
 
 def cmd_schema_export(args: argparse.Namespace) -> int:
@@ -511,7 +541,15 @@ def build_parser() -> argparse.ArgumentParser:
     s = draw.add_parser(
         "verify", help="recompute a draw transcript with no database; exit 0 only if it matches"
     )
-    s.add_argument("transcript", help="a transcript JSON file (docs/draw-protocol.md)")
+    s.add_argument(
+        "transcript", help="a full or public transcript JSON file (docs/draw-protocol.md)"
+    )
+    s.add_argument(
+        "--full",
+        help="auditors: the full transcript the public one must be derived from "
+        "(with --pseudonym-key)",
+    )
+    s.add_argument("--pseudonym-key", help="auditors: the pseudonym key file")
     s.set_defaults(func=cmd_draw_verify)
 
     schema = sub.add_parser("schema", help="the GraphQL schema file").add_subparsers(

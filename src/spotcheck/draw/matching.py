@@ -323,8 +323,23 @@ class _Pool:
     def restore(self, staff_id: str) -> None:
         self.tree.restore(self.position[staff_id])
 
-    def pick(self, key: bytes, j: int, mode: HashMode) -> str:
-        return self.ids[self.tree.find(pick_index(key, j, len(self.tree), mode))]
+    def pick(self, key: bytes, j: int, mode: HashMode, trace: list[PickStep] | None = None) -> str:
+        size = len(self.tree)
+        index = pick_index(key, j, size, mode)
+        staff_id = self.ids[self.tree.find(index)]
+        if trace is not None:
+            trace.append(PickStep(j=j, pool=size, index=index, pick=staff_id))
+        return staff_id
+
+
+class PickStep(msgspec.Struct, frozen=True, kw_only=True):
+    """One pick of the matching, as the public transcript shows it: counter ``j``, the size of
+    the pool it was made from, the index ``H(C(j) ‖ key ‖ C(j)) mod pool`` and who it gave."""
+
+    j: int
+    pool: int
+    index: int
+    pick: str
 
 
 def _excluded_counts(
@@ -388,6 +403,8 @@ class Matcher:
         self.experts = _Pool(expert_ids)
         self.assigned: dict[str, int] = {}
         self.capped: set[str] = set()
+        self.trace: list[PickStep] | None = None
+        """When a list, every pick of :meth:`match` and :meth:`replace` is appended to it."""
         for s in officer_ids + expert_ids:
             if self._at_cap(s):
                 self._withdraw(s)
@@ -491,7 +508,7 @@ class Matcher:
                     subject, UnmatchedReason.NO_OFFICER_FROM_DEPARTMENT, d, 1, 0, pool, officers
                 )
                 break
-            s = pool.pick(key, j, mode)
+            s = pool.pick(key, j, mode, self.trace)
             j += 1
             self._withdraw(s)
             out.append(s)
@@ -508,7 +525,7 @@ class Matcher:
                     officers,
                 )
                 break
-            s = self.officers.pick(key, j, mode)
+            s = self.officers.pick(key, j, mode, self.trace)
             j += 1
             self._withdraw(s)
             out.append(s)
@@ -525,7 +542,7 @@ class Matcher:
                     experts,
                 )
                 break
-            s = self.experts.pick(key, j, mode)
+            s = self.experts.pick(key, j, mode, self.trace)
             j += 1
             self._withdraw(s)
             out.append(s)
@@ -619,7 +636,10 @@ class Matcher:
         unmatched: Unmatched | None = None
         new: str | None = None
         if candidates:
-            new = candidates[pick_index(key, 0, len(candidates), self.mode)]
+            index = pick_index(key, 0, len(candidates), self.mode)
+            new = candidates[index]
+            if self.trace is not None:
+                self.trace.append(PickStep(j=0, pool=len(candidates), index=index, pick=new))
         else:
             if department is not None:
                 why, needed, found = UnmatchedReason.NO_OFFICER_FROM_DEPARTMENT, 1, 0

@@ -326,7 +326,7 @@ query ($task: String!, $number: Int!, $after: String, $teamsAfter: String) {
                                     excluded { code count } } }
     replacements(first: 100) { nodes { subjectKey counter replaced replacement reason
                                        unmatchedReason } }
-    transcript { digest size download }
+    publicTranscript { digest size download }
     task { title }
   }
   inspections(filter: {taskId: $task}, first: 20, after: $teamsAfter) {
@@ -369,6 +369,7 @@ async def draw(request: Request) -> tuple[str, dict[str, Any]]:
         raise NotFound
     published = {
         "transcriptDigest": found["transcriptDigest"],
+        "publicTranscriptDigest": (found["publicTranscript"] or {}).get("digest"),
         "commitDigest": found["commitDigest"],
         "commitment": found["commitment"],
         "entropy": _entropy_values(found["entropy"]),

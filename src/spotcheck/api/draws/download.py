@@ -12,13 +12,19 @@ read from the database a megabyte at a time, with
 
 The bytes are checked against the digest as they are read: if the stored blob no longer hashes
 to it, the response stops before its last chunk (shorter than its Content-Length) and the
-server logs it.  Public, like ``drawTranscript`` (一公开).  Errors are JSON ``{"errors": [{code,
-field, message}]}``: 404 ``NOT_FOUND`` for no such draw or one not yet executed.
+server logs it.  The full transcript holds eligibility facts about people (conflicts of
+interest, ineligibility, previous inspectors): AUDITOR and SYSTEM_ADMIN only (401
+``UNAUTHENTICATED`` for the public, 403 ``FORBIDDEN`` for other staff), like ``drawTranscript``.
+The public (一公开) fetches ``GET /draws/{taskId}/{number}/public-transcript.json``: the public
+transcript derived from it (inspectors by per-draw pseudonyms; docs/draw-protocol.md), with
+the same headers over its own bytes.  Errors are JSON ``{"errors": [{code, field,
+message}]}``: 404 ``NOT_FOUND`` for no such draw or one not yet executed.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import os
 import re
@@ -27,10 +33,13 @@ from typing import Any
 
 import asyncpg
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from spotcheck.api.auth import actor_for
+from spotcheck.api.draws import public
 from spotcheck.domain.errors import ErrorCode
 from spotcheck.services import draws as service
 
@@ -69,7 +78,65 @@ async def _checked(pool: asyncpg.Pool, ref: service.TranscriptRef) -> AsyncItera
         raise
 
 
+def _error(status: int, code: ErrorCode, message: str) -> Response:
+    body: dict[str, Any] = {"errors": [{"code": code.value, "field": None, "message": message}]}
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+async def _auditor_refusal(request: Request) -> Response | None:
+    """The full transcript is for AUDITOR and SYSTEM_ADMIN: a refusal for anyone else."""
+    state = request.app.state
+    try:
+        actor = await actor_for(request, state.pool, state.tokens)
+    except HTTPException as exc:
+        return _error(401, ErrorCode.UNAUTHENTICATED, exc.reason)
+    if actor.is_public:
+        return _error(
+            401,
+            ErrorCode.UNAUTHENTICATED,
+            "the full transcript is for auditors: the public one is public-transcript.json",
+        )
+    if not actor.reads_everything:
+        return _error(403, ErrorCode.FORBIDDEN, "only an AUDITOR or SYSTEM_ADMIN reads it")
+    return None
+
+
+def _digest_headers(digest: str, filename: str) -> dict[str, str]:
+    sha = base64.b64encode(bytes.fromhex(digest)).decode()
+    return {
+        "etag": f'"{digest}"',
+        "repr-digest": f"sha-256=:{sha}:",
+        "digest": f"SHA-256={sha}",
+        "cache-control": "no-cache",
+        "content-disposition": f'attachment; filename="{filename}"',
+    }
+
+
+async def public_transcript(request: Request) -> Response:
+    """The public transcript (一公开): derived from the full one, inspectors by pseudonym."""
+    task_id = str(request.path_params["task_id"])
+    raw_number = str(request.path_params["number"])
+    data = None
+    if _TASK_ID.match(task_id) and _NUMBER.match(raw_number):
+        data = await public.public_transcript(
+            request.app, request.app.state.pool, task_id, int(raw_number)
+        )
+    if data is None:
+        return _not_found(f"no executed draw {raw_number!r} of task {task_id!r}")
+    digest = hashlib.sha256(data).hexdigest()
+    headers = _digest_headers(digest, f"{task_id}-{raw_number}-public-transcript.json")
+    if headers["etag"] in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":
+        headers["content-length"] = str(len(data))
+        return Response(headers=headers, media_type="application/json")
+    return Response(data, headers=headers, media_type="application/json")
+
+
 async def transcript(request: Request) -> Response:
+    refused = await _auditor_refusal(request)
+    if refused is not None:
+        return refused
     task_id = str(request.path_params["task_id"])
     raw_number = str(request.path_params["number"])
     pool: asyncpg.Pool = request.app.state.pool
@@ -102,5 +169,10 @@ def routes() -> list[BaseRoute]:
             "/draws/{task_id}/{number}/transcript.json",
             transcript,
             methods=["GET", "HEAD"],
-        )
+        ),
+        Route(
+            "/draws/{task_id}/{number}/public-transcript.json",
+            public_transcript,
+            methods=["GET", "HEAD"],
+        ),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import strawberry
@@ -15,6 +16,7 @@ from spotcheck.api.common.pagination import (
     page_size,
 )
 from spotcheck.api.context import Context
+from spotcheck.api.draws import public
 from spotcheck.api.draws.types import (
     Draw,
     DrawVerification,
@@ -37,7 +39,9 @@ class InspectionFilter:
         default=None, description="检查对象 The subject's key (a USCC in any letter case)."
     )
     staff_id: str | None = strawberry.field(
-        default=None, description="工号 Inspections whose team includes this inspector."
+        default=None,
+        description="工号 Inspections whose team includes this inspector. Staff only: the "
+        "public sees inspectors by per-draw pseudonyms and may not look a staff id up.",
     )
 
 
@@ -87,15 +91,25 @@ class DrawQueries:
         return await load_draw(info, task_id, number)
 
     @strawberry.field(
-        description="抽取记录 The transcript of an executed draw as one string: canonical JSON "
-        "(docs/draw-protocol.md), staff ids only, no personal data. Check it with "
-        "`spotcheck draw verify FILE`. Null before execution. Public. Only for a transcript "
+        description="抽取记录 The full transcript of an executed draw as one string: canonical "
+        "JSON (docs/draw-protocol.md), staff ids and eligibility facts (conflicts of interest, "
+        "ineligibility, previous inspectors), no persona data. Check it with `spotcheck draw "
+        "verify FILE`. Null before execution. AUDITOR and SYSTEM_ADMIN only (the public: "
+        "drawPublicTranscript). Only for a transcript "
         "up to the server's limit (1 MB by default); a larger one is refused with "
         "TRANSCRIPT_TOO_LARGE: fetch it from `Draw.transcript.download` (streamed)."
     )
     async def draw_transcript(
         self, info: strawberry.Info[Context, None], task_id: str, number: int
     ) -> str | None:
+        actor = info.context.actor
+        if not actor.reads_everything:
+            raise query_error(
+                ErrorCode.UNAUTHENTICATED if actor.is_public else ErrorCode.FORBIDDEN,
+                None,
+                "the full transcript (eligibility facts about inspectors) is for AUDITOR and "
+                "SYSTEM_ADMIN: the public reads drawPublicTranscript",
+            )
         pool = info.context.pool
         ref = await service.transcript_ref(pool, task_id, number)
         if ref is None:
@@ -116,6 +130,36 @@ class DrawQueries:
             )
         content = await service.get_blob(pool, ref.digest)
         return content.decode("utf-8")
+
+    @strawberry.field(
+        description="公开抽取记录 The public transcript of an executed draw as one string "
+        "(canonical JSON, format spotcheck-draw-transcript-public, docs/draw-protocol.md): "
+        "inspectors by per-draw pseudonyms, no eligibility facts, the full transcript's digest "
+        "inside. Check it with `spotcheck draw verify FILE`. Null before execution. Public. "
+        "Refused with TRANSCRIPT_TOO_LARGE over the server's limit: fetch "
+        "`Draw.publicTranscript.download`."
+    )
+    async def draw_public_transcript(
+        self, info: strawberry.Info[Context, None], task_id: str, number: int
+    ) -> str | None:
+        app = info.context.request.app
+        data = await public.public_transcript(app, info.context.pool, task_id, number)
+        if data is None:
+            return None
+        limit: int = app.state.transcript_inline_max_bytes
+        if len(data) > limit:
+            path = public.public_transcript_path(task_id, number)
+            raise query_error(
+                ErrorCode.TRANSCRIPT_TOO_LARGE,
+                None,
+                f"the public transcript has {len(data)} bytes, over the {limit} this field "
+                f"returns: download it from {path}",
+                size=len(data),
+                limit=limit,
+                digest=hashlib.sha256(data).hexdigest(),
+                download=path,
+            )
+        return data.decode("utf-8")
 
     @strawberry.field(
         description="验证 Recompute a draw from its stored transcript, as `spotcheck draw "
@@ -142,6 +186,10 @@ class DrawQueries:
         filter: InspectionFilter | None = None,
     ) -> Connection[Inspection]:
         n = page_size(first)
+        if filter is not None and filter.staff_id is not None and not info.context.actor.is_staff:
+            raise query_error(
+                ErrorCode.FORBIDDEN, "filter.staffId", "only staff look inspections up by staff id"
+            )
         sql, args = inspections_query(filter or InspectionFilter(), decode_cursor(after), n + 1)
         rows = await info.context.pool.fetch(sql, *args)
         return connection([(r["id"], Inspection.from_row(r)) for r in rows], n)

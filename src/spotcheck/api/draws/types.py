@@ -9,9 +9,11 @@ staff id, as the public transcript does; the Inspector records behind them are s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import asyncpg
@@ -21,6 +23,7 @@ from strawberry import relay
 from spotcheck.api.common.enums import register_enum
 from spotcheck.api.common.pagination import Connection, connection, positions
 from spotcheck.api.context import Context
+from spotcheck.api.draws import public
 from spotcheck.api.inspectors.types import Inspector, load_inspector
 from spotcheck.api.plans.types import InspectionTask, load_task
 from spotcheck.api.scalars import SafeInt
@@ -176,9 +179,12 @@ def unmatched_of(u: m.Unmatched, names: dict[str, str]) -> UnmatchedSubject:
 class DrawReplacement:
     subject_key: str
     counter: int
-    replaced: str = strawberry.field(description="Staff id of the member who fell out.")
+    replaced: str = strawberry.field(
+        description="The member who fell out: staff id for staff, pseudonym for the public."
+    )
     replacement: str | None = strawberry.field(
-        description="Staff id drawn in their place; null when nobody was eligible."
+        description="Drawn in their place (staff id for staff, pseudonym for the public); null "
+        "when nobody was eligible."
     )
     reason: str
     unmatched_reason: m.UnmatchedReason | None
@@ -221,8 +227,9 @@ class DrawTranscript:
     )
     size: SafeInt = strawberry.field(description="Its length in bytes.")
     download: str = strawberry.field(
-        description="Path of the streamed download on this server, e.g. "
-        "`/draws/T2026-001/1/transcript.json` (public, no sign-in)."
+        description="Path of the download on this server, e.g. "
+        "`/draws/T2026-001/1/transcript.json` (the full transcript: AUDITOR and SYSTEM_ADMIN) "
+        "or `/draws/T2026-001/1/public-transcript.json` (public, no sign-in)."
     )
 
 
@@ -364,10 +371,43 @@ class Draw(relay.Node):
         "time (`first` at most 100): every replacement appends one, without limit."
     )
     def replacements(
-        self, first: int | None = None, after: str | None = None
+        self,
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[DrawReplacement]:
         window, n = positions(len(self._replacements), first, after)
-        return connection([(str(i), self._replacements[i]) for i in window], n)
+        name = public.namer(info.context.request.app, info.context.actor, self.commit_digest)
+        page = [self._replacements[i] for i in window]
+        shown = [
+            dataclasses.replace(
+                r,
+                replaced=name(r.replaced),
+                replacement=None if r.replacement is None else name(r.replacement),
+            )
+            for r in page
+        ]
+        return connection([(str(i), r) for i, r in zip(window, shown, strict=True)], n)
+
+    @strawberry.field(
+        description="公开抽取记录 The public transcript (一公开): fetch it from `download`, "
+        "check its SHA-256 against `digest`. Derived from the full transcript (whose SHA-256 is "
+        "transcriptDigest and which it names), inspectors by per-draw pseudonyms "
+        "(docs/draw-protocol.md). Null before execution."
+    )
+    async def public_transcript(
+        self, info: strawberry.Info[Context, None]
+    ) -> DrawTranscript | None:
+        data = await public.public_transcript(
+            info.context.request.app, info.context.pool, self.task_id, self.number
+        )
+        if data is None:
+            return None
+        return DrawTranscript(
+            digest=hashlib.sha256(data).hexdigest(),
+            size=SafeInt(len(data)),
+            download=public.public_transcript_path(self.task_id, self.number),
+        )
 
     @strawberry.field(
         description="抽取记录 Where to fetch the transcript and how to check it: its SHA-256 "
@@ -478,7 +518,10 @@ async def load_draw(info: strawberry.Info[Context, None], task_id: str, number: 
 
 @strawberry.type(description="A member of an inspection's team (检查组成员).")
 class InspectionMember:
-    staff_id: str = strawberry.field(description="工号 Staff id.")
+    staff_id: str = strawberry.field(
+        description="工号 Staff id for staff; for the public the draw's pseudonym (16 hex digits, "
+        "as in the public transcript)."
+    )
     role: TeamRole
 
     @strawberry.field(description="The inspector's record (staff only; null for the public).")
@@ -499,29 +542,70 @@ class Inspection(relay.Node):
     departments: list[str] = strawberry.field(
         description="Participating departments, the lead (牵头部门) first."
     )
-    lead: str | None = strawberry.field(description="主检 Staff id of the lead inspector.")
-    officers: list[str] = strawberry.field(description="执法人员 Staff ids, the lead first.")
-    experts: list[str] = strawberry.field(description="专家 Staff ids of the experts.")
     start_date: dt.date
     end_date: dt.date
     status: d.InspectionStatus
+    _lead: strawberry.Private[str | None]
+    _officers: strawberry.Private[list[str]]
+    _experts: strawberry.Private[list[str]]
 
     @classmethod
     def resolve_id(cls, root: Inspection, *, info: strawberry.Info) -> str:
         return root.key
+
+    async def _namer(self, info: strawberry.Info[Context, None]) -> Callable[[str], str]:
+        """Staff see staff ids; the public the draw's pseudonyms (docs/draw-protocol.md)."""
+        if public.sees_staff_ids(info.context.actor):
+            return lambda staff_id: staff_id
+        state = await load_task_draws(info, self.task_id)
+        x = state.get(self.draw_number) if state is not None else None
+        if x is None:  # an inspection always has its draw; name nobody rather than guess
+            return lambda staff_id: "?"
+        return public.namer(info.context.request.app, info.context.actor, x.commit_digest)
+
+    @strawberry.field(
+        description="主检 The lead inspector: a staff id for staff, the draw's pseudonym (as in "
+        "the public transcript) for the public."
+    )
+    async def lead(self, info: strawberry.Info[Context, None]) -> str | None:
+        name = await self._namer(info)
+        return None if self._lead is None else name(self._lead)
+
+    @strawberry.field(
+        description="执法人员 The officers, the lead first: staff ids for staff, pseudonyms for "
+        "the public."
+    )
+    async def officers(self, info: strawberry.Info[Context, None]) -> list[str]:
+        name = await self._namer(info)
+        return [name(x) for x in self._officers]
+
+    @strawberry.field(
+        description="专家 The experts: staff ids for staff, pseudonyms for the public."
+    )
+    async def experts(self, info: strawberry.Info[Context, None]) -> list[str]:
+        name = await self._namer(info)
+        return [name(x) for x in self._experts]
 
     @strawberry.field(description="检查对象 The subject: key and public name.")
     async def subject(self, info: strawberry.Info[Context, None]) -> DrawnSubject:
         state = await info.context.loaders.state(s.SPEC, SUBJECTS).load(self.subject_key)
         return DrawnSubject(key=self.subject_key, name=state.name if state is not None else None)
 
-    @strawberry.field(description="检查组 The team: the lead first, then officers, then experts.")
-    def members(self) -> list[InspectionMember]:
+    @strawberry.field(
+        description="检查组 The team: the lead first, then officers, then experts (staff ids "
+        "for staff, pseudonyms for the public)."
+    )
+    async def members(self, info: strawberry.Info[Context, None]) -> list[InspectionMember]:
+        name = await self._namer(info)
         out = [
-            InspectionMember(staff_id=x, role=TeamRole.LEAD if x == self.lead else TeamRole.OFFICER)
-            for x in self.officers
+            InspectionMember(
+                staff_id=name(x), role=TeamRole.LEAD if x == self._lead else TeamRole.OFFICER
+            )
+            for x in self._officers
         ]
-        return out + [InspectionMember(staff_id=x, role=TeamRole.EXPERT) for x in self.experts]
+        return out + [
+            InspectionMember(staff_id=name(x), role=TeamRole.EXPERT) for x in self._experts
+        ]
 
     @strawberry.field(description="抽取 The draw that gave this inspection.")
     async def draw(self, info: strawberry.Info[Context, None]) -> Draw | None:
@@ -536,9 +620,9 @@ class Inspection(relay.Node):
             subject_key=r["subject_key"],
             items=list(r["items"]),
             departments=list(r["departments"]),
-            lead=r["lead"],
-            officers=list(r["officers"]),
-            experts=list(r["experts"]),
+            _lead=r["lead"],
+            _officers=list(r["officers"]),
+            _experts=list(r["experts"]),
             start_date=dt.date.fromisoformat(r["start_date"]),
             end_date=dt.date.fromisoformat(r["end_date"]),
             status=d.InspectionStatus(r["status"]),

@@ -10,6 +10,8 @@ docs/draw-protocol.md ("Transcript" and "Verifying") is the contract.
   inspectors: the :class:`Transcript`.
 * :func:`replace_inspector` (replaceInspector) appends a replacement drawn from the same key.
 * :func:`verify` recomputes everything from the transcript alone.
+* :func:`publish` derives the public transcript (inspectors by per-draw pseudonyms, no
+  eligibility facts); :func:`verify_public` checks it, :func:`derived_from` ties it to the full one.
 
 Serialised as RFC 8785 canonical JSON (``orjson`` with sorted keys, over a domain without
 floats: the same bytes, as tests/eventstore/test_canonical.py shows).  Staff ids only: no
@@ -46,12 +48,29 @@ from spotcheck.draw.transcript.model import (
     loads,
     sha256_hex,
 )
-from spotcheck.draw.transcript.verification import VerifyResult, verify, verify_bytes
+from spotcheck.draw.transcript.public import (
+    PUBLIC_FORMAT,
+    PublicTranscript,
+    derived_from,
+    is_public,
+    pseudonym,
+    pseudonym_key_id,
+    public_dumps,
+    public_loads,
+    publish,
+)
+from spotcheck.draw.transcript.verification import (
+    VerifyResult,
+    verify,
+    verify_bytes,
+    verify_public,
+)
 
 __all__ = [
     "FORMAT",
     "HASH",
     "MAX_SAFE_INTEGER",
+    "PUBLIC_FORMAT",
     "SEED_BYTES",
     "VERSION",
     "Commit",
@@ -59,6 +78,7 @@ __all__ = [
     "EntropySource",
     "EntropyValue",
     "Population",
+    "PublicTranscript",
     "SourceKind",
     "StratumCommit",
     "Transcript",
@@ -69,12 +89,20 @@ __all__ = [
     "commit_draw",
     "commitment_of",
     "current_teams",
+    "derived_from",
     "draw",
     "draw_key",
     "dumps",
+    "is_public",
     "loads",
+    "pseudonym",
+    "pseudonym_key_id",
+    "public_dumps",
+    "public_loads",
+    "publish",
     "replace_inspector",
     "sha256_hex",
     "verify",
     "verify_bytes",
+    "verify_public",
 ]

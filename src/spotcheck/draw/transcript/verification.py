@@ -47,6 +47,14 @@ from spotcheck.draw.transcript.model import (
     draw_key,
     loads,
 )
+from spotcheck.draw.transcript.public import (
+    PUBLIC_FORMAT,
+    PublicTranscript,
+    check_matching,
+    is_public,
+    public_loads,
+    stand_in,
+)
 
 
 class VerifyResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -279,8 +287,51 @@ def verify(transcript: Transcript) -> VerifyResult:
     return VerifyResult(ok=not problems, problems=problems)
 
 
+def _verify_public(t: PublicTranscript) -> list[str]:
+    if (t.format, t.version) != (PUBLIC_FORMAT, VERSION):
+        return [f"format: this verifier reads {PUBLIC_FORMAT} version {VERSION}"]
+    if not _HEX64.match(t.transcript_digest):
+        return ["transcript_digest: 64 lower-case hex digits"]
+    s = stand_in(t)
+    header = _check_format(s)
+    if header:
+        return header
+    p: list[str] = []
+    if commit_digest(t.commit) != t.commit_digest:
+        p.append("commit_digest: not the SHA-256 of the commit (the commit was altered)")
+    strata = _check_populations(p, s)
+    if strata is None:
+        return p
+    p += _strata_set_problems(strata)
+    if t.commit.rules is not None:
+        p += rules_problems(t.commit.rules, "commit.rules")
+    key = _check_key(p, s)
+    if key is None or p:
+        return p
+    order = draw_order(_check_picks(p, s, key, strata))
+    check_matching(p, t, order)
+    return p
+
+
+def verify_public(transcript: PublicTranscript) -> VerifyResult:
+    """Recompute a public transcript: the key, every pick, and every pick of the matching
+    from its pool's size (the pools themselves are checked by auditors, :func:`derived_from`)."""
+    try:
+        problems = _verify_public(transcript)
+    except (ValueError, KeyError, TypeError) as err:
+        problems = [f"transcript cannot be recomputed: {err}"]
+    return VerifyResult(ok=not problems, problems=problems)
+
+
 def verify_bytes(data: bytes | str) -> VerifyResult:
-    """``spotcheck draw verify TRANSCRIPT``: decode and verify."""
+    """``spotcheck draw verify TRANSCRIPT``: decode and verify, the full or the public form
+    (told apart by ``format``)."""
+    if is_public(data):
+        try:
+            public = public_loads(data)
+        except (msgspec.DecodeError, msgspec.ValidationError) as err:
+            return VerifyResult(ok=False, problems=[f"not a {PUBLIC_FORMAT} transcript: {err}"])
+        return verify_public(public)
     try:
         transcript = loads(data)
     except (msgspec.DecodeError, msgspec.ValidationError) as err:

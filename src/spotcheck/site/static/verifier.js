@@ -24,6 +24,7 @@
 // touch the section that changed.
 
 const FORMAT = "spotcheck-draw-transcript";
+const PUBLIC_FORMAT = "spotcheck-draw-transcript-public";
 const VERSION = 1;
 const HASH = "SHA-256";
 const enc = new TextEncoder();
@@ -469,6 +470,12 @@ const TRANSCRIPT_KEYS = [
   "server_seed", "unmatched", "version",
 ];
 
+const PUBLIC_KEYS = [
+  "batch_order", "commit", "commit_digest", "entropy", "format", "key", "populations",
+  "pseudonym_key_id", "replacements", "selection", "server_seed", "teams", "transcript_digest",
+  "unmatched", "version",
+];
+
 function compareList(p, where, expected, actual, limit = 5) {
   if (expected.length !== actual.length) {
     p.push(`${where}: ${actual.length} entries; the recomputation gives ${expected.length}`);
@@ -488,12 +495,19 @@ async function recompute(t, checks) {
   const p = [];
   const c = t.commit;
   // 1. format, version, hash, commit digest.
+  // The public form (draw-protocol.md "The public transcript and the full transcript") has no
+  // candidates and names inspectors by pseudonym: everything but the matching is checked alike.
+  const pub = t !== null && typeof t === "object" && t.format === PUBLIC_FORMAT;
+  const form = pub ? PUBLIC_FORMAT : FORMAT;
   const keys = Object.keys(t).sort();
-  if (!sameList(keys, TRANSCRIPT_KEYS) || typeof c !== "object" || c === null) {
-    return [`format: not a ${FORMAT} transcript (fields ${keys.join(", ")})`];
+  if (!sameList(keys, pub ? PUBLIC_KEYS : TRANSCRIPT_KEYS) || typeof c !== "object" || c === null) {
+    return [`format: not a ${form} transcript (fields ${keys.join(", ")})`];
   }
-  if (t.format !== FORMAT || t.version !== VERSION || c.format !== FORMAT || c.version !== VERSION) {
-    return [`format: this verifier reads ${FORMAT} version ${VERSION}`];
+  if (t.format !== form || t.version !== VERSION || c.format !== FORMAT || c.version !== VERSION) {
+    return [`format: this verifier reads ${form} version ${VERSION}`];
+  }
+  if (pub && !/^[0-9a-f]{64}$/.test(t.transcript_digest)) {
+    return ["transcript_digest: 64 lower-case hex digits"];
   }
   if (c.hash !== HASH) return [`commit.hash: draws use ${HASH}, not ${show(c.hash)}`];
   if ((await sha256Hex(enc.encode(canonicalJson(c)))) !== t.commit_digest) {
@@ -542,16 +556,18 @@ async function recompute(t, checks) {
   // 3. candidates and rules.
   let matchable = c.rules !== null && rulesProblems(c.rules, "rules").length === 0;
   if (c.rules !== null) p.push(...rulesProblems(c.rules, "commit.rules"));
-  const staff = t.candidates.map((x) => x.staff_id);
-  if (new Set(staff).size !== staff.length) {
-    p.push("candidates: a staff id is listed twice");
-    matchable = false;
+  if (!pub) {
+    const staff = t.candidates.map((x) => x.staff_id);
+    if (new Set(staff).size !== staff.length) {
+      p.push("candidates: a staff id is listed twice");
+      matchable = false;
+    }
+    if (!sameList(staff, [...staff].sort(cmpCodePoints))) p.push("candidates: must be listed by ascending staff id");
+    if ((await sha256Hex(enc.encode(canonicalJson(t.candidates)))) !== c.candidates_digest) {
+      p.push("candidates: digest differs from the committed one");
+    }
+    checks.push("candidates");
   }
-  if (!sameList(staff, [...staff].sort(cmpCodePoints))) p.push("candidates: must be listed by ascending staff id");
-  if ((await sha256Hex(enc.encode(canonicalJson(t.candidates)))) !== c.candidates_digest) {
-    p.push("candidates: digest differs from the committed one");
-  }
-  checks.push("candidates");
   // 4. seed and entropy.
   if (typeof t.server_seed !== "string" || !/^[0-9a-f]{64}$/.test(t.server_seed)) {
     return [...p, "server_seed: 64 lower-case hex digits"];
@@ -601,6 +617,18 @@ async function recompute(t, checks) {
   checks.push("batch_order");
   const order = selection.flatMap((s) => s.picks);
   const drawn = new Set(order);
+  if (pub) {
+    if (c.rules === null) {
+      if (t.teams.length || t.unmatched.length || t.replacements.length) {
+        p.push("teams: the commit has no matching rules, so no teams");
+      }
+      return p;
+    }
+    if (!matchable || p.length) return p;
+    p.push(...(await publicMatching(t, key, order, c.rules)));
+    checks.push("assignments", "replacements");
+    return p;
+  }
   for (const [x, ids2] of Object.entries(t.previous_inspectors)) {
     if (!drawn.has(x)) p.push(`previous_inspectors: ${show(x)} was not drawn`);
     else if (!ids2.length || !sameList(ids2, sortedUnique(ids2))) {
@@ -657,6 +685,90 @@ async function recompute(t, checks) {
   return p;
 }
 
+/** One pick of the public form: its counter, and its index recomputed for its pool's size. */
+async function pickProblems(where, keyBytes, step, j) {
+  if (step.j !== j) return [`${where}.j: ${step.j}; expected ${j}`];
+  if (!Number.isSafeInteger(step.pool) || step.pool < 1 || !Number.isSafeInteger(step.index) || step.index < 0 || step.index >= step.pool) {
+    return [`${where}: index ${step.index} is not in a pool of ${step.pool}`];
+  }
+  const index = await pickIndex(keyBytes, j, step.pool);
+  if (index !== step.index) return [`${where}.index: transcript has ${step.index}; recomputed ${index}`];
+  return [];
+}
+
+/** draw-protocol.md "What anyone checks": teams, unmatched records and replacements. */
+async function publicMatching(t, key, order, rules) {
+  const p = [];
+  const officers = rules.officers_per_subject;
+  const experts = rules.experts_per_subject;
+  const departments = rules.departments;
+  const teamSubjects = t.teams.map((x) => x.subject);
+  const unmatchedSubjects = t.unmatched.map((x) => x.subject);
+  const inTeams = new Set(teamSubjects);
+  const inUnmatched = new Set(unmatchedSubjects);
+  if (
+    teamSubjects.length + unmatchedSubjects.length !== order.length ||
+    !sameList(teamSubjects, order.filter((x) => inTeams.has(x))) ||
+    !sameList(unmatchedSubjects, order.filter((x) => inUnmatched.has(x))) ||
+    order.some((x) => !inTeams.has(x) && !inUnmatched.has(x))
+  ) {
+    return ["teams, unmatched: every drawn subject once, in draw order"];
+  }
+  const teams = new Map();
+  for (let i = 0; i < t.teams.length; i++) {
+    const team = t.teams[i];
+    const where = `teams[${i}] (${team.subject})`;
+    const keyBytes = enc.encode(extendKey(key, `match:${team.subject}`, [0]));
+    for (let j = 0; j < team.picks.length; j++) p.push(...(await pickProblems(`${where}.picks[${j}]`, keyBytes, team.picks[j], j)));
+    const names = team.picks.map((s) => s.pick);
+    if (names.length !== officers + experts || new Set(names).size !== names.length) {
+      p.push(`${where}.picks: ${officers + experts} different people`);
+    } else if (!sameList(team.officers, names.slice(0, officers)) || !sameList(team.experts, names.slice(officers)) || team.lead !== names[0]) {
+      p.push(`${where}: the team is not the picks (officers, then experts; lead first)`);
+    }
+    teams.set(team.subject, { subject: team.subject, lead: team.lead, officers: [...team.officers], experts: [...team.experts] });
+  }
+  for (let i = 0; i < t.unmatched.length; i++) {
+    const u = t.unmatched[i];
+    const where = `unmatched[${i}] (${u.subject})`;
+    const keyBytes = enc.encode(extendKey(key, `match:${u.subject}`, [0]));
+    for (let j = 0; j < u.picks.length; j++) p.push(...(await pickProblems(`${where}.picks[${j}]`, keyBytes, u.picks[j], j)));
+    const n = u.picks.length;
+    let want;
+    if (n < departments.length) want = ["NO_OFFICER_FROM_DEPARTMENT", departments[n], 1, 0];
+    else if (n < officers) want = ["NOT_ENOUGH_OFFICERS", null, officers, n];
+    else want = ["NOT_ENOUGH_EXPERTS", null, experts, n - officers];
+    if (!sameList([u.reason, u.department, u.needed, u.found], want) || n >= officers + experts) {
+      p.push(`${where}: the reason does not follow from the picks made`);
+    }
+  }
+  const gone = new Map();
+  for (let i = 0; i < t.replacements.length; i++) {
+    const r = t.replacements[i];
+    const where = `replacements[${i}]`;
+    const team = teams.get(r.subject);
+    if (!gone.has(r.subject)) gone.set(r.subject, []);
+    const before = gone.get(r.subject);
+    if (!team || ![...team.officers, ...team.experts].includes(r.replaced)) {
+      return [...p, `${where}: ${show(r.replaced)} is not in the team of ${show(r.subject)}`];
+    }
+    if (r.counter !== before.length + 1) return [...p, `${where}.counter: ${r.counter}; expected ${before.length + 1}`];
+    if (r.pick === null) {
+      if (r.replacement !== null || r.unmatched === null) return [...p, `${where}: without a pick, no replacement and a reason`];
+    } else {
+      const keyBytes = enc.encode(extendKey(key, `match:${r.subject}`, [r.counter]));
+      p.push(...(await pickProblems(`${where}.pick`, keyBytes, r.pick, 0)));
+      const members = new Set([...team.officers, ...team.experts, ...before]);
+      if (r.replacement !== r.pick.pick || members.has(r.replacement) || r.unmatched !== null) {
+        return [...p, `${where}: the replacement is not the pick, or was excluded`];
+      }
+    }
+    before.push(r.replaced);
+    teams.set(r.subject, applyReplacement(team, r));
+  }
+  return p;
+}
+
 /**
  * Verify a transcript's bytes (Uint8Array). `published` (optional), as the server published
  * them for this draw: {transcriptDigest, commitDigest, commitment, entropy: [{name, value}],
@@ -680,8 +792,15 @@ export async function verifyTranscript(bytes, published = null) {
     // What the transcript alone cannot prove (draw-protocol.md, end of "Verifying"): compare
     // with what this site published for the draw at commit and execution.
     const digest = await sha256Hex(bytes);
-    if (published.transcriptDigest && digest !== published.transcriptDigest) {
-      problems.push(`published transcriptDigest: the file hashes to ${digest}; published ${published.transcriptDigest}`);
+    const pub = t && t.format === PUBLIC_FORMAT;
+    // A public transcript names the full one's digest (the ledger's); the file's own digest is
+    // the one published for the public transcript.
+    const full = pub ? t.transcript_digest : digest;
+    if (published.transcriptDigest && full !== published.transcriptDigest) {
+      problems.push(`published transcriptDigest: the ${pub ? "transcript names" : "file hashes to"} ${full}; published ${published.transcriptDigest}`);
+    }
+    if (pub && published.publicTranscriptDigest && digest !== published.publicTranscriptDigest) {
+      problems.push(`published publicTranscript.digest: the file hashes to ${digest}; published ${published.publicTranscriptDigest}`);
     }
     if (t && published.commitDigest && t.commit_digest !== published.commitDigest) {
       problems.push(`published commitDigest: transcript has ${show(t.commit_digest)}; published at commit ${show(published.commitDigest)}`);
