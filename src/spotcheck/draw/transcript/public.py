@@ -275,19 +275,28 @@ def check_matching(p: list[str], t: PublicTranscript, order: Sequence[str]) -> N
         if t.teams or t.unmatched or t.replacements:
             p.append("teams: the commit has no matching rules, so no teams")
         return
-    officers, experts = rules.officers_per_subject, rules.experts_per_subject
-    departments = list(rules.departments)
-    listed = {x.subject: i for i, x in enumerate(t.teams)}
-    listed_u = {x.subject: i for i, x in enumerate(t.unmatched)}
-    seen = [x for x in order if x in listed or x in listed_u]
-    if (
-        seen != list(order)
-        or [x.subject for x in t.teams] != [x for x in order if x in listed]
-        or [x.subject for x in t.unmatched] != [x for x in order if x in listed_u]
-        or len(t.teams) + len(t.unmatched) != len(order)
-    ):
+    if not _in_draw_order(t, order):
         p.append("teams, unmatched: every drawn subject once, in draw order")
         return
+    officers, experts = rules.officers_per_subject, rules.experts_per_subject
+    _check_teams(p, t, officers, experts)
+    _check_unmatched(p, t, officers, experts, list(rules.departments))
+    _check_replacements(p, t)
+
+
+def _in_draw_order(t: PublicTranscript, order: Sequence[str]) -> bool:
+    """Every drawn subject once, as a team or an unmatched record, each list in draw order."""
+    listed = {x.subject for x in t.teams}
+    listed_u = {x.subject for x in t.unmatched}
+    return (
+        [x for x in order if x in listed or x in listed_u] == list(order)
+        and [x.subject for x in t.teams] == [x for x in order if x in listed]
+        and [x.subject for x in t.unmatched] == [x for x in order if x in listed_u]
+        and len(t.teams) + len(t.unmatched) == len(order)
+    )
+
+
+def _check_teams(p: list[str], t: PublicTranscript, officers: int, experts: int) -> None:
     for i, pteam in enumerate(t.teams):
         where = f"teams[{i}] ({pteam.subject})"
         key = matching_key(t.key, pteam.subject, 0).encode("utf-8")
@@ -302,6 +311,11 @@ def check_matching(p: list[str], t: PublicTranscript, order: Sequence[str]) -> N
             or pteam.lead != names[0]
         ):
             p.append(f"{where}: the team is not the picks (officers, then experts; lead first)")
+
+
+def _check_unmatched(
+    p: list[str], t: PublicTranscript, officers: int, experts: int, departments: list[str]
+) -> None:
     for i, u in enumerate(t.unmatched):
         where = f"unmatched[{i}] ({u.subject})"
         key = matching_key(t.key, u.subject, 0).encode("utf-8")
@@ -317,6 +331,19 @@ def check_matching(p: list[str], t: PublicTranscript, order: Sequence[str]) -> N
             want = (UnmatchedReason.NOT_ENOUGH_EXPERTS, None, experts, n - officers)
         if (u.reason, u.department, u.needed, u.found) != want or n >= officers + experts:
             p.append(f"{where}: the reason does not follow from the picks made")
+
+
+def _team_problem(r: PublicReplacement, team: Assignment | None, before: list[str]) -> str | None:
+    """Whether the replaced person is in the team and the counter follows, if not (the text
+    after the record's ``replacements[i]``)."""
+    if team is None or r.replaced not in (*team.officers, *team.experts):
+        return f": {r.replaced!r} is not in the team of {r.subject!r}"
+    if r.counter != len(before) + 1:
+        return f".counter: {r.counter}; expected {len(before) + 1}"
+    return None
+
+
+def _check_replacements(p: list[str], t: PublicTranscript) -> None:
     teams = {
         x.subject: Assignment(
             subject=x.subject, lead=x.lead, officers=tuple(x.officers), experts=tuple(x.experts)
@@ -328,11 +355,9 @@ def check_matching(p: list[str], t: PublicTranscript, order: Sequence[str]) -> N
         where = f"replacements[{i}]"
         team = teams.get(r.subject)
         before = gone.setdefault(r.subject, [])
-        if team is None or r.replaced not in (*team.officers, *team.experts):
-            p.append(f"{where}: {r.replaced!r} is not in the team of {r.subject!r}")
-            return
-        if r.counter != len(before) + 1:
-            p.append(f"{where}.counter: {r.counter}; expected {len(before) + 1}")
+        problem = _team_problem(r, team, before)
+        if problem is not None or team is None:
+            p.append(f"{where}{problem}")
             return
         if r.pick is None:
             if r.replacement is not None or r.unmatched is None:
