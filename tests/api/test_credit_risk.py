@@ -9,10 +9,15 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from spotcheck.domain import credit_risk as cr
+from spotcheck.domain import inspection as ins
 from spotcheck.domain import subject as s
+from spotcheck.domain import task as tk
+from spotcheck.services import draws as dr_services
 from spotcheck.services import subjects
 from tests.api import publishing as pub
-from tests.api.conftest import GQL, SEED, People
+from tests.api import test_draws as dr
+from tests.api.conftest import GQL, SEED, People, seed_people
 
 pytestmark = pytest.mark.calendar  # cases open relative to today
 
@@ -142,3 +147,42 @@ async def test_rejected_with_a_reason_leaves_the_class(gql: GQL, scene: People) 
     assert await risk_class(gql, 2) == "A"
     assert [x["key"] for x in await proposals(gql, status="REJECTED")] == [key]
     assert await proposals(gql, status="PROPOSED") == []
+
+
+async def test_a_confirmed_change_moves_the_subject_at_the_next_commit(
+    app: Starlette, gql: GQL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Strata A (50%) and D (2) over twelve subjects, A and D alternately.  With the rule
+    ``6=3`` a code 6 on an A subject proposes D; confirmed, the next commit of the same task
+    (after voiding the first) has it in stratum D."""
+    monkeypatch.setenv(cr.RULE_SETTING, "6=3")
+    await seed_people(app.state.runner)
+    await dr.seed_registry(app.state.runner, app.state.regions)
+    await dr.publish_task(app.state.runner, app.state.regions)
+    first = await dr.commit(gql)
+    assert [(x["id"], x["size"]) for x in first["draw"]["strata"]] == [("A", 6), ("D", 6)]
+
+    await pub.seed_publishing(app, subject_count=0)
+    moved = dr.uscc_key(0)
+    key = await pub.seeded_case(app, "CR-DRAW", moved, [pub.item_result(ins.ResultCode.R6)])
+    (p,) = await proposals(gql)
+    assert (p["fromClass"], p["toClass"], p["rule"]) == ("A", "D", "6=3")
+    payload = await decision(gql, CONFIRM, "scjg-admin", inspectionId=key)
+    assert payload["errors"] == [] and payload["proposal"]["subject"] == {"riskClass": "D"}
+
+    voided = await gql(dr.VOID, as_user="admin", input={"taskId": dr.TASK, "reason": "重抽"})
+    assert voided["data"]["voidDraw"]["errors"] == []
+    second = await dr.commit(gql)
+    assert second["errors"] == []
+    assert [(x["id"], x["size"]) for x in second["draw"]["strata"]] == [("A", 5), ("D", 7)]
+    # The population frozen at the second commit has the subject in D.
+    sql, args = dr_services.population_query(await task_state(app))
+    rows = await app.state.pool.fetch(sql, *args)
+    strata = {r["stratum"]: r["keys"].split("\n") for r in rows}
+    assert moved in strata["D"] and moved not in strata["A"]
+
+
+async def task_state(app: Starlette) -> tk.Task:
+    state = await app.state.pool.fetchval("SELECT state FROM tasks WHERE id = $1", dr.TASK)
+    task: tk.Task = tk.SPEC.state_from_data(state)
+    return task
