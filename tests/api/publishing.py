@@ -250,3 +250,21 @@ async def seed_planted_publication(app: Starlette) -> None:
     follow_up = i.FollowUp(kind=i.FollowUpKind.OTHER, description="提请列入经营异常名录")
     await seeded_case(app, "PLANTED-PUB", uscc(0), [item_result(i.ResultCode.R6, follow_up)])
     await sealed(app)
+
+
+# The authorization matrix, credit-risk rows: one subject per cell (a confirmation changes its
+# class, so cells must not share one), each with a published result coded 6 (A → B proposed).
+RISK_MUTATIONS = frozenset({"confirmRiskClassChange", "rejectRiskClassChange"})
+
+
+def risk_proposal_of(tag: str, mutation: str) -> str:
+    return case_key(f"CR-{mutation}-{tag}")
+
+
+async def seed_risk_proposals(app: Starlette, mutation: str, tags: Iterable[str]) -> None:
+    tags = list(tags)
+    await seed_publishing(app, subject_count=len(tags))
+    for n, tag in enumerate(tags):
+        command = s.UpdateSubject(key=uscc(n), reason="初始分类", risk_class=s.RiskClass.A)
+        assert (await subjects.handle(app.state.runner, SEED, command, app.state.regions)).events
+        await seeded_case(app, f"CR-{mutation}-{tag}", uscc(n), [item_result(i.ResultCode.R6)])

@@ -388,6 +388,24 @@ TABLE += [
         ADMINS_OF_OWN,
     ),
 ]
+# 信用风险分类联动: SYSTEM_ADMIN or the subject's maintaining department's (SCJG) admin decides on
+# a class change proposed by a result coded 6; ``pub.seed_risk_proposals`` publishes one per
+# role column, each on its own subject.
+TABLE += [
+    Row(
+        "confirmRiskClassChange",
+        lambda t: {"inspectionId": pub.risk_proposal_of(t, "confirmRiskClassChange")},
+        SUBJECT_KEEPERS,
+    ),
+    Row(
+        "rejectRiskClassChange",
+        lambda t: {
+            "inspectionId": pub.risk_proposal_of(t, "rejectRiskClassChange"),
+            "reason": "住所已核实",
+        },
+        SUBJECT_KEEPERS,
+    ),
+]
 DRAW_MUTATIONS = frozenset({"commitDraw", "executeDraw", "voidDraw", "replaceInspector"})
 
 
@@ -417,6 +435,8 @@ async def registry(app: Starlette, people: People, request: pytest.FixtureReques
         await insp.seed_inspections(app, row.mutation)
     if isinstance(row, Row) and row.mutation in pub.PROPOSAL_MUTATIONS:
         await pub.seed_proposals(app, row.mutation, reg.TAGS)
+    if isinstance(row, Row) and row.mutation in pub.RISK_MUTATIONS:
+        await pub.seed_risk_proposals(app, row.mutation, reg.TAGS)
     return people
 
 

@@ -73,6 +73,7 @@ NODE_KEYS = {
     "InspectionRecord": reg.PLANTED_DRAW_INSPECTION,
     "PublishedInspection": pub.PLANTED_PUBLICATION,
     "AbnormalListingProposal": pub.PLANTED_PUBLICATION,
+    "RiskClassProposal": pub.PLANTED_PUBLICATION,
     "FollowUpTracking": pub.PLANTED_FOLLOW_UP,
 }
 

@@ -260,6 +260,7 @@ async def test_update_records_the_changes_in_the_event(
             "tags": {"old": ["超市", "食品"], "new": ["食品"]},
         },
         "reason": "营业执照变更",
+        "proposal": None,  # a correction by hand carries out no credit-risk proposal
     }
     assert rows[1]["metadata"]["reason"] == "营业执照变更"
     assert rows[1]["metadata"]["actor"] == world.scjg_admin

@@ -24,6 +24,8 @@ from spotcheck.api.accounts.mutations import AccountMutations
 from spotcheck.api.accounts.queries import AccountQueries
 from spotcheck.api.audit.queries import AuditQueries
 from spotcheck.api.common.nodes import NodeQueries
+from spotcheck.api.creditrisk.mutations import CreditRiskMutations
+from spotcheck.api.creditrisk.queries import CreditRiskQueries
 from spotcheck.api.deadlines.mutations import DeadlineMutations
 from spotcheck.api.deadlines.queries import DeadlineQueries
 from spotcheck.api.departments.mutations import DepartmentMutations
@@ -74,6 +76,7 @@ Query = merge_types(
         StatisticsQueries,
         DeadlineQueries,
         TransparencyQueries,
+        CreditRiskQueries,
     ),
 )
 Mutation = merge_types(
@@ -89,6 +92,7 @@ Mutation = merge_types(
         DeadlineMutations,
         InspectionRecordMutations,
         PublicationMutations,
+        CreditRiskMutations,
     ),
 )
 

@@ -220,6 +220,9 @@ class SubjectChanged(Event, frozen=True, kw_only=True):
     changes: dict[str, FieldChange]
     """Field name in the API's spelling (e.g. ``riskClass``) → old and new value."""
     reason: str
+    proposal: str | None = None
+    """The credit-risk proposal (its inspection id, stream ``creditrisk-{id}``) a confirmed
+    class change carries out; None for a correction by hand."""
 
 
 # The changeable fields: state attribute → API spelling.

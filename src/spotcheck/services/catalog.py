@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from spotcheck.domain import abnormal_listing as abnormal_listings_aggregate
-from spotcheck.domain import account, department, inspector, item, item_list
+from spotcheck.domain import account, credit_risk, department, inspector, item, item_list
 from spotcheck.domain import draw as draws_aggregate
 from spotcheck.domain import evidence as evidence_aggregate
 from spotcheck.domain import holiday_schedule as holiday_schedules_aggregate
@@ -43,6 +43,7 @@ AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
     (holiday_schedules_aggregate.SPEC, state_tables.HOLIDAY_SCHEDULES),
     (evidence_aggregate.SPEC, state_tables.EVIDENCE_FILES),
     (inspections_aggregate.SPEC, inspection_tables.RECORDS),
+    (credit_risk.SPEC, state_tables.RISK_CLASS_PROPOSALS),
 )
 
 # (aggregate, its own projection): aggregates read through a custom table, not a state table

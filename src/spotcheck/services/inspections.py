@@ -24,9 +24,10 @@ from spotcheck.domain import item as item_aggregate
 from spotcheck.domain import task as task_aggregate
 from spotcheck.domain.actor import SYSTEM, Actor
 from spotcheck.domain.aggregate import Event
+from spotcheck.services import creditrisk
 from spotcheck.services.evidence import attachable
 from spotcheck.services.refs import department_codes, subject_exists
-from spotcheck.services.runner import Caller, CommandRunner, Outcome
+from spotcheck.services.runner import Caller, CommandRunner, Linked, Outcome
 
 _DRAWN = """
 SELECT i.task_id, i.draw_no, i.subject_key, i.items, i.departments, i.start_date, i.end_date,
@@ -170,8 +171,15 @@ async def load_refs(
 async def handle(
     runner: CommandRunner, caller: Caller, command: i.InspectionCommand
 ) -> Outcome[i.Inspection]:
+    links: list[Linked] = []
+
     async def decide(conn: asyncpg.Connection, state: i.Inspection | None) -> list[Event]:
         refs = await load_refs(conn, state, command, caller.actor)
-        return i.decide(state, command, caller.actor, refs)
+        events = i.decide(state, command, caller.actor, refs)
+        # A publication raises its credit-risk proposal in its own transaction.
+        links[:] = await creditrisk.proposals_for(conn, events)
+        return events
 
-    return await runner.run(caller, i.SPEC, i.command_key(command), command, decide)
+    return await runner.run(
+        caller, i.SPEC, i.command_key(command), command, decide, linked=lambda: links
+    )

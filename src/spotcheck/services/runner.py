@@ -26,7 +26,13 @@ from spotcheck.domain.actor import Actor
 from spotcheck.domain.aggregate import AggregateSpec, Command, Event, to_data
 from spotcheck.domain.errors import DomainError, ErrorCode
 from spotcheck.eventstore.canonical import canonical_json
-from spotcheck.eventstore.envelope import NO_STREAM, Metadata, NewEvent, RecordedEvent
+from spotcheck.eventstore.envelope import (
+    NO_STREAM,
+    Metadata,
+    NewEvent,
+    RecordedEvent,
+    StreamAppend,
+)
 from spotcheck.eventstore.errors import ConcurrencyError
 from spotcheck.eventstore.store import EventStore
 from spotcheck.projections.base import Projection
@@ -59,6 +65,22 @@ class Outcome(Generic[S]):
     events: list[RecordedEvent] = field(default_factory=list)
     replayed: bool = False
     """True when an earlier call with the same idempotency key is being returned."""
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Events for another stream that a command writes in its own transaction (a published
+    result's credit-risk proposal; a confirmed proposal's ``SubjectChanged``), appended at the
+    version the decision read: a concurrent writer of that stream makes the command run again."""
+
+    stream_id: str
+    expected_version: int
+    """The stream's version when read (0: the stream must not exist)."""
+    events: list[Event]
+
+
+Links = Callable[[], Sequence[Linked]]
+"""Called after ``decide`` (on that attempt): the linked appends it decided on."""
 
 
 def metadata(caller: Caller, reason: str | None) -> Metadata:
@@ -123,6 +145,7 @@ class CommandRunner:
         operation: str,
         input_data: Any,
         reason: str | None = None,
+        linked: Links | None = None,
     ) -> Outcome[S]:
         stream_id = spec.stream_id(key)
         digest = input_hash(operation, input_data) if caller.idempotency_key else b""
@@ -144,12 +167,17 @@ class CommandRunner:
                     written: list[RecordedEvent] = []
                     if new:
                         meta = metadata(caller, reason)
-                        written = await uow.append(
-                            stream_id,
-                            recorded[-1].stream_version if recorded else NO_STREAM,
-                            [NewEvent(type(e).__name__, to_data(e), meta) for e in new],
-                        )
-                        await self.project(conn, written)
+                        appends = [
+                            StreamAppend(
+                                stream_id,
+                                recorded[-1].stream_version if recorded else NO_STREAM,
+                                [NewEvent(type(e).__name__, to_data(e), meta) for e in new],
+                            ),
+                            *_linked(linked, meta),
+                        ]
+                        every = await uow.append_many(appends)
+                        written = [e for e in every if e.stream_id == stream_id]
+                        await self.project(conn, every)
                         state = spec.fold(new, state)
                     if caller.idempotency_key:
                         await conn.execute(
@@ -182,6 +210,7 @@ class CommandRunner:
         key: str,
         command: Command,
         decide: Decide[S],
+        linked: Links | None = None,
     ) -> Outcome[S]:
         """``execute`` for a command struct: its type names the operation, its fields the input."""
         reason = getattr(command, "reason", None)
@@ -193,7 +222,20 @@ class CommandRunner:
             operation=type(command).__name__,
             input_data=to_data(command),
             reason=reason if isinstance(reason, str) else None,
+            linked=linked,
         )
+
+
+def _linked(linked: Links | None, meta: Metadata) -> list[StreamAppend]:
+    return [
+        StreamAppend(
+            x.stream_id,
+            x.expected_version or NO_STREAM,
+            [NewEvent(type(e).__name__, to_data(e), meta) for e in x.events],
+        )
+        for x in (linked() if linked is not None else ())
+        if x.events
+    ]
 
 
 def _fold(spec: AggregateSpec[S], events: Sequence[RecordedEvent]) -> S | None:
