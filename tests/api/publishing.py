@@ -17,7 +17,7 @@ from spotcheck.domain import account as a
 from spotcheck.domain import inspection as i
 from spotcheck.domain import item as it
 from spotcheck.domain import subject as s
-from spotcheck.domain.actor import Actor, Role
+from spotcheck.domain.actor import PUBLIC, Actor, Role
 from spotcheck.domain.inspection import beijing_date
 from spotcheck.domain.kinds import SubjectKind
 from spotcheck.eventstore.ledger import ledger_status
@@ -249,6 +249,7 @@ async def seed_planted_publication(app: Starlette) -> None:
     await seed_publishing(app, subject_count=1)
     follow_up = i.FollowUp(kind=i.FollowUpKind.OTHER, description="提请列入经营异常名录")
     await seeded_case(app, "PLANTED-PUB", uscc(0), [item_result(i.ResultCode.R6, follow_up)])
+    await seed_planted_objection(app)
     await sealed(app)
 
 
@@ -268,3 +269,58 @@ async def seed_risk_proposals(app: Starlette, mutation: str, tags: Iterable[str]
         command = s.UpdateSubject(key=uscc(n), reason="初始分类", risk_class=s.RiskClass.A)
         assert (await subjects.handle(app.state.runner, SEED, command, app.state.regions)).events
         await seeded_case(app, f"CR-{mutation}-{tag}", uscc(n), [item_result(i.ResultCode.R6)])
+
+
+# 异议 Objections: one published result per cell to object to, one filed objection per cell to
+# answer, one confirmed listing per cell to remove (the authorization matrix); one planted
+# objection for the personal-data walk.
+OBJECTION_MUTATIONS = frozenset({"fileObjection", "answerObjection"})
+REMOVAL_MUTATIONS = frozenset({"removeAbnormalListing"})
+
+
+def objection_target(tag: str) -> str:
+    return case_key(f"OBJ-{tag}")
+
+
+def objection_of(tag: str) -> str:
+    return "OBJ-" + tag.encode().hex().upper().rjust(16, "0")[-16:]
+
+
+async def seed_objections(app: Starlette, tags: Iterable[str]) -> None:
+    from spotcheck.domain import objection as ob
+    from spotcheck.services import objections
+
+    await seed_publishing(app, subject_count=1)
+    for tag in tags:
+        key = await seeded_case(app, f"OBJ-{tag}", uscc(0), [item_result(i.ResultCode.D)])
+        command = ob.FileObjection(inspection_id=key, uscc=uscc(0), grounds="检查时已停业")
+        out = await objections.handle(
+            app.state.runner, Caller(actor=PUBLIC), command, key=objection_of(tag)
+        )
+        assert out.events
+
+
+async def seed_removals(app: Starlette, tags: Iterable[str]) -> None:
+    from spotcheck.domain import abnormal_listing as al
+    from spotcheck.services import publications
+
+    await seed_proposals(app, "removeAbnormalListing", tags)
+    for tag in tags:
+        command = al.ConfirmAbnormalListing(inspection_id=proposal_of(tag, "removeAbnormalListing"))
+        assert (await publications.decide_listing(app.state.runner, SCJG_ADMIN, command)).events
+
+
+PLANTED_OBJECTION = "OBJ-00000000000000AA"
+
+
+async def seed_planted_objection(app: Starlette) -> None:
+    from spotcheck.domain import objection as ob
+    from spotcheck.services import objections
+
+    command = ob.FileObjection(
+        inspection_id=PLANTED_PUBLICATION, uscc=uscc(0), grounds="企业认为住所可以联系"
+    )
+    out = await objections.handle(
+        app.state.runner, Caller(actor=PUBLIC), command, key=PLANTED_OBJECTION
+    )
+    assert out.events

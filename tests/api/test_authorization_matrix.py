@@ -406,6 +406,33 @@ TABLE += [
         SUBJECT_KEEPERS,
     ),
 ]
+# 移出经营异常名录: a confirmed listing per role column (``pub.seed_removals``).
+TABLE += [
+    Row(
+        "removeAbnormalListing",
+        lambda t: {
+            "inspectionId": pub.proposal_of(t, "removeAbnormalListing"),
+            "verifiedOn": (pub.today() - dt.timedelta(days=1)).isoformat(),
+            "reason": "现场核查，住所可以联系",
+        },
+        ADMINS_OF_OWN,
+    ),
+]
+# 异议: the public files with the USCC (grounds only), the lead department's (SCJG) admin
+# registers one; only the lead department's admin answers (``pub.seed_objections``).
+NLD = "NOT_LEAD_DEPARTMENT"
+TABLE += [
+    Row(
+        "fileObjection",
+        lambda t: {"inspectionId": pub.objection_target(t), "uscc": pub.uscc(0), "grounds": "异议"},
+        (OK, OK, F, F, F, F, OK),
+    ),
+    Row(
+        "answerObjection",
+        lambda t: {"objectionId": pub.objection_of(t), "outcome": "UPHELD", "reason": "经复核维持"},
+        (OK, OK, NLD, NLD, NLD, NLD, U),
+    ),
+]
 DRAW_MUTATIONS = frozenset({"commitDraw", "executeDraw", "voidDraw", "replaceInspector"})
 
 
@@ -437,6 +464,10 @@ async def registry(app: Starlette, people: People, request: pytest.FixtureReques
         await pub.seed_proposals(app, row.mutation, reg.TAGS)
     if isinstance(row, Row) and row.mutation in pub.RISK_MUTATIONS:
         await pub.seed_risk_proposals(app, row.mutation, reg.TAGS)
+    if isinstance(row, Row) and row.mutation in pub.OBJECTION_MUTATIONS:
+        await pub.seed_objections(app, reg.TAGS)
+    if isinstance(row, Row) and row.mutation in pub.REMOVAL_MUTATIONS:
+        await pub.seed_removals(app, reg.TAGS)
     return people
 
 

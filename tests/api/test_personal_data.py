@@ -75,6 +75,7 @@ NODE_KEYS = {
     "AbnormalListingProposal": pub.PLANTED_PUBLICATION,
     "RiskClassProposal": pub.PLANTED_PUBLICATION,
     "FollowUpTracking": pub.PLANTED_FOLLOW_UP,
+    "Objection": pub.PLANTED_OBJECTION,
 }
 
 
@@ -108,6 +109,8 @@ def root_args(node_type: str = "Department") -> dict[str, dict[str, str]]:
         "inspectionRecord": {"key": _s(reg.PLANTED_DRAW_INSPECTION)},
         "statistics": {"year": str(reg.PLAN_YEAR)},
         "creditRecord": {"subject": _s(pub.uscc(0))},
+        "objection": {"key": _s(pub.PLANTED_OBJECTION)},
+        "objectionStatus": {"key": _s(pub.PLANTED_OBJECTION), "uscc": _s(pub.uscc(0))},
         "history": {"id": _s("subject-" + reg.PLANTED_SUBJECT)},
         "accountabilityReview": {
             "subject": _s(reg.PLANTED_SUBJECT),

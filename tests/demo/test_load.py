@@ -49,6 +49,15 @@ async def _check_complete(pool: asyncpg.Pool, drawn: int) -> None:
         }.items()
         if v
     }
+    # The business's objection to the case result, answered with a correction (更正).
+    objection = await pool.fetchrow(
+        "SELECT status, outcome, inspection_id FROM objections WHERE id = $1", act.OBJECTION
+    )
+    assert dict(objection) == {"status": "ANSWERED", "outcome": "CORRECTED", "inspection_id": CASE}
+    assert (
+        await pool.fetchval("SELECT amendment_count FROM published_results WHERE id = $1", CASE)
+        == 1
+    )
     task = await pool.fetchrow(
         "SELECT t.start_date, t.end_date, p.year FROM tasks t JOIN plans p ON p.id = t.plan_id"
     )

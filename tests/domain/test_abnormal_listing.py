@@ -141,3 +141,57 @@ def test_code_6_items_raise_the_proposal() -> None:
     assert al.unreachable_items(
         _record(ins.ResultCode.R6, ins.ResultCode.A, ins.ResultCode.R6)
     ) == ["SCJG-0", "SCJG-2"]
+
+
+# 移出经营异常名录
+def _confirmed() -> al.AbnormalListing:
+    state = al.SPEC.fold(al.decide(None, CONFIRM, SCJG_ADMIN, PROPOSAL))
+    assert state is not None
+    return state
+
+
+def test_a_confirmed_listing_is_removed_after_proof() -> None:
+    today = dt.date(2026, 11, 2)
+    remove = al.RemoveAbnormalListing(
+        inspection_id=KEY, verified_on=dt.date(2026, 11, 1), reason="现场核查，住所可以联系"
+    )
+    events = al.decide(_confirmed(), remove, SCJG_ADMIN, PROPOSAL, today)
+    assert events == [
+        al.AbnormalListingRemoved(
+            inspection_id=KEY,
+            subject=PROPOSAL.subject,
+            uscc=PROPOSAL.uscc,
+            subject_name=PROPOSAL.subject_name,
+            removed_by="scjg-admin",
+            reason="现场核查，住所可以联系",
+            verified_on=dt.date(2026, 11, 1),
+        )
+    ]
+    state = al.SPEC.fold(events, _confirmed())
+    assert state is not None
+    assert (state.status, state.removed_by, state.decided_by) == (
+        al.ProposalStatus.REMOVED,
+        "scjg-admin",
+        "scjg-admin",
+    )
+    with pytest.raises(DomainError) as exc:
+        al.decide(state, remove, SCJG_ADMIN, PROPOSAL, today)
+    assert _code(exc) == (ErrorCode.INVALID_TRANSITION, "inspectionId")
+
+
+def test_removal_needs_a_listing_a_proof_and_a_past_verification() -> None:
+    today = dt.date(2026, 11, 2)
+    remove = al.RemoveAbnormalListing(inspection_id=KEY, verified_on=today, reason="已核实")
+    with pytest.raises(DomainError) as exc:
+        al.decide(None, remove, SCJG_ADMIN, PROPOSAL, today)
+    assert _code(exc) == (ErrorCode.INVALID_TRANSITION, "inspectionId")
+    bad = al.RemoveAbnormalListing(inspection_id=KEY, verified_on=today + dt.timedelta(days=1))
+    with pytest.raises(DomainError) as exc:
+        al.decide(_confirmed(), bad, SCJG_ADMIN, PROPOSAL, today)
+    assert {(p.code, p.field) for p in exc.value.problems} == {
+        (ErrorCode.REASON_REQUIRED, "reason"),
+        (ErrorCode.OUT_OF_RANGE, "verifiedOn"),
+    }
+    with pytest.raises(DomainError) as exc:
+        al.decide(_confirmed(), remove, STHJ_ADMIN, PROPOSAL, today)
+    assert _code(exc) == (ErrorCode.FORBIDDEN, None)

@@ -345,6 +345,7 @@ def test_update_records_old_and_new_values() -> None:
             "items": {"old": ["SCJG-001"], "new": ["SCJG-001", "SCJG-002"]},
         },
         "reason": "营业执照变更",
+        "proposal": None,  # a correction by hand carries out no credit-risk proposal
     }
     after = s.SPEC.fold(events, state)
     assert after == s.SPEC.fold(roundtrip(events), state)
@@ -404,6 +405,7 @@ def test_decide_upsert_registers_changes_or_does_nothing() -> None:
             "riskClass": {"old": "B", "new": "C"},
         },
         "reason": "2026年第二批导入",
+        "proposal": None,
     }
 
 

@@ -39,6 +39,8 @@ from spotcheck.api.inspectors.queries import InspectorQueries
 from spotcheck.api.items.mutations import ItemMutations
 from spotcheck.api.items.queries import ItemQueries
 from spotcheck.api.ledger.queries import LedgerQueries
+from spotcheck.api.objections.mutations import ObjectionMutations
+from spotcheck.api.objections.queries import ObjectionQueries
 from spotcheck.api.plans.mutations import PlanMutations
 from spotcheck.api.plans.queries import PlanQueries
 from spotcheck.api.publications.mutations import PublicationMutations
@@ -69,6 +71,7 @@ Query = merge_types(
         DrawQueries,
         InspectionRecordQueries,
         PublicationQueries,
+        ObjectionQueries,
         RegionQueries,
         LedgerQueries,
         AuditQueries,
@@ -93,6 +96,7 @@ Mutation = merge_types(
         InspectionRecordMutations,
         PublicationMutations,
         CreditRiskMutations,
+        ObjectionMutations,
     ),
 )
 

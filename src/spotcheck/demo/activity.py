@@ -14,7 +14,10 @@ What it leaves behind (``serve --demo`` shows all of it):
 - the lead department's administrator (``scjg-admin``) approves them and publishes all but the
   last, which stays approved and due;
 - a case inspection (个案) from a complaint, assigned by ``scjg-admin`` to the demo inspector
-  (account ``inspector``) and a colleague, published.
+  (account ``inspector``) and a colleague, published;
+- an objection (异议, reference ``OBJ-0000000000DE0001``) by the business to that published
+  result, filed through the public path with its USCC; ``scjg-admin`` amends the result citing
+  the objection and answers it CORRECTED, so the credit record shows the correction.
 
 Every date is derived from today (Beijing, by the database clock) and stays inside the plan's
 year: the task runs from 45 days before today (at the earliest 1 January) to 30 days after (at
@@ -39,15 +42,16 @@ from spotcheck.domain import account as a
 from spotcheck.domain import draw as dr
 from spotcheck.domain import inspection as i
 from spotcheck.domain import inspector as ins
+from spotcheck.domain import objection as ob
 from spotcheck.domain import plan as pl
 from spotcheck.domain import task as tk
-from spotcheck.domain.actor import Actor, Role
+from spotcheck.domain.actor import PUBLIC, Actor, Role
 from spotcheck.domain.aggregate import AggregateSpec
 from spotcheck.domain.errors import DomainError, ErrorCode
 from spotcheck.domain.kinds import SubjectKind
 from spotcheck.domain.regions import Regions
 from spotcheck.draw.transcript import EntropySource, EntropyValue, SourceKind
-from spotcheck.services import accounts, draws, inspections, plans, tasks
+from spotcheck.services import accounts, draws, inspections, objections, plans, tasks
 from spotcheck.services.deadlines import deadlines, load_calendar
 from spotcheck.services.runner import Caller, CommandRunner
 
@@ -59,6 +63,7 @@ ITEMS = ("SCJG-001",)
 RESULTS_ENTERED = 6
 """How many of the draw's inspections get results (the rest stay assigned)."""
 CASE_REFERENCE = "12315-DEMO-0001"
+OBJECTION = "OBJ-0000000000DE0001"
 LOTTERY = EntropySource(name="中国福利彩票双色球第2026120期红球", kind=SourceKind.NUMBERS)
 LOTTERY_NUMBERS = [2, 7, 11, 19, 26, 33]
 
@@ -74,6 +79,8 @@ class ActivityReport:
     published: int = 0
     case: str | None = None
     """The case inspection (个案) if this run opened or advanced it."""
+    objection: str | None = None
+    """The objection (异议) if this run filed or answered it."""
     undetermined: list[str] = field(default_factory=list)
     """Publication deadlines that run into a year without a holiday schedule (their status is
     UNDETERMINED unless it is settled without the date, e.g. published before that year)."""
@@ -82,7 +89,7 @@ class ActivityReport:
         text = (
             f"demo activity: a draw with {self.inspections} inspections, {self.results} results "
             f"entered, {self.approved} approved, {self.published} published, case "
-            f"{self.case or '-'}"
+            f"{self.case or '-'}, objection {self.objection or '-'}"
         )
         for note in self.undetermined:
             text += f"; {note}"
@@ -229,6 +236,7 @@ async def load_activity(
             report=report,
         )
     report.case = await _case(runner, admin, checklists, report)
+    report.objection = await _objection(runner, admin, checklists)
     case_key = i.case_inspection_id(DEPARTMENT, CASE_REFERENCE)
     report.undetermined = await _undetermined(runner, [task_id, case_key])
     return report
@@ -396,3 +404,40 @@ async def _open_case(runner: CommandRunner, admin: Caller) -> i.Inspection | Non
         ),
     )
     return opened.state
+
+
+async def _objection(
+    runner: CommandRunner, admin: Caller, checklists: dict[str, int]
+) -> str | None:
+    """The business objects to the published case result (public path, with its USCC); the
+    lead department amends the result citing the objection and answers CORRECTED."""
+    key = i.case_inspection_id(DEPARTMENT, CASE_REFERENCE)
+    case = await _state(runner, i.SPEC, key)
+    if case is None or case.record is None or case.record.uscc is None:
+        return None
+    state = await _state(runner, ob.SPEC, OBJECTION)
+    if state is not None and state.status is ob.ObjectionStatus.ANSWERED:
+        return None
+    if state is None:
+        filing = ob.FileObjection(
+            inspection_id=key,
+            uscc=case.record.uscc,
+            grounds="检查时公示的经营场所已变更登记，检查当日问题已当场改正，请求更正检查结果",
+        )
+        public = Caller(actor=PUBLIC, request_id="demo")
+        await objections.handle(runner, public, filing, key=OBJECTION)
+    if not any(a.objection_id == OBJECTION for a in case.amendments):
+        amend = i.AmendInspectionResult(
+            inspection_id=key,
+            result=_result(ITEMS[0], checklists[ITEMS[0]], i.ResultCode.R1, NONE),
+            reason="异议成立：经营场所已依法变更登记，更正为未发现问题",
+            objection_id=OBJECTION,
+        )
+        await inspections.handle(runner, admin, amend)
+    answer = ob.AnswerObjection(
+        objection_id=OBJECTION,
+        outcome=ob.AnswerOutcome.CORRECTED,
+        reason="经复核异议成立，已更正公示的检查结果",
+    )
+    await objections.handle(runner, admin, answer)
+    return OBJECTION

@@ -7,6 +7,12 @@ event (and from an amendment that adds or removes code 6 before the decision).  
 an aggregate of its own, stream ``abnormal-{inspection_id}``:
 
     (proposal PROPOSED) → CONFIRMED (确认列入) or REJECTED (不予列入, with a reason)
+    CONFIRMED → REMOVED (移出经营异常名录, once the business proved it is reachable again)
+
+移出 (企业经营异常名录管理暂行办法 第十一条): the business applies and shows it can be contacted
+at its registered address (or registers a new one); the registration authority verifies it
+(``verified_on``, the day of the check, not after today) and records how it was proven
+(``reason``, required).  Only a CONFIRMED listing is removed (INVALID_TRANSITION otherwise).
 
 Who decides: SYSTEM_ADMIN, or the DEPARTMENT_ADMIN of the district market regulation bureau
 (区市场监管局, department code ``SCJG``).  Listing in the 经营异常名录 is the registration
@@ -22,6 +28,7 @@ amendment → INVALID_TRANSITION; a rejection without a reason → REASON_REQUIR
 from __future__ import annotations
 
 import enum
+from datetime import date
 
 import msgspec
 
@@ -47,6 +54,8 @@ class ProposalStatus(enum.Enum):
     """不予列入 Rejected, with a reason."""
     WITHDRAWN = "WITHDRAWN"
     """已撤回 An amendment removed code 6 before the decision."""
+    REMOVED = "REMOVED"
+    """已移出 Listed, then removed after the business proved it is reachable again."""
 
 
 def unreachable_items(record: PublishedRecord) -> list[str]:
@@ -72,6 +81,9 @@ class AbnormalListing(msgspec.Struct, frozen=True, kw_only=True):
     status: ProposalStatus
     decided_by: str
     reason: str | None = None
+    removed_by: str | None = None
+    removal_reason: str | None = None
+    verified_on: date | None = None
 
 
 # Commands
@@ -85,7 +97,15 @@ class RejectAbnormalListing(Command, frozen=True, kw_only=True):
     reason: str | None = None
 
 
-AbnormalListingCommand = ConfirmAbnormalListing | RejectAbnormalListing
+class RemoveAbnormalListing(Command, frozen=True, kw_only=True):
+    inspection_id: str
+    verified_on: date
+    """The day the registration authority verified the business is reachable again."""
+    reason: str | None = None
+    """How it was proven (e.g. 现场核查住所可联系, 变更登记新住所)."""
+
+
+AbnormalListingCommand = ConfirmAbnormalListing | RejectAbnormalListing | RemoveAbnormalListing
 
 
 # Events
@@ -111,9 +131,58 @@ class AbnormalListingRejected(Event, frozen=True, kw_only=True):
     reason: str
 
 
+class AbnormalListingRemoved(Event, frozen=True, kw_only=True):
+    """移出经营异常名录 The business proved it is reachable again: how, when verified, by whom."""
+
+    inspection_id: str
+    subject: str
+    uscc: str | None
+    subject_name: str
+    removed_by: str
+    reason: str
+    verified_on: date
+
+
 def may_decide(actor: Actor) -> bool:
     """SYSTEM_ADMIN or the registration authority's (SCJG) DEPARTMENT_ADMIN."""
     return actor.maintains(REGISTRATION_AUTHORITY)
+
+
+def _remove(
+    state: AbnormalListing | None,
+    command: RemoveAbnormalListing,
+    actor: Actor,
+    today: date,
+    proposal: Proposal | None,
+) -> list[Event]:
+    p = Problems()
+    rules.reason(p, command.reason, "removing a listing (how the business proved it is reachable)")
+    if command.verified_on > today:
+        p.add(
+            ErrorCode.OUT_OF_RANGE,
+            "verifiedOn",
+            f"verifiedOn ({command.verified_on}) is after today ({today})",
+        )
+    p.raise_if_any()
+    if state is None or state.status is not ProposalStatus.CONFIRMED:
+        status = state.status.value if state is not None else "not listed"
+        raise DomainError.one(
+            ErrorCode.INVALID_TRANSITION,
+            "inspectionId",
+            f"the listing for inspection {command.inspection_id!r} is {status}; only a "
+            "CONFIRMED listing is removed",
+        )
+    return [
+        AbnormalListingRemoved(
+            inspection_id=state.inspection_id,
+            subject=state.subject,
+            uscc=proposal.uscc if proposal is not None else None,
+            subject_name=proposal.subject_name if proposal is not None else "",
+            removed_by=str(actor.user_id),
+            reason=str(command.reason).strip(),
+            verified_on=command.verified_on,
+        )
+    ]
 
 
 def decide(
@@ -121,12 +190,16 @@ def decide(
     command: AbnormalListingCommand,
     actor: Actor,
     proposal: Proposal | None,
+    today: date | None = None,
 ) -> list[Event]:
     if not may_decide(actor):
         raise rules.forbid(
             "only the system administrator or the district market regulation bureau's "
             f"({REGISTRATION_AUTHORITY}) administrator decides on the 经营异常名录"
         )
+    if isinstance(command, RemoveAbnormalListing):
+        assert today is not None, "removing a listing needs today's date"
+        return _remove(state, command, actor, today, proposal)
     p = Problems()
     if isinstance(command, RejectAbnormalListing):
         rules.reason(p, command.reason, "rejecting a proposal")
@@ -171,6 +244,15 @@ def decide(
 
 
 def evolve(state: AbnormalListing | None, event: Event) -> AbnormalListing:
+    if isinstance(event, AbnormalListingRemoved):
+        assert state is not None, "AbnormalListingRemoved before the decision"
+        return msgspec.structs.replace(
+            state,
+            status=ProposalStatus.REMOVED,
+            removed_by=event.removed_by,
+            removal_reason=event.reason,
+            verified_on=event.verified_on,
+        )
     assert state is None, f"{type(event).__name__} after the decision"
     if isinstance(event, AbnormalListingConfirmed):
         return AbnormalListing(
@@ -194,7 +276,7 @@ def evolve(state: AbnormalListing | None, event: Event) -> AbnormalListing:
 SPEC: AggregateSpec[AbnormalListing] = AggregateSpec(
     name="abnormal_listing",
     stream_prefix="abnormal-",
-    events=(AbnormalListingConfirmed, AbnormalListingRejected),
+    events=(AbnormalListingConfirmed, AbnormalListingRejected, AbnormalListingRemoved),
     evolve=evolve,
     state_type=AbnormalListing,
 )

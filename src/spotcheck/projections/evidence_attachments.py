@@ -1,5 +1,7 @@
 """The ``evidence_attachments`` read table: which inspections' results reference which evidence
-file (read by ``spotcheck.services.evidence`` to decide who may read a file)."""
+file (read by ``spotcheck.services.evidence`` to decide who may read a file).  An objection
+(异议) registered with attachments attaches them to the inspection it objects to: the files are
+then never collected and the inspection's departments, which answer, may read them."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from spotcheck.domain import inspection as i
+from spotcheck.domain import objection as ob
 from spotcheck.eventstore.envelope import RecordedEvent
 
 TABLE = "evidence_attachments"
@@ -24,6 +27,13 @@ class EvidenceAttachmentsProjection:
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         rows: list[tuple[str, str, object]] = []
         for ev in events:
+            if ev.event_type == ob.ObjectionFiled.__name__ and ob.SPEC.owns(ev.stream_id):
+                filed = ob.SPEC.decode(ev.event_type, ev.schema_version, ev.data)
+                assert isinstance(filed, ob.ObjectionFiled)
+                rows.extend(
+                    (a.sha256, filed.inspection_id, ev.recorded_at) for a in filed.attachments
+                )
+                continue
             if not i.SPEC.owns(ev.stream_id):
                 continue
             if ev.event_type == i.InspectionResultsSubmitted.__name__:

@@ -46,7 +46,8 @@ PUBLISHED_COLUMNS = "id, record, published_at, amendment_count"
 
 PROPOSAL_SELECT = (
     "SELECT a.id, a.subject_key, a.subject_name, a.uscc, a.departments, a.items, a.proposed_on,"
-    " a.status, a.decided_by, a.decided_at, a.reason, s.maintaining_department"
+    " a.status, a.decided_by, a.decided_at, a.reason, a.removed_by, a.removed_at,"
+    " a.removal_proof, s.maintaining_department"
     f" FROM {PROPOSALS} a LEFT JOIN {SUBJECTS} s ON s.id = a.subject_key"
 )
 
@@ -132,6 +133,11 @@ _WITHDRAW = """
 UPDATE abnormal_operation_proposals SET status = 'WITHDRAWN', updated_at = $2
  WHERE id = $1 AND status = 'PROPOSED'
 """
+_REMOVE = """
+UPDATE abnormal_operation_proposals
+   SET status = 'REMOVED', removed_by = $2, removed_at = $3, removal_proof = $4, updated_at = $3
+ WHERE id = $1
+"""
 _DECIDE = """
 UPDATE abnormal_operation_proposals
    SET status = $2, decided_by = $3, decided_at = $4, reason = $5, updated_at = $4
@@ -149,6 +155,12 @@ class AbnormalProposalsProjection:
                 await self._inspection(conn, e)
             elif al.SPEC.owns(e.stream_id):
                 event = al.SPEC.decode(e.event_type, e.schema_version, e.data)
+                if isinstance(event, al.AbnormalListingRemoved):
+                    proof = f"{event.verified_on} 核实：{event.reason}"
+                    await conn.execute(
+                        _REMOVE, event.inspection_id, event.removed_by, e.recorded_at, proof
+                    )
+                    continue
                 state = al.evolve(None, event)
                 await conn.execute(
                     _DECIDE,

@@ -22,6 +22,7 @@ DRAWS = "draws"
 HOLIDAY_SCHEDULES = "holiday_schedules"
 EVIDENCE_FILES = "evidence_files"
 RISK_CLASS_PROPOSALS = "risk_class_proposals"
+OBJECTIONS = "objections"
 
 
 def by_keys(table: str) -> str:

@@ -42,6 +42,8 @@ class DutyKind(enum.Enum):
     """按期公示 Published within the deadline (working days after the task was complete)."""
     FOLLOW_UP = "FOLLOW_UP"
     """后续处置 Follow-ups done on time (re-checks of ordered corrections, transfers recorded)."""
+    OBJECTION_ANSWER = "OBJECTION_ANSWER"
+    """异议按期答复 Each objection to a published result answered within its working days."""
 
 
 DUTY_TITLES: dict[DutyKind, str] = {
@@ -52,6 +54,7 @@ DUTY_TITLES: dict[DutyKind, str] = {
     DutyKind.RESULTS_ENTRY: "谁检查、谁录入",
     DutyKind.PUBLICATION: "按期公示检查结果",
     DutyKind.FOLLOW_UP: "后续处置按期完成",
+    DutyKind.OBJECTION_ANSWER: "异议按期答复",
 }
 
 VERDICT_TITLES: dict[Verdict, str] = {

@@ -29,6 +29,9 @@ events that prove it.  The rules, in the order of the work:
   (not complete, not yet due, or no holiday schedule for a year the deadline needs).
 - FOLLOW_UP: an ordered correction is re-checked (BREACHED once its deadline passed without a
   re-check); a transfer names its receiving body.
+- OBJECTION_ANSWER (subject reviews): each objection to a published result of the subject filed
+  in the period is answered within its working days (``review.objections``): late or overdue
+  BREACHED.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from spotcheck.draw.transcript import VerifyResult
 from spotcheck.eventstore.envelope import RecordedEvent
 from spotcheck.review import scope
 from spotcheck.review.model import DutyKind, Finding, Proof, Review, ReviewKind, Verdict
+from spotcheck.review.objections import objection_duty
 from spotcheck.review.source import LedgerSource, decoded, fold, upto
 from spotcheck.services.draws import population_keys, verify_draw
 
@@ -209,6 +213,16 @@ class Reviewer:
             "CaseInspectionOpened", "e.data->>'subject' = $3", key
         ):
             findings.extend(await self._case_duties(stream_id, start, end, None))
+        for stream_id in await self.src.opened_streams(
+            "ObjectionFiled", "e.data->>'subject' = $3", key
+        ):
+            events = await self.src.stream(stream_id)
+            found = objection_duty(events, await self.calendar(), self.today)
+            if (
+                found is not None
+                and start.isoformat() <= events[0].data["filed_on"] <= end.isoformat()
+            ):
+                findings.append(found)
         return findings
 
     async def review_inspector(self, staff_id: str, start: date, end: date) -> list[Finding]:

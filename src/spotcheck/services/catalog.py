@@ -11,6 +11,7 @@ from spotcheck.domain import draw as draws_aggregate
 from spotcheck.domain import evidence as evidence_aggregate
 from spotcheck.domain import holiday_schedule as holiday_schedules_aggregate
 from spotcheck.domain import inspection as inspections_aggregate
+from spotcheck.domain import objection as objections_aggregate
 from spotcheck.domain import plan as plans_aggregate
 from spotcheck.domain import subject as subjects_aggregate
 from spotcheck.domain import task as tasks_aggregate
@@ -44,6 +45,7 @@ AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
     (evidence_aggregate.SPEC, state_tables.EVIDENCE_FILES),
     (inspections_aggregate.SPEC, inspection_tables.RECORDS),
     (credit_risk.SPEC, state_tables.RISK_CLASS_PROPOSALS),
+    (objections_aggregate.SPEC, state_tables.OBJECTIONS),
 )
 
 # (aggregate, its own projection): aggregates read through a custom table, not a state table

@@ -24,6 +24,7 @@ from spotcheck.domain import item as item_aggregate
 from spotcheck.domain import task as task_aggregate
 from spotcheck.domain.actor import SYSTEM, Actor
 from spotcheck.domain.aggregate import Event
+from spotcheck.projections.state_tables import OBJECTIONS
 from spotcheck.services import creditrisk
 from spotcheck.services.evidence import attachable
 from spotcheck.services.refs import department_codes, subject_exists
@@ -120,6 +121,15 @@ async def officer_states(
     return {r["id"]: inspector_aggregate.SPEC.state_from_data(r["state"]) for r in rows}
 
 
+async def open_objections(conn: asyncpg.Connection, key: str) -> frozenset[str]:
+    """The objections (异议) to the inspection's published result awaiting an answer."""
+    rows = await conn.fetch(
+        f"SELECT id FROM {OBJECTIONS} WHERE inspection_id = $1 AND status = 'FILED' FOR UPDATE",
+        key,
+    )
+    return frozenset(r["id"] for r in rows)
+
+
 def _evidence_digests(command: i.InspectionCommand) -> list[str]:
     if isinstance(command, i.SubmitInspectionResults):
         results = list(command.results)
@@ -153,6 +163,7 @@ async def load_refs(
     subject = state.subject if state is not None else drawn.subject if drawn is not None else ""
     task_id = state.task_id if state is not None else drawn.task_id if drawn is not None else None
     publish = isinstance(command, i.PublishInspectionResults)
+    amend = isinstance(command, i.AmendInspectionResult) and command.objection_id is not None
     digests = _evidence_digests(command)
     files = await attachable(conn, digests, actor) if digests else None
     return i.InspectionRefs(
@@ -165,6 +176,7 @@ async def load_refs(
         collected_evidence=files.collected if files else frozenset(),
         unreadable_evidence=files.unreadable if files else frozenset(),
         publication=await publication_refs(conn, subject, task_id) if publish else None,
+        open_objections=await open_objections(conn, key) if amend else frozenset(),
     )
 
 

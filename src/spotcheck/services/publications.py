@@ -20,6 +20,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from spotcheck.clock import beijing_today
 from spotcheck.domain import abnormal_listing as al
 from spotcheck.domain import inspection as ins
 from spotcheck.domain.aggregate import Event, from_data
@@ -173,6 +174,7 @@ async def decide_listing(
     runner: CommandRunner, caller: Caller, command: al.AbnormalListingCommand
 ) -> Outcome[al.AbnormalListing]:
     async def decide(conn: asyncpg.Connection, state: al.AbnormalListing | None) -> list[Event]:
-        return al.decide(state, command, caller.actor, await proposal(conn, command.inspection_id))
+        found = await proposal(conn, command.inspection_id)
+        return al.decide(state, command, caller.actor, found, await beijing_today(conn))
 
     return await runner.run(caller, al.SPEC, command.inspection_id, command, decide)

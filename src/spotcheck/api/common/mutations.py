@@ -38,12 +38,22 @@ async def run_mutation(
     payload: Callable[..., P],
     field: str,
     to_node: Callable[[Any], Any],
+    *,
+    public: bool = False,
 ) -> P:
-    """``payload(**{field: object, "errors": errors})`` after running ``handler``."""
+    """``payload(**{field: object, "errors": errors})`` after running ``handler``.  ``public``:
+    the anonymous public may run it too (the decision checks its standing), without an
+    idempotency key: the public has no identity to scope one to."""
     ctx = info.context
     try:
-        if ctx.actor.is_public:
+        if ctx.actor.is_public and not public:
             raise DomainError.one(ErrorCode.UNAUTHENTICATED, None, "sign in to change anything")
+        if ctx.actor.is_public and idempotency_key is not None:
+            raise DomainError.one(
+                ErrorCode.FORBIDDEN,
+                "idempotencyKey",
+                "the public has no identity to scope an idempotency key to: send none",
+            )
         if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
             raise DomainError.one(
                 ErrorCode.OUT_OF_RANGE, "idempotencyKey", "idempotencyKey has 1 to 200 characters"

@@ -16,8 +16,10 @@ from spotcheck.api.deadlines.types import (
     load_schedule,
     today,
 )
+from spotcheck.api.objections.types import ObjectionDeadline
 from spotcheck.domain.deadlines import DeadlineKind, PublicationStatus
 from spotcheck.services import deadlines as service
+from spotcheck.services import objections as objection_service
 from spotcheck.services.holiday_schedules import published_schedules
 
 
@@ -114,6 +116,31 @@ class DeadlineReport:
             if cursor is None or r.inspection_id > cursor
         ]
         return connection(items[: n + 1], n)
+
+    @strawberry.field(
+        description="逾期未答复的异议 Objections (异议) not answered by their answer deadline "
+        "(OVERDUE), of the department as lead department, by reference number."
+    )
+    async def overdue_objections(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ObjectionDeadline]:
+        n = page_size(first)
+        found = await objection_service.answer_deadlines(
+            info.context.pool,
+            await service.load_calendar(info.context.pool),
+            self.as_of,
+            after=decode_cursor(after),
+            limit=n + 1,
+            department=self.department,
+            open_only=True,
+            statuses=frozenset({objection_service.AnswerStatus.OVERDUE}),
+        )
+        return connection(
+            [(d.objection.objection_id, ObjectionDeadline.from_deadline(d)) for d in found], n
+        )
 
     @strawberry.field(
         description="超期未完成的任务 Tasks whose end date (结束日期) has passed with inspections "

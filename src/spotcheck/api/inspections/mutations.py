@@ -170,6 +170,11 @@ class AmendInspectionResultInput:
     inspection_id: str = strawberry.field(description=_ID)
     result: InspectionItemResultInput
     reason: str = strawberry.field(description="更正理由 Why (required).")
+    objection_id: str | None = strawberry.field(
+        default=None,
+        description="异议 The objection to this published result that the correction answers "
+        "(it must await an answer); then answer it with answerObjection(outcome: CORRECTED).",
+    )
     idempotency_key: str | None = idempotency_field()
 
     def command(self) -> i.AmendInspectionResult:

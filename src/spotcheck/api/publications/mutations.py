@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import strawberry
@@ -46,6 +47,26 @@ class RejectAbnormalListingInput:
         )
 
 
+@strawberry.input(
+    description="移出经营异常名录 Remove a confirmed listing once the business proved it is "
+    "reachable at its registered address again."
+)
+class RemoveAbnormalListingInput:
+    inspection_id: str = strawberry.field(description="The inspection that raised it.")
+    verified_on: dt.date = strawberry.field(
+        description="核实日期 The day the business was verified reachable (not after today)."
+    )
+    reason: str = strawberry.field(
+        description="How the business proved it is reachable again (required)."
+    )
+    idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> al.RemoveAbnormalListing:
+        return command_from(
+            self, al.RemoveAbnormalListing, inspection_id=self.inspection_id.strip()
+        )
+
+
 @strawberry.type
 class AbnormalListingPayload:
     proposal: AbnormalListingProposal | None
@@ -86,5 +107,16 @@ class PublicationMutations:
     )
     async def reject_abnormal_listing(
         self, info: strawberry.Info[Context, None], input: RejectAbnormalListingInput
+    ) -> AbnormalListingPayload:
+        return await _decide(info, input.idempotency_key, input.command())
+
+    @strawberry.mutation(
+        description="移出经营异常名录 Remove a CONFIRMED listing after the business proved it is "
+        "reachable again, with the day it was verified and how (SYSTEM_ADMIN or the SCJG "
+        "DEPARTMENT_ADMIN; INVALID_TRANSITION unless CONFIRMED). Records who, when and why; "
+        "the public credit record shows the removal date."
+    )
+    async def remove_abnormal_listing(
+        self, info: strawberry.Info[Context, None], input: RemoveAbnormalListingInput
     ) -> AbnormalListingPayload:
         return await _decide(info, input.idempotency_key, input.command())

@@ -135,7 +135,8 @@ class CreditRecord:
     uscc: str | None
     inspection_count: int = strawberry.field(description="Published inspections.")
     abnormal_operation: list[AbnormalOperationListing] = strawberry.field(
-        description="经营异常名录 Confirmed listings (from results coded 6)."
+        description="经营异常名录 Confirmed listings (from results coded 6), with the date of "
+        "removal (移出) for those removed."
     )
 
     @strawberry.field(description="公示的检查结果 The published inspections, by key.")
@@ -156,8 +157,8 @@ SELECT subject_key, max(uscc) AS uscc, count(*) AS n,
   FROM {PUBLISHED} WHERE subject_key = $1 GROUP BY subject_key
 """
 _LISTED = f"""
-SELECT id, decided_at FROM {PROPOSALS}
- WHERE subject_key = $1 AND status = 'CONFIRMED' ORDER BY decided_at, id
+SELECT id, decided_at, removed_at FROM {PROPOSALS}
+ WHERE subject_key = $1 AND status IN ('CONFIRMED', 'REMOVED') ORDER BY decided_at, id
 """
 
 
@@ -255,7 +256,9 @@ class PublicationQueries:
             uscc=r["uscc"],
             inspection_count=r["n"],
             abnormal_operation=[
-                AbnormalOperationListing(inspection_id=x["id"], listed_at=x["decided_at"])
+                AbnormalOperationListing(
+                    inspection_id=x["id"], listed_at=x["decided_at"], removed_at=x["removed_at"]
+                )
                 for x in listed
             ],
         )

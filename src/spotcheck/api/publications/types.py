@@ -51,6 +51,8 @@ register_enum(
         "CONFIRMED": "已列入 Confirmed: listed in the 经营异常名录.",
         "REJECTED": "不予列入 Rejected, with a reason.",
         "WITHDRAWN": "已撤回 An amendment removed code 6 before the decision.",
+        "REMOVED": "已移出 Listed, then removed after the business proved it is reachable "
+        "again (removeAbnormalListing).",
     },
 )
 
@@ -258,6 +260,11 @@ class PublicationFeedPage:
 class AbnormalOperationListing:
     inspection_id: str = strawberry.field(description="The inspection that found code 6.")
     listed_at: dt.datetime = strawberry.field(description="When it was confirmed (UTC).")
+    removed_at: dt.datetime | None = strawberry.field(
+        default=None,
+        description="移出经营异常名录 When it was removed after the business proved it is "
+        "reachable again (UTC); null while listed.",
+    )
 
 
 @strawberry.type(
@@ -281,6 +288,16 @@ class AbnormalListingProposal(relay.Node):
     )
     maintaining_department: str | None = strawberry.field(
         description="维护部门 The subject's maintaining department in the registry now."
+    )
+    removed_by: str | None = strawberry.field(
+        default=None, description="移出 User id of who removed the listing."
+    )
+    removed_at: dt.datetime | None = strawberry.field(
+        default=None, description="移出 When the listing was removed (UTC)."
+    )
+    removal_proof: str | None = strawberry.field(
+        default=None,
+        description="移出 The day the business was verified reachable again and how it proved it.",
     )
 
     @classmethod
@@ -306,6 +323,9 @@ class AbnormalListingProposal(relay.Node):
             decided_at=r["decided_at"],
             reason=r["reason"],
             maintaining_department=r["maintaining_department"],
+            removed_by=r["removed_by"],
+            removed_at=r["removed_at"],
+            removal_proof=r["removal_proof"],
         )
 
     @classmethod

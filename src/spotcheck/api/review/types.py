@@ -34,6 +34,8 @@ register_enum(
         "RESULTS_ENTRY": "谁检查、谁录入 Results entered by an assigned inspector's own account.",
         "PUBLICATION": "按期公示 Published within the deadline in working days.",
         "FOLLOW_UP": "后续处置 Ordered corrections re-checked on time; transfers recorded.",
+        "OBJECTION_ANSWER": "异议按期答复 Each objection to a published result of the subject "
+        "answered by the lead department within its working days.",
     },
 )
 

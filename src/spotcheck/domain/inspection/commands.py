@@ -49,6 +49,8 @@ class AmendInspectionResult(Command, frozen=True, kw_only=True):
     inspection_id: str
     result: ItemResult
     reason: str | None = None
+    objection_id: str | None = None
+    """The open objection (异议) this amendment answers, if any."""
 
 
 class RecordCorrectionRecheck(Command, frozen=True, kw_only=True):

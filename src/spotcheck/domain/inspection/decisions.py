@@ -128,6 +128,12 @@ def _amend(
         raise _invalid(state, "only approved results are amended (before that, return them)")
     p = Problems()
     rules.reason(p, c.reason, "amending an approved result")
+    if c.objection_id is not None and c.objection_id.strip() not in refs.open_objections:
+        p.add(
+            ErrorCode.NOT_FOUND,
+            "objectionId",
+            f"no objection {c.objection_id.strip()!r} to this result awaiting an answer",
+        )
     before = state.result_of(c.result.item)
     if before is None:
         p.add(
@@ -153,6 +159,7 @@ def _amend(
                 transfer_note=f.transfer_note,
             ),
         )
+    objection_id = c.objection_id.strip() if c.objection_id is not None else None
     if after == before:
         return []
     amendment = Amendment(
@@ -163,6 +170,7 @@ def _amend(
         reason=str(c.reason).strip(),
         by=by,
         at=refs.now,
+        objection_id=objection_id,
     )
     record = None
     if state.record is not None:
@@ -186,6 +194,7 @@ def _amend(
             by=by,
             at=refs.now,
             record=record,
+            objection_id=objection_id,
         )
     ]
 

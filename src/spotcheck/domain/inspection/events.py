@@ -89,6 +89,8 @@ class InspectionResultAmended(Event, frozen=True, kw_only=True):
     at: datetime
     record: PublishedRecord | None = None
     """The amended public record, when the inspection was already published."""
+    objection_id: str | None = None
+    """The objection (异议) this correction answers, if any."""
 
 
 class CorrectionRechecked(Event, frozen=True, kw_only=True):
@@ -191,6 +193,7 @@ def evolve(state: Inspection | None, event: Event) -> Inspection:
             reason=event.reason,
             by=event.by,
             at=event.at,
+            objection_id=event.objection_id,
         )
         return replace(
             state,

@@ -250,6 +250,8 @@ class Amendment(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
     by: str
     at: datetime
+    objection_id: str | None = None
+    """The objection (异议) the correction answers, if any."""
 
 
 class CaseDetails(msgspec.Struct, frozen=True, kw_only=True):
@@ -397,6 +399,8 @@ class InspectionRefs(msgspec.Struct, frozen=True, kw_only=True):
     officers: Mapping[str, Inspector] = msgspec.field(default_factory=dict)
     """openCaseInspection: the named officers' registry entries (missing: unknown)."""
     subject_exists: bool = False
+    open_objections: frozenset[str] = frozenset()
+    """amendInspectionResult: the objections to this result still awaiting an answer."""
 
     @property
     def today(self) -> date:
