@@ -68,7 +68,16 @@ TABLE: list[Row] = [
     # New contact details for the same liaison account, so the liaison stays liaison.
     Row(
         "handOverLiaison",
-        lambda t: {"code": "SCJG", "liaison": liaison(t) | {"userId": "liaison-scjg"}},
+        lambda t: {
+            "code": "SCJG",
+            "liaison": liaison(t) | {"userId": "liaison-scjg"},
+            "note": "交接" + t,
+        },
+        (OK, OK, F, F, F, OK, U),
+    ),
+    Row(
+        "updateLiaisonContact",
+        lambda t: {"code": "SCJG", "phone": "010-6380010" + t[1:]},
         (OK, OK, F, F, F, OK, U),
     ),
     Row(
@@ -386,6 +395,20 @@ TABLE += [
             "reason": "住所已核实",
         },
         ADMINS_OF_OWN,
+    ),
+]
+# 联络员制度 (附件2): the department (its liaison or admin) reports; the office (SYSTEM_ADMIN or
+# SCJG's admin, domain/liaison/office.py) receives.  One report year per role column.
+TABLE += [
+    Row(
+        "submitLiaisonReport",
+        lambda t: {
+            "department": "SCJG",
+            "year": 2020 + int(t[1:]),
+            "quarter": 1,
+            "progress": "推进情况" + t,
+        },
+        (F, OK, F, F, F, OK, U),
     ),
 ]
 DRAW_MUTATIONS = frozenset({"commitDraw", "executeDraw", "voidDraw", "replaceInspector"})

@@ -37,6 +37,8 @@ from spotcheck.api.inspectors.queries import InspectorQueries
 from spotcheck.api.items.mutations import ItemMutations
 from spotcheck.api.items.queries import ItemQueries
 from spotcheck.api.ledger.queries import LedgerQueries
+from spotcheck.api.liaisons.mutations import LiaisonMutations
+from spotcheck.api.liaisons.queries import LiaisonQueries
 from spotcheck.api.plans.mutations import PlanMutations
 from spotcheck.api.plans.queries import PlanQueries
 from spotcheck.api.publications.mutations import PublicationMutations
@@ -60,6 +62,7 @@ Query = merge_types(
         NodeQueries,
         AccountQueries,
         DepartmentQueries,
+        LiaisonQueries,
         ItemQueries,
         InspectorQueries,
         SubjectQueries,
@@ -80,6 +83,7 @@ Mutation = merge_types(
     "Mutation",
     (
         DepartmentMutations,
+        LiaisonMutations,
         AccountMutations,
         ItemMutations,
         InspectorMutations,

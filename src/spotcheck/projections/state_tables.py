@@ -21,6 +21,7 @@ TASKS = "tasks"
 DRAWS = "draws"
 HOLIDAY_SCHEDULES = "holiday_schedules"
 EVIDENCE_FILES = "evidence_files"
+LIAISON_REPORTS = "liaison_reports"
 
 
 def by_keys(table: str) -> str:

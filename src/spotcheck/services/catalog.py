@@ -15,6 +15,7 @@ from spotcheck.domain import plan as plans_aggregate
 from spotcheck.domain import subject as subjects_aggregate
 from spotcheck.domain import task as tasks_aggregate
 from spotcheck.domain.aggregate import AggregateSpec
+from spotcheck.domain.liaison import report as liaison_reports_aggregate
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.projections import inspections as inspection_tables
 from spotcheck.projections import state_tables
@@ -43,6 +44,7 @@ AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
     (holiday_schedules_aggregate.SPEC, state_tables.HOLIDAY_SCHEDULES),
     (evidence_aggregate.SPEC, state_tables.EVIDENCE_FILES),
     (inspections_aggregate.SPEC, inspection_tables.RECORDS),
+    (liaison_reports_aggregate.SPEC, state_tables.LIAISON_REPORTS),
 )
 
 # (aggregate, its own projection): aggregates read through a custom table, not a state table
