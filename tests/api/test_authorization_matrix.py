@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 from tests.api import fixtures_registry as reg
 from tests.api import inspection_fixtures as insp
+from tests.api import liaison_fixtures as lia
 from tests.api import publishing as pub
 from tests.api.conftest import GQL, People
 
@@ -410,6 +411,36 @@ TABLE += [
         },
         (F, OK, F, F, F, OK, U),
     ),
+    Row(
+        "requestLiaisonReplacement",
+        lambda t: {"requestId": f"RR-NEW-{t}", "department": "STHJ", "reason": "不履行职责"},
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "answerLiaisonReplacement",
+        lambda t: {
+            "requestId": lia.replacement_id(t),
+            "outcome": "RETAINED",
+            "response": "已谈话提醒",
+        },
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "raiseCoordinationRequest",
+        lambda t: {
+            "requestId": f"CR-NEW-{t}",
+            "department": "SCJG",
+            "title": "协调" + t,
+            "matter": "需要配合",
+            "departments": ["STHJ"],
+        },
+        (F, OK, F, F, F, OK, U),
+    ),
+    Row(
+        "answerCoordinationRequest",
+        lambda t: {"requestId": lia.coordination_id(t), "response": "已协调"},
+        ADMINS_OF_OWN,
+    ),
 ]
 DRAW_MUTATIONS = frozenset({"commitDraw", "executeDraw", "voidDraw", "replaceInspector"})
 
@@ -438,6 +469,8 @@ async def registry(app: Starlette, people: People, request: pytest.FixtureReques
         await reg.seed_draws(app, row.mutation)
     if isinstance(row, Row) and row.mutation in INSPECTION_MUTATIONS:
         await insp.seed_inspections(app, row.mutation)
+    if isinstance(row, Row) and row.mutation in lia.REQUEST_MUTATIONS:
+        await lia.seed_matrix_requests(app)
     if isinstance(row, Row) and row.mutation in pub.PROPOSAL_MUTATIONS:
         await pub.seed_proposals(app, row.mutation, reg.TAGS)
     return people

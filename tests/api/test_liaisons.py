@@ -116,3 +116,91 @@ async def test_contact_details_and_handover_note(gql: GQL, people: People) -> No
         "userId": "liaison-new",
     }
     assert dataclasses.is_dataclass(people)
+
+
+REPLACEMENT = """mutation($input: AnswerLiaisonReplacementInput!) {
+  answerLiaisonReplacement(input: $input) { errors { code field }
+    liaisonReplacementRequest { requestId status outcome response answeredBy liaisonName
+      department { code } } } }"""
+
+
+async def test_a_replacement_request_answered(gql: GQL, people: People) -> None:
+    ask = """mutation($input: RequestLiaisonReplacementInput!) {
+      requestLiaisonReplacement(input: $input) { errors { code field }
+        liaisonReplacementRequest { requestId status liaisonName reason } } }"""
+    r = await gql(
+        ask,
+        as_user=people.scjg_admin,  # the office: SCJG's admin
+        input={"requestId": "RR-1", "department": "STHJ", "reason": "连续两季度未报送"},
+    )
+    assert r["data"]["requestLiaisonReplacement"] == {
+        "errors": [],
+        "liaisonReplacementRequest": {
+            "requestId": "RR-1",
+            "status": "OPEN",
+            "liaisonName": "联络员STHJ",
+            "reason": "连续两季度未报送",
+        },
+    }
+    answer = {"requestId": "RR-1", "outcome": "REPLACED", "response": "已更换"}
+    r = await gql(REPLACEMENT, as_user=people.sthj_admin, input=answer)
+    assert r["data"]["answerLiaisonReplacement"]["errors"] == [
+        {"code": "INVALID_TRANSITION", "field": "outcome"}
+    ]
+    hand_over = """mutation($input: HandOverLiaisonInput!) { handOverLiaison(input: $input)
+      { errors { code } } }"""
+    r = await gql(
+        hand_over,
+        as_user=people.sthj_admin,
+        input={"code": "STHJ", "liaison": {"name": "王五"}, "note": "工作台账已移交"},
+    )
+    assert r["data"]["handOverLiaison"]["errors"] == []
+    r = await gql(REPLACEMENT, as_user=people.sthj_admin, input=answer)
+    assert r["data"]["answerLiaisonReplacement"] == {
+        "errors": [],
+        "liaisonReplacementRequest": {
+            "requestId": "RR-1",
+            "status": "ANSWERED",
+            "outcome": "REPLACED",
+            "response": "已更换",
+            "answeredBy": "sthj-admin",
+            "liaisonName": "联络员STHJ",
+            "department": {"code": "STHJ"},
+        },
+    }
+    r = await gql(REPLACEMENT, as_user=people.sthj_admin, input=answer | {"outcome": "RETAINED"})
+    assert r["data"]["answerLiaisonReplacement"]["errors"] == [
+        {"code": "INVALID_TRANSITION", "field": None}
+    ]
+
+
+async def test_a_coordination_request_answered(gql: GQL, people: People) -> None:
+    raise_ = """mutation($input: RaiseCoordinationRequestInput!) {
+      raiseCoordinationRequest(input: $input) { errors { code field }
+        coordinationRequest { requestId status departments raisedBy } } }"""
+    base = {"requestId": "CR-1", "department": "SCJG", "title": "联合抽查", "matter": "需配合"}
+    r = await gql(raise_, as_user=people.liaison, input=base | {"departments": ["SCJG"]})
+    assert r["data"]["raiseCoordinationRequest"]["errors"] == [
+        {"code": "OUT_OF_RANGE", "field": "departments.0"}
+    ]
+    r = await gql(raise_, as_user=people.liaison, input=base | {"departments": ["STHJ"]})
+    assert r["data"]["raiseCoordinationRequest"]["coordinationRequest"] == {
+        "requestId": "CR-1",
+        "status": "OPEN",
+        "departments": ["STHJ"],
+        "raisedBy": "liaison-scjg",
+    }
+    answer = """mutation($input: AnswerCoordinationRequestInput!) {
+      answerCoordinationRequest(input: $input) { errors { code field }
+        coordinationRequest { status response answeredBy } } }"""
+    r = await gql(answer, as_user=people.admin, input={"requestId": "CR-1", "response": "已商定"})
+    assert r["data"]["answerCoordinationRequest"]["coordinationRequest"] == {
+        "status": "ANSWERED",
+        "response": "已商定",
+        "answeredBy": "admin",
+    }
+    listed = await gql(
+        "query { coordinationRequests(filter: {status: ANSWERED}) { nodes { requestId } } }",
+        as_user=people.sthj_admin,
+    )
+    assert listed["data"]["coordinationRequests"]["nodes"] == [{"requestId": "CR-1"}]

@@ -76,6 +76,8 @@ NODE_KEYS = {
     "AbnormalListingProposal": pub.PLANTED_PUBLICATION,
     "FollowUpTracking": pub.PLANTED_FOLLOW_UP,
     "LiaisonReport": lia.PLANTED_REPORT,
+    "LiaisonReplacementRequest": lia.PLANTED_REQUEST,
+    "CoordinationRequest": lia.PLANTED_REQUEST,
 }
 
 

@@ -22,6 +22,8 @@ DRAWS = "draws"
 HOLIDAY_SCHEDULES = "holiday_schedules"
 EVIDENCE_FILES = "evidence_files"
 LIAISON_REPORTS = "liaison_reports"
+LIAISON_REPLACEMENT_REQUESTS = "liaison_replacement_requests"
+COORDINATION_REQUESTS = "coordination_requests"
 
 
 def by_keys(table: str) -> str:

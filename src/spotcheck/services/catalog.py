@@ -16,6 +16,7 @@ from spotcheck.domain import subject as subjects_aggregate
 from spotcheck.domain import task as tasks_aggregate
 from spotcheck.domain.aggregate import AggregateSpec
 from spotcheck.domain.liaison import report as liaison_reports_aggregate
+from spotcheck.domain.liaison import requests as liaison_requests
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.projections import inspections as inspection_tables
 from spotcheck.projections import state_tables
@@ -45,6 +46,8 @@ AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
     (evidence_aggregate.SPEC, state_tables.EVIDENCE_FILES),
     (inspections_aggregate.SPEC, inspection_tables.RECORDS),
     (liaison_reports_aggregate.SPEC, state_tables.LIAISON_REPORTS),
+    (liaison_requests.REPLACEMENT, state_tables.LIAISON_REPLACEMENT_REQUESTS),
+    (liaison_requests.COORDINATION, state_tables.COORDINATION_REQUESTS),
 )
 
 # (aggregate, its own projection): aggregates read through a custom table, not a state table

@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncpg
 
 from spotcheck.clock import beijing_today
+from spotcheck.domain import department as dept
 from spotcheck.domain.aggregate import Event
 from spotcheck.domain.deadlines import publication_deadline
 from spotcheck.domain.liaison import report as r
+from spotcheck.domain.liaison import requests as q
 from spotcheck.domain.statistics import MAX_YEAR, MIN_YEAR, DepartmentFigures, aggregate
+from spotcheck.domain.values import Liaison
 from spotcheck.services.deadlines import load_calendar
 from spotcheck.services.refs import department_codes
 from spotcheck.services.runner import Caller, CommandRunner, Outcome
@@ -51,3 +54,35 @@ async def submit_report(
 
     key = r.report_id(command.department, command.year, command.quarter)
     return await runner.run(caller, r.SPEC, key, command, decide)
+
+
+async def _liaison(conn: asyncpg.Connection, department: str) -> Liaison | None:
+    data = await conn.fetchval("SELECT state FROM departments WHERE id = $1", department)
+    return None if data is None else dept.SPEC.state_from_data(data).liaison
+
+
+async def replacement(
+    runner: CommandRunner, caller: Caller, command: q.ReplacementCommand
+) -> Outcome[q.ReplacementRequest]:
+    async def decide(conn: asyncpg.Connection, state: q.ReplacementRequest | None) -> list[Event]:
+        department = (
+            command.department
+            if isinstance(command, q.RequestLiaisonReplacement)
+            else (state.department if state is not None else "")
+        )
+        liaison = await _liaison(conn, department)
+        return q.decide_replacement(
+            state, command, caller.actor, liaison, await beijing_today(conn)
+        )
+
+    return await runner.run(caller, q.REPLACEMENT, command.request_id, command, decide)
+
+
+async def coordination(
+    runner: CommandRunner, caller: Caller, command: q.CoordinationCommand
+) -> Outcome[q.CoordinationRequest]:
+    async def decide(conn: asyncpg.Connection, state: q.CoordinationRequest | None) -> list[Event]:
+        known = await department_codes(conn)
+        return q.decide_coordination(state, command, caller.actor, known, await beijing_today(conn))
+
+    return await runner.run(caller, q.COORDINATION, command.request_id, command, decide)

@@ -7,12 +7,13 @@ output only (no input names a figure).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry import relay
 
+from spotcheck.api.common.enums import register_enum
 from spotcheck.api.common.pagination import (
     Connection,
     KeysetQuery,
@@ -26,11 +27,15 @@ from spotcheck.api.departments.types import Department, load_department
 
 # Registers the GraphQL enum InspectionOrigin (owned by the inspections area).
 from spotcheck.api.inspections import types as _inspection_types  # noqa: F401
+from spotcheck.domain.aggregate import AggregateSpec
 from spotcheck.domain.inspection import InspectionOrigin
 from spotcheck.domain.liaison import report as r
+from spotcheck.domain.liaison import requests as q
 from spotcheck.projections import state_tables
 
 REPORTS = state_tables.LIAISON_REPORTS
+REPLACEMENTS = state_tables.LIAISON_REPLACEMENT_REQUESTS
+COORDINATIONS = state_tables.COORDINATION_REQUESTS
 
 
 @strawberry.type(
@@ -162,3 +167,134 @@ async def report_page(
         ],
         n,
     )
+
+
+register_enum(
+    q.RequestStatus,
+    "LiaisonRequestStatus",
+    "答复状态 Whether a request has its answer.",
+    {"OPEN": "待答复 Waiting for the answer.", "ANSWERED": "已答复 Answered; closed."},
+)
+register_enum(
+    q.ReplacementOutcome,
+    "LiaisonReplacementOutcome",
+    "更换结果 The department's answer to a replacement request.",
+    {
+        "REPLACED": "已更换 The liaison duty was handed over to another person.",
+        "RETAINED": "未更换 The department keeps the liaison and explains why.",
+    },
+)
+
+
+@strawberry.type(
+    description="联络员更换要求 The office's request that a department replace a liaison who "
+    "does not perform (联络员制度 一(五)), and the department's answer."
+)
+class LiaisonReplacementRequest(relay.Node):
+    request_id: str
+    liaison_name: str = strawberry.field(description="The liaison the request is about.")
+    liaison_user_id: str | None = strawberry.field(description="Their account (internal id).")
+    reason: str = strawberry.field(description="要求更换的理由 Why (required).")
+    requested_by: str
+    requested_on: dt.date
+    status: q.RequestStatus
+    outcome: q.ReplacementOutcome | None
+    response: str | None = strawberry.field(description="单位答复 The department's answer.")
+    answered_by: str | None
+    answered_on: dt.date | None
+    _department: strawberry.Private[str]
+
+    @classmethod
+    def resolve_id(cls, root: LiaisonReplacementRequest, *, info: strawberry.Info) -> str:
+        return root.request_id
+
+    @strawberry.field(description="The department asked to replace its liaison.")
+    async def department(self, info: strawberry.Info[Context, None]) -> Department | None:
+        return await load_department(info, self._department)
+
+    @classmethod
+    def from_state(cls, s: q.ReplacementRequest) -> LiaisonReplacementRequest:
+        return cls(**state_fields(cls, s), _department=s.department)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await _load(info, q.REPLACEMENT, REPLACEMENTS, cls.from_state, list(node_ids))
+
+
+@strawberry.type(
+    description="协调事项 A matter of joint inspection that needs other member departments, "
+    "raised by a department's liaison to the office (联络员制度 二(五)), tracked to its answer."
+)
+class CoordinationRequest(relay.Node):
+    request_id: str
+    title: str
+    matter: str = strawberry.field(description="事项 What needs coordinating.")
+    departments: list[str] = strawberry.field(
+        description="The other member departments whose cooperation is needed (codes)."
+    )
+    raised_by: str
+    raised_on: dt.date
+    status: q.RequestStatus
+    response: str | None = strawberry.field(description="办公室答复 The office's answer.")
+    answered_by: str | None
+    answered_on: dt.date | None
+    _department: strawberry.Private[str]
+
+    @classmethod
+    def resolve_id(cls, root: CoordinationRequest, *, info: strawberry.Info) -> str:
+        return root.request_id
+
+    @strawberry.field(description="The department that raised it.")
+    async def department(self, info: strawberry.Info[Context, None]) -> Department | None:
+        return await load_department(info, self._department)
+
+    @classmethod
+    def from_state(cls, s: q.CoordinationRequest) -> CoordinationRequest:
+        return cls(**state_fields(cls, s), _department=s.department)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await _load(info, q.COORDINATION, COORDINATIONS, cls.from_state, list(node_ids))
+
+
+N = TypeVar("N")
+
+
+async def _load(
+    info: strawberry.Info[Context, None],
+    spec: AggregateSpec[Any],
+    table: str,
+    make: Callable[[Any], N],
+    keys: list[str],
+) -> list[N | None]:
+    """Staff only; the public gets nulls."""
+    if not info.context.actor.is_staff:
+        return [None] * len(keys)
+    states = await info.context.loaders.state(spec, table).load_many(keys)
+    return [make(s) if s is not None else None for s in states]
+
+
+async def state_page(
+    info: strawberry.Info[Context, None],
+    spec: AggregateSpec[Any],
+    table: str,
+    make: Callable[[Any], N],
+    first: int | None,
+    after: str | None,
+    **filters: Any,
+) -> Connection[N]:
+    """A keyset page of a staff-only table, with ``column = value`` for each filter given."""
+    n = page_size(first)
+    query = KeysetQuery(decode_cursor(after))
+    if not info.context.actor.is_staff:
+        return connection([], n)
+    for column, value in filters.items():
+        if value is not None:
+            query.where(f"{column} = {query.arg(value)}")
+    sql, args = query.sql(f"SELECT id, state FROM {table}", n + 1)
+    rows = await info.context.pool.fetch(sql, *args)
+    return connection([(row["id"], make(spec.state_from_data(row["state"]))) for row in rows], n)
