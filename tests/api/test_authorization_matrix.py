@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 from tests.api import fixtures_registry as reg
 from tests.api import inspection_fixtures as insp
+from tests.api import liaison_fixtures as lia
 from tests.api import publishing as pub
 from tests.api.conftest import GQL, People
 
@@ -68,7 +69,16 @@ TABLE: list[Row] = [
     # New contact details for the same liaison account, so the liaison stays liaison.
     Row(
         "handOverLiaison",
-        lambda t: {"code": "SCJG", "liaison": liaison(t) | {"userId": "liaison-scjg"}},
+        lambda t: {
+            "code": "SCJG",
+            "liaison": liaison(t) | {"userId": "liaison-scjg"},
+            "note": "交接" + t,
+        },
+        (OK, OK, F, F, F, OK, U),
+    ),
+    Row(
+        "updateLiaisonContact",
+        lambda t: {"code": "SCJG", "phone": "010-6380010" + t[1:]},
         (OK, OK, F, F, F, OK, U),
     ),
     Row(
@@ -433,6 +443,50 @@ TABLE += [
         (OK, OK, NLD, NLD, NLD, NLD, U),
     ),
 ]
+# 联络员制度 (附件2): the department (its liaison or admin) reports; the office (SYSTEM_ADMIN or
+# SCJG's admin, domain/liaison/office.py) receives.  One report year per role column.
+TABLE += [
+    Row(
+        "submitLiaisonReport",
+        lambda t: {
+            "department": "SCJG",
+            "year": 2020 + int(t[1:]),
+            "quarter": 1,
+            "progress": "推进情况" + t,
+        },
+        (F, OK, F, F, F, OK, U),
+    ),
+    Row(
+        "requestLiaisonReplacement",
+        lambda t: {"requestId": f"RR-NEW-{t}", "department": "STHJ", "reason": "不履行职责"},
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "answerLiaisonReplacement",
+        lambda t: {
+            "requestId": lia.replacement_id(t),
+            "outcome": "RETAINED",
+            "response": "已谈话提醒",
+        },
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "raiseCoordinationRequest",
+        lambda t: {
+            "requestId": f"CR-NEW-{t}",
+            "department": "SCJG",
+            "title": "协调" + t,
+            "matter": "需要配合",
+            "departments": ["STHJ"],
+        },
+        (F, OK, F, F, F, OK, U),
+    ),
+    Row(
+        "answerCoordinationRequest",
+        lambda t: {"requestId": lia.coordination_id(t), "response": "已协调"},
+        ADMINS_OF_OWN,
+    ),
+]
 DRAW_MUTATIONS = frozenset({"commitDraw", "executeDraw", "voidDraw", "replaceInspector"})
 
 
@@ -460,6 +514,8 @@ async def registry(app: Starlette, people: People, request: pytest.FixtureReques
         await reg.seed_draws(app, row.mutation)
     if isinstance(row, Row) and row.mutation in INSPECTION_MUTATIONS:
         await insp.seed_inspections(app, row.mutation)
+    if isinstance(row, Row) and row.mutation in lia.REQUEST_MUTATIONS:
+        await lia.seed_matrix_requests(app)
     if isinstance(row, Row) and row.mutation in pub.PROPOSAL_MUTATIONS:
         await pub.seed_proposals(app, row.mutation, reg.TAGS)
     if isinstance(row, Row) and row.mutation in pub.RISK_MUTATIONS:

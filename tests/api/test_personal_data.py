@@ -28,6 +28,7 @@ from spotcheck.api.app import create_app
 from spotcheck.api.cost import Budgets
 from spotcheck.api.schema import build_schema
 from tests.api import fixtures_registry as reg
+from tests.api import liaison_fixtures as lia
 from tests.api import publishing as pub
 from tests.api.conftest import GQL, TOKENS, People
 from tests.api.schema_walk import root_queries, strings
@@ -76,6 +77,9 @@ NODE_KEYS = {
     "RiskClassProposal": pub.PLANTED_PUBLICATION,
     "FollowUpTracking": pub.PLANTED_FOLLOW_UP,
     "Objection": pub.PLANTED_OBJECTION,
+    "LiaisonReport": lia.PLANTED_REPORT,
+    "LiaisonReplacementRequest": lia.PLANTED_REQUEST,
+    "CoordinationRequest": lia.PLANTED_REQUEST,
 }
 
 
@@ -108,6 +112,7 @@ def root_args(node_type: str = "Department") -> dict[str, dict[str, str]]:
         "workingCalendar": {"year": str(reg.PLAN_YEAR)},
         "inspectionRecord": {"key": _s(reg.PLANTED_DRAW_INSPECTION)},
         "statistics": {"year": str(reg.PLAN_YEAR)},
+        "liaisonReportFigures": {"department": _s("SCJG"), "year": str(reg.PLAN_YEAR)},
         "creditRecord": {"subject": _s(pub.uscc(0))},
         "objection": {"key": _s(pub.PLANTED_OBJECTION)},
         "objectionStatus": {"key": _s(pub.PLANTED_OBJECTION), "uscc": _s(pub.uscc(0))},
@@ -231,6 +236,7 @@ async def planted(app: Starlette, people: People) -> People:
     await reg.seed_plans(app, [PLAN_TAG], item=reg.PLANTED_ITEM)
     await reg.seed_planted_draw(app)
     await pub.seed_planted_publication(app)
+    await lia.seed_planted_liaison(app)
     return people
 
 

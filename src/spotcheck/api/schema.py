@@ -39,6 +39,8 @@ from spotcheck.api.inspectors.queries import InspectorQueries
 from spotcheck.api.items.mutations import ItemMutations
 from spotcheck.api.items.queries import ItemQueries
 from spotcheck.api.ledger.queries import LedgerQueries
+from spotcheck.api.liaisons.mutations import LiaisonMutations
+from spotcheck.api.liaisons.queries import LiaisonQueries
 from spotcheck.api.objections.mutations import ObjectionMutations
 from spotcheck.api.objections.queries import ObjectionQueries
 from spotcheck.api.plans.mutations import PlanMutations
@@ -64,6 +66,7 @@ Query = merge_types(
         NodeQueries,
         AccountQueries,
         DepartmentQueries,
+        LiaisonQueries,
         ItemQueries,
         InspectorQueries,
         SubjectQueries,
@@ -86,6 +89,7 @@ Mutation = merge_types(
     "Mutation",
     (
         DepartmentMutations,
+        LiaisonMutations,
         AccountMutations,
         ItemMutations,
         InspectorMutations,

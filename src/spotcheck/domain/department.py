@@ -2,6 +2,12 @@
 
 Stream ``department-{code}``.  A new liaison is a handover event that keeps the previous one,
 so who was liaison when is on record; leaving or rejoining the joint meeting needs a reason.
+
+联络员制度 (附件2): a change of liaison is handed over in advance and reported to the office
+(一(二)): handing the duty to another person (another name or account) needs a handover note
+(交接说明).  The liaison keeps their telephone and e-mail current (一(四)):
+``UpdateLiaisonContact`` changes only those, for the same person, and is reported as
+``LiaisonContactUpdated`` with the previous values.
 """
 
 from __future__ import annotations
@@ -37,6 +43,16 @@ class HandOverLiaison(Command, frozen=True, kw_only=True):
     code: str
     liaison: Liaison
     reason: str | None = None
+    note: str | None = None
+    """交接说明 The handover note: required when the duty passes to another person."""
+
+
+class UpdateLiaisonContact(Command, frozen=True, kw_only=True):
+    """The liaison's new telephone and e-mail (一(四)); ``None`` leaves one unchanged, "" clears."""
+
+    code: str
+    phone: str | None = None
+    email: str | None = None
 
 
 class ChangeMembership(Command, frozen=True, kw_only=True):
@@ -51,7 +67,14 @@ class RenameDepartment(Command, frozen=True, kw_only=True):
     reason: str | None = None
 
 
-DepartmentCommand = RegisterDepartment | HandOverLiaison | ChangeMembership | RenameDepartment
+DepartmentCommand = (
+    RegisterDepartment
+    | HandOverLiaison
+    | UpdateLiaisonContact
+    | ChangeMembership
+    | RenameDepartment
+)
+MAX_NOTE = 2000
 
 
 # Events
@@ -66,6 +89,15 @@ class LiaisonHandedOver(Event, frozen=True, kw_only=True):
     previous: Liaison
     liaison: Liaison
     reason: str | None = None
+    note: str | None = None
+    """交接说明 The handover note (None in events recorded before it existed)."""
+
+
+class LiaisonContactUpdated(Event, frozen=True, kw_only=True):
+    """联络员信息报送 The same liaison's telephone or e-mail changed (reported to the office)."""
+
+    previous: Liaison
+    liaison: Liaison
 
 
 class MembershipChanged(Event, frozen=True, kw_only=True):
@@ -103,20 +135,9 @@ def decide(state: Department | None, command: DepartmentCommand, actor: Actor) -
     if state is None:
         raise DomainError.one(ErrorCode.NOT_FOUND, "code", f"no department {command.code!r}")
     if isinstance(command, HandOverLiaison):
-        if not actor.manages_accounts_of(state.code):
-            raise rules.forbid(
-                "only the system administrator, the department's administrator "
-                "or its liaison hands over the liaison duty"
-            )
-        check_liaison(p, "liaison", command.liaison)
-        p.raise_if_any()
-        if command.liaison == state.liaison:
-            return []
-        return [
-            LiaisonHandedOver(
-                previous=state.liaison, liaison=command.liaison, reason=command.reason
-            )
-        ]
+        return _hand_over(state, command, actor)
+    if isinstance(command, UpdateLiaisonContact):
+        return _update_contact(state, command, actor)
     if isinstance(command, ChangeMembership):
         if not actor.is_admin:
             raise rules.forbid("only the system administrator changes joint-meeting membership")
@@ -139,13 +160,61 @@ def decide(state: Department | None, command: DepartmentCommand, actor: Actor) -
     ]
 
 
+def _liaison_keeper(state: Department, actor: Actor, what: str) -> None:
+    if not actor.manages_accounts_of(state.code):
+        raise rules.forbid(
+            f"only the system administrator, the department's administrator or its liaison {what}"
+        )
+
+
+def _hand_over(state: Department, command: HandOverLiaison, actor: Actor) -> list[Event]:
+    _liaison_keeper(state, actor, "hands over the liaison duty")
+    p = Problems()
+    check_liaison(p, "liaison", command.liaison)
+    other_person = (command.liaison.name.strip(), command.liaison.user_id) != (
+        state.liaison.name.strip(),
+        state.liaison.user_id,
+    )
+    rules.text(p, "note", command.note, max_len=MAX_NOTE, required=False, multiline=True)
+    if other_person and not (command.note and command.note.strip()):
+        p.add(
+            ErrorCode.REQUIRED,
+            "note",
+            "handing the liaison duty to another person needs a handover note (交接说明, "
+            "联络员制度 一(二))",
+        )
+    p.raise_if_any()
+    if command.liaison == state.liaison:
+        return []
+    note = command.note.strip() if command.note and command.note.strip() else None
+    return [
+        LiaisonHandedOver(
+            previous=state.liaison, liaison=command.liaison, reason=command.reason, note=note
+        )
+    ]
+
+
+def _update_contact(state: Department, command: UpdateLiaisonContact, actor: Actor) -> list[Event]:
+    _liaison_keeper(state, actor, "reports the liaison's contact details")
+    p = Problems()
+    rules.phone(p, "phone", command.phone)
+    rules.email(p, "email", command.email)
+    p.raise_if_any()
+    phone = state.liaison.phone if command.phone is None else (command.phone.strip() or None)
+    email = state.liaison.email if command.email is None else (command.email.strip() or None)
+    liaison = replace(state.liaison, phone=phone, email=email)
+    if liaison == state.liaison:
+        return []
+    return [LiaisonContactUpdated(previous=state.liaison, liaison=liaison)]
+
+
 def evolve(state: Department | None, event: Event) -> Department:
     if isinstance(event, DepartmentRegistered):
         return Department(
             code=event.code, name=event.name, liaison=event.liaison, member=event.member
         )
     assert state is not None, f"{type(event).__name__} before DepartmentRegistered"
-    if isinstance(event, LiaisonHandedOver):
+    if isinstance(event, LiaisonHandedOver | LiaisonContactUpdated):
         return replace(state, liaison=event.liaison)
     if isinstance(event, MembershipChanged):
         return replace(state, member=event.member)
@@ -157,7 +226,13 @@ def evolve(state: Department | None, event: Event) -> Department:
 SPEC: AggregateSpec[Department] = AggregateSpec(
     name="department",
     stream_prefix="department-",
-    events=(DepartmentRegistered, LiaisonHandedOver, MembershipChanged, DepartmentRenamed),
+    events=(
+        DepartmentRegistered,
+        LiaisonHandedOver,
+        MembershipChanged,
+        DepartmentRenamed,
+        LiaisonContactUpdated,
+    ),
     evolve=evolve,
     state_type=Department,
 )

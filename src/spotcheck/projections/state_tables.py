@@ -23,6 +23,9 @@ HOLIDAY_SCHEDULES = "holiday_schedules"
 EVIDENCE_FILES = "evidence_files"
 RISK_CLASS_PROPOSALS = "risk_class_proposals"
 OBJECTIONS = "objections"
+LIAISON_REPORTS = "liaison_reports"
+LIAISON_REPLACEMENT_REQUESTS = "liaison_replacement_requests"
+COORDINATION_REQUESTS = "coordination_requests"
 
 
 def by_keys(table: str) -> str:

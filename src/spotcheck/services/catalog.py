@@ -16,6 +16,8 @@ from spotcheck.domain import plan as plans_aggregate
 from spotcheck.domain import subject as subjects_aggregate
 from spotcheck.domain import task as tasks_aggregate
 from spotcheck.domain.aggregate import AggregateSpec
+from spotcheck.domain.liaison import report as liaison_reports_aggregate
+from spotcheck.domain.liaison import requests as liaison_requests
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.projections import inspections as inspection_tables
 from spotcheck.projections import state_tables
@@ -46,6 +48,9 @@ AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
     (inspections_aggregate.SPEC, inspection_tables.RECORDS),
     (credit_risk.SPEC, state_tables.RISK_CLASS_PROPOSALS),
     (objections_aggregate.SPEC, state_tables.OBJECTIONS),
+    (liaison_reports_aggregate.SPEC, state_tables.LIAISON_REPORTS),
+    (liaison_requests.REPLACEMENT, state_tables.LIAISON_REPLACEMENT_REQUESTS),
+    (liaison_requests.COORDINATION, state_tables.COORDINATION_REQUESTS),
 )
 
 # (aggregate, its own projection): aggregates read through a custom table, not a state table

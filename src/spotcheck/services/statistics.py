@@ -150,23 +150,29 @@ SELECT t.department AS dept, t.state->>'kind' AS kind,
 
 async def read_facts(pool: asyncpg.Pool, year: int) -> Facts:
     """The year's grouped counts, all from one snapshot."""
-    lo, hi = year_bounds(year)
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        departments = tuple(r["id"] for r in await conn.fetch("SELECT id FROM departments"))
-        registry = {
-            r["d"]: r["n"]
-            for r in await conn.fetch(
-                "SELECT maintaining_department AS d, count(*) AS n FROM subjects"
-                " WHERE maintaining_department IS NOT NULL GROUP BY 1"
-            )
-        }
-        inspections = await conn.fetch(_INSPECTIONS, lo, hi, DEFAULT_PUBLICATION_WORKING_DAYS)
-        draws = await conn.fetch(_DRAWS, lo, hi)
-        items = await conn.fetch(_ITEMS, lo, hi)
-        codes = await conn.fetch(_CODES, lo, hi)
-        joint = await conn.fetch(_JOINT, lo, hi)
-        workload = await conn.fetch(_WORKLOAD, lo, hi)
-        repeats = await conn.fetch(_REPEATS, lo, hi, [o.value for o in DRAWN_ORIGINS])
+        return await facts_in(conn, year)
+
+
+async def facts_in(conn: asyncpg.Connection, year: int) -> Facts:
+    """The year's grouped counts, read on ``conn``: in one snapshot when ``conn`` is in a
+    REPEATABLE READ transaction (``read_facts``, the liaison report's figures)."""
+    lo, hi = year_bounds(year)
+    departments = tuple(r["id"] for r in await conn.fetch("SELECT id FROM departments"))
+    registry = {
+        r["d"]: r["n"]
+        for r in await conn.fetch(
+            "SELECT maintaining_department AS d, count(*) AS n FROM subjects"
+            " WHERE maintaining_department IS NOT NULL GROUP BY 1"
+        )
+    }
+    inspections = await conn.fetch(_INSPECTIONS, lo, hi, DEFAULT_PUBLICATION_WORKING_DAYS)
+    draws = await conn.fetch(_DRAWS, lo, hi)
+    items = await conn.fetch(_ITEMS, lo, hi)
+    codes = await conn.fetch(_CODES, lo, hi)
+    joint = await conn.fetch(_JOINT, lo, hi)
+    workload = await conn.fetch(_WORKLOAD, lo, hi)
+    repeats = await conn.fetch(_REPEATS, lo, hi, [o.value for o in DRAWN_ORIGINS])
     return Facts(
         departments=departments,
         registry=registry,

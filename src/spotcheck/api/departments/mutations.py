@@ -40,10 +40,29 @@ class HandOverLiaisonInput:
     code: str
     liaison: LiaisonInput
     reason: str | None = None
+    note: str | None = strawberry.field(
+        default=None,
+        description="交接说明 Handover note: required when the duty passes to another person "
+        "(another name or account).",
+    )
     idempotency_key: str | None = idempotency_field()
 
     def command(self) -> d.HandOverLiaison:
         return command_from(self, d.HandOverLiaison)
+
+
+@strawberry.input(
+    description="联络员信息报送 The liaison's new telephone or e-mail; null leaves one unchanged, "
+    "an empty string clears it."
+)
+class UpdateLiaisonContactInput:
+    code: str
+    phone: str | None = None
+    email: str | None = None
+    idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> d.UpdateLiaisonContact:
+        return command_from(self, d.UpdateLiaisonContact)
 
 
 @strawberry.input
@@ -102,6 +121,15 @@ class DepartmentMutations:
     )
     async def hand_over_liaison(
         self, info: strawberry.Info[Context, None], input: HandOverLiaisonInput
+    ) -> DepartmentPayload:
+        return await _run(info, input.idempotency_key, input.command())
+
+    @strawberry.mutation(
+        description="联络员信息报送 Report the liaison's new telephone or e-mail to the office "
+        "(SYSTEM_ADMIN, the department's admin or liaison)."
+    )
+    async def update_liaison_contact(
+        self, info: strawberry.Info[Context, None], input: UpdateLiaisonContactInput
     ) -> DepartmentPayload:
         return await _run(info, input.idempotency_key, input.command())
 
