@@ -36,6 +36,8 @@ from spotcheck.api.inspectors.mutations import InspectorMutations
 from spotcheck.api.inspectors.queries import InspectorQueries
 from spotcheck.api.items.mutations import ItemMutations
 from spotcheck.api.items.queries import ItemQueries
+from spotcheck.api.jointmeeting.mutations import JointMeetingMutations
+from spotcheck.api.jointmeeting.queries import JointMeetingQueries
 from spotcheck.api.ledger.queries import LedgerQueries
 from spotcheck.api.plans.mutations import PlanMutations
 from spotcheck.api.plans.queries import PlanQueries
@@ -74,6 +76,7 @@ Query = merge_types(
         StatisticsQueries,
         DeadlineQueries,
         TransparencyQueries,
+        JointMeetingQueries,
     ),
 )
 Mutation = merge_types(
@@ -89,6 +92,7 @@ Mutation = merge_types(
         DeadlineMutations,
         InspectionRecordMutations,
         PublicationMutations,
+        JointMeetingMutations,
     ),
 )
 

@@ -21,6 +21,9 @@ TASKS = "tasks"
 DRAWS = "draws"
 HOLIDAY_SCHEDULES = "holiday_schedules"
 EVIDENCE_FILES = "evidence_files"
+JOINT_MEETING_COMPOSITIONS = "joint_meeting_compositions"
+MEETINGS = "meetings"
+ACTION_ITEMS = "action_items"
 
 
 def by_keys(table: str) -> str:

@@ -15,6 +15,9 @@ from spotcheck.domain import plan as plans_aggregate
 from spotcheck.domain import subject as subjects_aggregate
 from spotcheck.domain import task as tasks_aggregate
 from spotcheck.domain.aggregate import AggregateSpec
+from spotcheck.domain.jointmeeting import action_item as action_items_aggregate
+from spotcheck.domain.jointmeeting import composition as composition_aggregate
+from spotcheck.domain.jointmeeting import meeting as meetings_aggregate
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.projections import inspections as inspection_tables
 from spotcheck.projections import state_tables
@@ -43,6 +46,9 @@ AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
     (holiday_schedules_aggregate.SPEC, state_tables.HOLIDAY_SCHEDULES),
     (evidence_aggregate.SPEC, state_tables.EVIDENCE_FILES),
     (inspections_aggregate.SPEC, inspection_tables.RECORDS),
+    (composition_aggregate.SPEC, state_tables.JOINT_MEETING_COMPOSITIONS),
+    (meetings_aggregate.SPEC, state_tables.MEETINGS),
+    (action_items_aggregate.SPEC, state_tables.ACTION_ITEMS),
 )
 
 # (aggregate, its own projection): aggregates read through a custom table, not a state table
