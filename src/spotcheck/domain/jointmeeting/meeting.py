@@ -1,3 +1,4 @@
+# Over 500 lines: one aggregate, a meeting and its minutes, seven commands on one lifecycle.
 """联席会议 A meeting of the joint meeting, with its minutes (会议纪要, 附件1 第五条).
 
 Stream ``meeting-{meeting_id}``.  A meeting is a plenary meeting (全体会议) or a liaison work
