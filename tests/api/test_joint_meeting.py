@@ -7,7 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from starlette.applications import Starlette
+
 from tests.api.conftest import GQL, People
+from tests.api.test_rebuild import sealed
 from tests.clock import DbClock
 
 DAY = dt.date(2026, 6, 10)
@@ -241,3 +244,28 @@ async def test_meeting_to_signed_minutes_to_action_items_done(
         " actionItemSupervision { total } }"
     )
     assert r["data"] == {"meeting": None, "actionItems": {"nodes": []}, "actionItemSupervision": []}
+
+
+async def test_the_joint_meeting_is_in_the_audit_log(
+    gql: GQL, app: Starlette, people: People, db_clock: DbClock
+) -> None:
+    db_clock.travel_to_day(DAY)
+    await seat_the_meeting(gql)
+    await ok(
+        gql,
+        meeting_mutation("scheduleMeeting", "ScheduleMeetingInput"),
+        "scjg-admin",
+        meetingId="2026-02",
+        kind="LIAISON_WORK",
+        title="联络员工作会",
+        heldOn=DAY.isoformat(),
+    )
+    await sealed(app.state.pool)  # the log shows sealed events
+    r = await gql(
+        '{ a: auditLog(filter: {stream: "joint-meeting-FENGTAI"}) { nodes { eventType } }'
+        ' b: history(id: "meeting-2026-02") { nodes { eventType metadata } } }',
+        as_user="auditor",
+    )
+    assert {n["eventType"] for n in r["data"]["a"]["nodes"]} == {"JointMeetingSeatFilled"}
+    assert [n["eventType"] for n in r["data"]["b"]["nodes"]] == ["MeetingScheduled"]
+    assert r["data"]["b"]["nodes"][0]["metadata"]["actor"] == "scjg-admin"

@@ -179,7 +179,7 @@ class AssignActionItemInput:
     matter: int = strawberry.field(description="The decided matter's number in the minute.")
     title: str = strawberry.field(description="事项内容 What is to be done.")
     department: str = strawberry.field(description="责任单位 The responsible department.")
-    due_date: dt.date = strawberry.field(description="办结时限 Due date, not before today.")
+    due_date: dt.date = strawberry.field(description="办结时限 Due date, not before the meeting.")
     idempotency_key: str | None = idempotency_field()
 
     def command(self) -> ai.AssignActionItem:

@@ -187,12 +187,12 @@ def _assign(
             "matter",
             f"minute {minute.number} has {len(minute.decisions)} decided matters (议定事项)",
         )
-    if command.due_date < refs.today:
+    if meeting is not None and command.due_date < meeting.held_on:
         p.add(
             ErrorCode.OUT_OF_RANGE,
             "dueDate",
-            f"the due date {command.due_date.isoformat()} is before today "
-            f"({refs.today.isoformat()})",
+            f"the due date {command.due_date.isoformat()} is before the meeting "
+            f"({meeting.held_on.isoformat()})",
         )
     p.raise_if_any()
     if state is not None:
