@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 from tests.api import fixtures_registry as reg
 from tests.api import inspection_fixtures as insp
+from tests.api import jointmeeting_fixtures as jm
 from tests.api import liaison_fixtures as lia
 from tests.api import publishing as pub
 from tests.api.conftest import GQL, People
@@ -487,6 +488,78 @@ TABLE += [
         ADMINS_OF_OWN,
     ),
 ]
+# 联席会议: the office (SYSTEM_ADMIN or SCJG's admin) keeps the composition, meetings, minutes
+# and action items; only the seat the composition records signs (``jm.seed_joint_meeting`` makes
+# ``scjg-admin`` the vice convener); a recipient's admin or liaison acknowledges receipt; the
+# responsible department's admin or liaison, or the office, reports an action item done.
+RECIPIENTS = (F, OK, F, F, F, OK, U)
+TABLE += [
+    Row(
+        "appointJointMeetingSeat",
+        lambda t: {"position": "MEMBER", "name": "成员" + t, "department": "STHJ"},
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "vacateJointMeetingSeat",
+        lambda t: {"position": "MEMBER", "department": "STHJ", "reason": "人事调整"},
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "scheduleMeeting",
+        lambda t: {
+            "meetingId": f"JM-NEW-{t}",
+            "kind": "LIAISON_WORK",
+            "title": "联络员工作会" + t,
+            "heldOn": insp.today().isoformat(),
+        },
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "recordMeetingAttendance",
+        lambda t: {"meetingId": jm.meeting_id(t), "attended": ["SCJG"]},
+        ADMINS_OF_OWN,
+    ),
+    Row("draftMinutes", lambda t: {"meetingId": jm.meeting_id(t), "text": "纪要"}, ADMINS_OF_OWN),
+    Row(
+        "reviseMinutes",
+        lambda t: {"meetingId": jm.meeting_id(t), "number": 3, "text": "修订" + t},
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "signMinutes",
+        lambda t: {"meetingId": jm.meeting_id(t), "number": 3},
+        (F, OK, F, F, F, F, U),
+    ),
+    Row("issueMinutes", lambda t: {"meetingId": jm.meeting_id(t), "number": 1}, ADMINS_OF_OWN),
+    Row(
+        "acknowledgeMinutes",
+        lambda t: {"meetingId": jm.meeting_id(t), "number": 2, "department": "SCJG"},
+        RECIPIENTS,
+    ),
+    Row(
+        "assignActionItem",
+        lambda t: {
+            "actionId": f"AI-NEW-{t}",
+            "meetingId": jm.meeting_id(t),
+            "minutesNumber": 1,
+            "matter": 1,
+            "title": "议定事项" + t,
+            "department": "SCJG",
+            "dueDate": (insp.today() + dt.timedelta(days=30)).isoformat(),
+        },
+        ADMINS_OF_OWN,
+    ),
+    Row(
+        "completeActionItem",
+        lambda t: {"actionId": jm.action_id(t), "evidence": "已办结" + t},
+        (OK, OK, F, F, F, OK, U),
+    ),
+    Row(
+        "remindActionItem",
+        lambda t: {"actionId": jm.action_id(t), "note": "请抓紧办理"},
+        ADMINS_OF_OWN,
+    ),
+]
 DRAW_MUTATIONS = frozenset({"commitDraw", "executeDraw", "voidDraw", "replaceInspector"})
 
 
@@ -518,6 +591,8 @@ async def registry(app: Starlette, people: People, request: pytest.FixtureReques
         await lia.seed_matrix_requests(app)
     if isinstance(row, Row) and row.mutation in pub.PROPOSAL_MUTATIONS:
         await pub.seed_proposals(app, row.mutation, reg.TAGS)
+    if isinstance(row, Row) and row.mutation in jm.MUTATIONS:
+        await jm.seed_joint_meeting(app)
     if isinstance(row, Row) and row.mutation in pub.RISK_MUTATIONS:
         await pub.seed_risk_proposals(app, row.mutation, reg.TAGS)
     if isinstance(row, Row) and row.mutation in pub.OBJECTION_MUTATIONS:

@@ -28,6 +28,7 @@ from spotcheck.api.app import create_app
 from spotcheck.api.cost import Budgets
 from spotcheck.api.schema import build_schema
 from tests.api import fixtures_registry as reg
+from tests.api import jointmeeting_fixtures as jm
 from tests.api import liaison_fixtures as lia
 from tests.api import publishing as pub
 from tests.api.conftest import GQL, TOKENS, People
@@ -47,13 +48,17 @@ PLANTED: dict[str, str] = {
     "Inspector.email": reg.INSPECTOR_EMAIL,
     "Inspector.certificateNumber": reg.CERTIFICATE_NUMBER,
     "ConflictOfInterest.reason": reg.CONFLICT_REASON,
+    "JointMeetingSeat.name": jm.SEAT_NAME,
 }
 # Who may see which: groups of planted fields.
 LIAISON = frozenset({"Liaison.phone", "Liaison.email"})
 LEGAL_REPRESENTATIVE = frozenset({"Subject.legalRepresentative"})
 INSPECTOR_CONTACT = frozenset({"Inspector.phone", "Inspector.email", "Inspector.certificateNumber"})
 CONFLICT_REASON = frozenset({"ConflictOfInterest.reason"})
-EVERYTHING = LIAISON | LEGAL_REPRESENTATIVE | INSPECTOR_CONTACT | CONFLICT_REASON
+SEAT_NAMES = frozenset({"JointMeetingSeat.name"})
+"""The persons in the joint meeting's seats: any staff, never the public."""
+STAFF = LIAISON | SEAT_NAMES
+EVERYTHING = STAFF | LEGAL_REPRESENTATIVE | INSPECTOR_CONTACT | CONFLICT_REASON
 
 PLAN_TAG = "P"
 """The tag of the plans and task seeded on the planted item (``reg.seed_plans``)."""
@@ -80,6 +85,8 @@ NODE_KEYS = {
     "LiaisonReport": lia.PLANTED_REPORT,
     "LiaisonReplacementRequest": lia.PLANTED_REQUEST,
     "CoordinationRequest": lia.PLANTED_REQUEST,
+    "Meeting": jm.meeting_id(PLAN_TAG),
+    "ActionItem": jm.action_id(PLAN_TAG),
 }
 
 
@@ -131,6 +138,8 @@ def root_args(node_type: str = "Department") -> dict[str, dict[str, str]]:
         "node": {"id": _s(global_id(node_type, NODE_KEYS[node_type]))},
         "nodes": {"ids": "[" + ", ".join(_s(i) for i in ids) + "]"},
         "inclusionProof": {"position": "1", "treeSize": "1"},
+        "meeting": {"meetingId": _s(jm.meeting_id(PLAN_TAG))},
+        "actionItem": {"actionId": _s(jm.action_id(PLAN_TAG))},
         "consistencyProof": {"fromSize": "1", "toSize": "1"},
     }
 
@@ -237,6 +246,7 @@ async def planted(app: Starlette, people: People) -> People:
     await reg.seed_planted_draw(app)
     await pub.seed_planted_publication(app)
     await lia.seed_planted_liaison(app)
+    await jm.seed_joint_meeting(app, [PLAN_TAG])
     return people
 
 
@@ -263,8 +273,8 @@ def _non_null(value: Any) -> bool:
 VISIBLE: list[tuple[str, str | None, frozenset[str]]] = [
     ("PUBLIC", None, frozenset()),
     ("NO_ACCOUNT", "no-account", frozenset()),
-    ("DEPT_ADMIN_OTHER", "sthj-admin", LIAISON),
-    ("INSPECTOR", "inspector", LIAISON | LEGAL_REPRESENTATIVE),
+    ("DEPT_ADMIN_OTHER", "sthj-admin", STAFF),
+    ("INSPECTOR", "inspector", STAFF | LEGAL_REPRESENTATIVE),
     ("INSPECTOR_THEMSELF", reg.PLANTED_ACCOUNT, EVERYTHING),
     ("DEPT_ADMIN_OWN", "scjg-admin", EVERYTHING),
     ("AUDITOR", "auditor", EVERYTHING),

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from spotcheck.clock import beijing_today
 from spotcheck.demo import activity as act
 from spotcheck.demo import catalogue
 from spotcheck.demo.load import load_demo
@@ -89,6 +90,17 @@ async def test_demo_loads_once(pool: asyncpg.Pool) -> None:
     assert (activity.results, activity.approved) == (entered + 1, entered + 1)
     assert activity.published == entered - 1 + 1  # the last stays approved; and the case
     await _check_complete(pool, activity.inspections)
+    # The joint meeting: signed and issued minutes, acknowledged by STHJ; two action items,
+    # one done on time, one overdue (unless today is 1 January: the meeting and the due date
+    # are clamped to the year).
+    minute = await pool.fetchval("SELECT state->'minutes'->0 FROM meetings")
+    assert (minute["status"], minute["signed_as"]) == ("ISSUED", "VICE_CONVENER")
+    assert [a["department"] for a in minute["acknowledgements"]] == ["STHJ"]
+    today = await beijing_today(pool)
+    items = await pool.fetch("SELECT department, status, due_date FROM action_items ORDER BY id")
+    assert [(r["department"], r["status"]) for r in items] == [("STHJ", "DONE"), ("SCJG", "OPEN")]
+    overdue = dt.date.fromisoformat(items[1]["due_date"]) < today
+    assert overdue == (today != dt.date(today.year, 1, 1))
     # The case, approved today: its 20 working days reach next year when today is late in
     # the year, and the report names that year instead of failing.
     async with pool.acquire() as conn:

@@ -38,6 +38,8 @@ from spotcheck.api.inspectors.mutations import InspectorMutations
 from spotcheck.api.inspectors.queries import InspectorQueries
 from spotcheck.api.items.mutations import ItemMutations
 from spotcheck.api.items.queries import ItemQueries
+from spotcheck.api.jointmeeting.mutations import JointMeetingMutations
+from spotcheck.api.jointmeeting.queries import JointMeetingQueries
 from spotcheck.api.ledger.queries import LedgerQueries
 from spotcheck.api.liaisons.mutations import LiaisonMutations
 from spotcheck.api.liaisons.queries import LiaisonQueries
@@ -83,6 +85,7 @@ Query = merge_types(
         DeadlineQueries,
         TransparencyQueries,
         CreditRiskQueries,
+        JointMeetingQueries,
     ),
 )
 Mutation = merge_types(
@@ -101,6 +104,7 @@ Mutation = merge_types(
         PublicationMutations,
         CreditRiskMutations,
         ObjectionMutations,
+        JointMeetingMutations,
     ),
 )
 

@@ -38,6 +38,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from spotcheck.clock import beijing_today
+from spotcheck.demo.meeting import load_meeting
 from spotcheck.domain import account as a
 from spotcheck.domain import draw as dr
 from spotcheck.domain import inspection as i
@@ -81,6 +82,8 @@ class ActivityReport:
     """The case inspection (个案) if this run opened or advanced it."""
     objection: str | None = None
     """The objection (异议) if this run filed or answered it."""
+    meeting: str = "-"
+    """What this run did of the joint meeting's demo (``demo/meeting.py``)."""
     undetermined: list[str] = field(default_factory=list)
     """Publication deadlines that run into a year without a holiday schedule (their status is
     UNDETERMINED unless it is settled without the date, e.g. published before that year)."""
@@ -89,7 +92,7 @@ class ActivityReport:
         text = (
             f"demo activity: a draw with {self.inspections} inspections, {self.results} results "
             f"entered, {self.approved} approved, {self.published} published, case "
-            f"{self.case or '-'}, objection {self.objection or '-'}"
+            f"{self.case or '-'}, objection {self.objection or '-'}; {self.meeting}"
         )
         for note in self.undetermined:
             text += f"; {note}"
@@ -239,6 +242,7 @@ async def load_activity(
     report.objection = await _objection(runner, admin, checklists)
     case_key = i.case_inspection_id(DEPARTMENT, CASE_REFERENCE)
     report.undetermined = await _undetermined(runner, [task_id, case_key])
+    report.meeting = await load_meeting(runner)
     return report
 
 

@@ -26,6 +26,9 @@ OBJECTIONS = "objections"
 LIAISON_REPORTS = "liaison_reports"
 LIAISON_REPLACEMENT_REQUESTS = "liaison_replacement_requests"
 COORDINATION_REQUESTS = "coordination_requests"
+JOINT_MEETING_COMPOSITIONS = "joint_meeting_compositions"
+MEETINGS = "meetings"
+ACTION_ITEMS = "action_items"
 
 
 def by_keys(table: str) -> str:

@@ -16,6 +16,9 @@ from spotcheck.domain import plan as plans_aggregate
 from spotcheck.domain import subject as subjects_aggregate
 from spotcheck.domain import task as tasks_aggregate
 from spotcheck.domain.aggregate import AggregateSpec
+from spotcheck.domain.jointmeeting import action_item as action_items_aggregate
+from spotcheck.domain.jointmeeting import composition as composition_aggregate
+from spotcheck.domain.jointmeeting import meeting as meetings_aggregate
 from spotcheck.domain.liaison import report as liaison_reports_aggregate
 from spotcheck.domain.liaison import requests as liaison_requests
 from spotcheck.eventstore.registry import EventTypeRegistry
@@ -51,6 +54,9 @@ AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
     (liaison_reports_aggregate.SPEC, state_tables.LIAISON_REPORTS),
     (liaison_requests.REPLACEMENT, state_tables.LIAISON_REPLACEMENT_REQUESTS),
     (liaison_requests.COORDINATION, state_tables.COORDINATION_REQUESTS),
+    (composition_aggregate.SPEC, state_tables.JOINT_MEETING_COMPOSITIONS),
+    (meetings_aggregate.SPEC, state_tables.MEETINGS),
+    (action_items_aggregate.SPEC, state_tables.ACTION_ITEMS),
 )
 
 # (aggregate, its own projection): aggregates read through a custom table, not a state table

@@ -31,6 +31,7 @@ from spotcheck.domain import (
 )
 from spotcheck.domain.aggregate import AggregateSpec
 from spotcheck.domain.errors import ErrorCode
+from spotcheck.domain.jointmeeting import action_item, meeting
 from spotcheck.eventstore.canonical import MAX_SAFE_INTEGER
 from spotcheck.services import auditlog
 from spotcheck.services.catalog import AGGREGATES, PROJECTED
@@ -50,6 +51,8 @@ NODE_STREAMS: dict[str, tuple[AggregateSpec[Any], Any]] = {
     "ItemList": (item_list.SPEC, lambda _key: "district"),  # every list is one stream
     "Inspection": (inspection.SPEC, None),
     "InspectionRecord": (inspection.SPEC, None),
+    "Meeting": (meeting.SPEC, None),
+    "ActionItem": (action_item.SPEC, None),
 }
 
 
