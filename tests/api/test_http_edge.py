@@ -426,3 +426,21 @@ def test_database_unavailable_is_told_from_other_failures() -> None:
     assert not database_unavailable(OSError(28, "No space left on device"))  # not from asyncpg
     assert not database_unavailable(ValueError("a bug"))
     assert not database_unavailable(None)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("SPOTCHECK_CREDIT_RISK_RULE", "6=lots"),
+        ("SPOTCHECK_OBJECTION_WORKING_DAYS", "ten"),
+        ("SPOTCHECK_OBJECTION_WORKING_DAYS", "0"),
+    ],
+)
+def test_a_bad_setting_stops_the_start(
+    db: Db, monkeypatch: pytest.MonkeyPatch, setting: str, value: str
+) -> None:
+    """Read again when a result is published or an objection filed, these settings are checked
+    when the app is built: serve names them ("cannot start: …") rather than answering INTERNAL."""
+    monkeypatch.setenv(setting, value)
+    with pytest.raises(ValueError, match=setting):
+        create_app(db.app_url, tokens=TOKENS, run_sealer=False)

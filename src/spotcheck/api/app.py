@@ -51,7 +51,9 @@ from spotcheck.evidence.storage import EvidenceStorage
 from spotcheck.observe.health import ReadyThresholds, readiness, shipped_versions
 from spotcheck.observe.metrics import AppMetrics, metrics_app
 from spotcheck.observe.requests import RequestObserver
+from spotcheck.services import creditrisk as creditrisk_service
 from spotcheck.services import evidence as evidence_service
+from spotcheck.services import objections as objections_service
 from spotcheck.services.catalog import event_registry, projections
 from spotcheck.services.runner import CommandRunner
 from spotcheck.site.routes import routes as site_routes
@@ -111,6 +113,10 @@ def create_app(
     spotcheck.transparency.pseudonym_key).
     """
     region_list = regions or Regions.load()
+    # Settings read when a command runs are checked now: a bad one stops the start (serve says
+    # "cannot start: …") instead of failing every publication or objection with INTERNAL.
+    creditrisk_service.rule_from_env()
+    objections_service.answer_working_days()
     # With the sealer runs the checkpointer, signing with ``log_key`` or the configured key
     # (spotcheck.transparency.keys): a startup error in production without one.
     signing_key = resolve_log_key(log_key, production=production) if run_sealer else log_key

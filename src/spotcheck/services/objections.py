@@ -42,7 +42,7 @@ def answer_working_days() -> int:
     raw = os.environ.get(WORKING_DAYS_SETTING, "").strip()
     if not raw:
         return ob.DEFAULT_ANSWER_WORKING_DAYS
-    value = int(raw)
+    value = int(raw) if raw.isdigit() else 0
     if not 1 <= value <= ob.MAX_ANSWER_WORKING_DAYS:
         raise ValueError(f"{WORKING_DAYS_SETTING} must be 1 to {ob.MAX_ANSWER_WORKING_DAYS}")
     return value
