@@ -10,7 +10,6 @@ import contextlib
 import json
 import shutil
 import socket
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,8 +19,8 @@ import uvicorn
 from spotcheck.api.app import create_app
 from tests.api.conftest import TOKENS
 from tests.conftest import Db
+from tests.installs import NODE_DIR, npm_install
 
-NODE_DIR = Path(__file__).resolve().parents[1] / ".node"
 PACKAGES = ["graphql-http@1.23.1", "graphql@16.15.0"]
 AUDIT = """
 import { auditServer } from 'graphql-http';
@@ -35,15 +34,7 @@ def _tool() -> Path:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         pytest.fail("the GraphQL-over-HTTP audit needs Node.js and npm (Debian: nodejs, npm)")
-    if not (NODE_DIR / "node_modules" / "graphql-http").exists():
-        NODE_DIR.mkdir(exist_ok=True)
-        (NODE_DIR / "package.json").write_text('{"private": true, "type": "module"}\n')
-        subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--silent", *PACKAGES],
-            cwd=NODE_DIR,
-            check=True,
-            timeout=300,
-        )
+    npm_install(PACKAGES, NODE_DIR / "node_modules" / "graphql-http")
     script = NODE_DIR / "audit.mjs"
     script.write_text(AUDIT)
     return script

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.installs import NODE_DIR, install_lock, npm_install
+
 CHROMIUM = Path(os.environ.get("SPOTCHECK_CHROMIUM", "/usr/bin/chromium"))
-NODE_DIR = Path(__file__).resolve().parents[1] / ".node"
 AXE = "axe-core@4.14.1"
 
 
@@ -42,9 +43,11 @@ def ensure_chromium() -> Path:
         )
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     quiet = {"stdout": subprocess.DEVNULL, "env": env, "check": False, "timeout": 900}
-    subprocess.run(["apt-get", "update", "-qq"], **quiet)  # type: ignore[call-overload]
-    packages = ["chromium", "fonts-wqy-zenhei"]
-    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], **quiet)  # type: ignore[call-overload]
+    with install_lock("apt"):  # another worker may be installing it right now
+        if not (CHROMIUM.exists() and FONT.exists()):
+            subprocess.run(["apt-get", "update", "-qq"], **quiet)  # type: ignore[call-overload]
+            packages = ["chromium", "fonts-wqy-zenhei"]
+            subprocess.run(["apt-get", "install", "-y", "-qq", *packages], **quiet)  # type: ignore[call-overload]
     if not CHROMIUM.exists():
         pytest.skip(f"apt-get could not install Chromium ({CHROMIUM} is still missing)")
     return CHROMIUM
@@ -54,16 +57,7 @@ def ensure_axe() -> str:
     """axe-core's browser build, as text."""
     script = NODE_DIR / "node_modules" / "axe-core" / "axe.min.js"
     if not script.exists():
-        npm = shutil.which("npm")
-        if npm is None:
+        if shutil.which("npm") is None:
             pytest.fail("the accessibility checks need npm (Debian: npm) to install axe-core")
-        NODE_DIR.mkdir(exist_ok=True)
-        if not (NODE_DIR / "package.json").exists():
-            (NODE_DIR / "package.json").write_text('{"private": true, "type": "module"}\n')
-        subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--silent", AXE],
-            cwd=NODE_DIR,
-            check=True,
-            timeout=300,
-        )
+        npm_install([AXE], script)
     return script.read_text(encoding="utf-8")
