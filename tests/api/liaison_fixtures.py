@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from starlette.applications import Starlette
 
 from spotcheck.domain.liaison import report as r
 from spotcheck.domain.liaison import requests as q
+from spotcheck.domain.liaison import training as t
 from spotcheck.services import liaisons
 from spotcheck.services.actors import load_actor
 from spotcheck.services.runner import Caller
@@ -14,7 +17,33 @@ from tests.api.conftest import SEED
 
 PLANTED_REPORT = r.report_id("SCJG", reg.PLAN_YEAR, 1)
 PLANTED_REQUEST = "PLANTED-REQ"
+PLANTED_TRAINING = "PLANTED-TRAINING"
+HELD_ON = dt.date(2024, 5, 20)
 REQUEST_MUTATIONS = frozenset({"answerLiaisonReplacement", "answerCoordinationRequest"})
+TRAINING_MUTATIONS = frozenset({"recordTrainingAttendance"})
+
+
+def training_id(tag: str) -> str:
+    return f"TR-{tag}"
+
+
+async def _training(app: Starlette, training: str, attendees: list[str]) -> None:
+    command = t.RecordTraining(
+        training_id=training,
+        department="SCJG",
+        title="双随机抽查业务培训",
+        held_on=HELD_ON,
+        content="抽查事项清单与检查规范",
+        attendees=attendees,
+    )
+    assert (await liaisons.training(app.state.runner, SEED, command)).events
+
+
+async def seed_matrix_trainings(app: Starlette) -> None:
+    """Per role column, an SCJG training attended by ``SELF_INSPECTOR`` (so each column adds
+    its own ``staff_id(tag)``)."""
+    for tag in reg.TAGS:
+        await _training(app, training_id(tag), [reg.SELF_INSPECTOR])
 
 
 def replacement_id(tag: str) -> str:
@@ -62,3 +91,4 @@ async def seed_planted_liaison(app: Starlette) -> None:
     )
     assert (await liaisons.submit_report(runner, liaison, command)).events
     await _requests(app, PLANTED_REQUEST, PLANTED_REQUEST)
+    await _training(app, PLANTED_TRAINING, [reg.PLANTED_STAFF])

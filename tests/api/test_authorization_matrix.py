@@ -560,6 +560,26 @@ TABLE += [
         ADMINS_OF_OWN,
     ),
 ]
+# 宣传培训 (二(八)): the department (its liaison or admin) for its own inspectors, and the office.
+TABLE += [
+    Row(
+        "recordTraining",
+        lambda t: {
+            "trainingId": f"TR-NEW-{t}",
+            "department": "SCJG",
+            "title": "培训" + t,
+            "heldOn": "2024-05-20",
+            "content": "抽查规范",
+            "attendees": [reg.staff_id(t)],
+        },
+        (OK, OK, F, F, F, OK, U),
+    ),
+    Row(
+        "recordTrainingAttendance",
+        lambda t: {"trainingId": lia.training_id(t), "attendees": [reg.staff_id(t)]},
+        (OK, OK, F, F, F, OK, U),
+    ),
+]
 DRAW_MUTATIONS = frozenset({"commitDraw", "executeDraw", "voidDraw", "replaceInspector"})
 
 
@@ -589,6 +609,8 @@ async def registry(app: Starlette, people: People, request: pytest.FixtureReques
         await insp.seed_inspections(app, row.mutation)
     if isinstance(row, Row) and row.mutation in lia.REQUEST_MUTATIONS:
         await lia.seed_matrix_requests(app)
+    if isinstance(row, Row) and row.mutation in lia.TRAINING_MUTATIONS:
+        await lia.seed_matrix_trainings(app)
     if isinstance(row, Row) and row.mutation in pub.PROPOSAL_MUTATIONS:
         await pub.seed_proposals(app, row.mutation, reg.TAGS)
     if isinstance(row, Row) and row.mutation in jm.MUTATIONS:

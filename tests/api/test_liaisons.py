@@ -7,7 +7,9 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from tests.api.conftest import GQL, People
+from spotcheck.domain import inspector as ins
+from spotcheck.services import inspectors
+from tests.api.conftest import GQL, SEED, People
 from tests.api.test_statistics import QUERY as STATISTICS
 from tests.api.test_statistics import counts, seed_scene
 
@@ -204,3 +206,94 @@ async def test_a_coordination_request_answered(gql: GQL, people: People) -> None
         as_user=people.sthj_admin,
     )
     assert listed["data"]["coordinationRequests"]["nodes"] == [{"requestId": "CR-1"}]
+
+
+TRAINING = """mutation($input: RecordTrainingInput!) { recordTraining(input: $input) {
+  errors { code field } training { id trainingId title heldOn attendees recordedBy
+    department { code } } } }"""
+ATTENDANCE = """mutation($input: RecordTrainingAttendanceInput!) {
+  recordTrainingAttendance(input: $input) { errors { code field } training { attendees } } }"""
+ON_RECORD = """query($staffId: String!) { inspector(staffId: $staffId) {
+  trainings { nodes { trainingId title heldOn } } } }"""
+
+
+async def _register_inspectors(app: Starlette) -> None:
+    for staff, department in (("SCJG-T1", "SCJG"), ("SCJG-T2", "SCJG"), ("STHJ-T1", "STHJ")):
+        command = ins.RegisterInspector(
+            staff_id=staff,
+            name="检查员" + staff,
+            department=department,
+            kind=ins.InspectorKind.SUPERVISION_STAFF,
+        )
+        assert (await inspectors.handle(app.state.runner, SEED, command)).events
+
+
+async def test_a_training_shows_on_the_inspectors_record(
+    app: Starlette, gql: GQL, people: People
+) -> None:
+    await _register_inspectors(app)
+    held = {
+        "trainingId": "TR-1",
+        "department": "SCJG",
+        "title": "双随机抽查业务培训",
+        "heldOn": "2024-05-20",
+        "content": "抽查事项清单、检查规范与结果公示",
+        "attendees": ["SCJG-T1"],
+    }
+    # Not after today; only the inspectors of the registry, and a liaison only its own.
+    r = await gql(TRAINING, as_user=people.liaison, input=held | {"heldOn": "2199-01-01"})
+    assert r["data"]["recordTraining"]["errors"] == [{"code": "OUT_OF_RANGE", "field": "heldOn"}]
+    r = await gql(
+        TRAINING, as_user=people.liaison, input=held | {"attendees": ["STHJ-T1", "NOBODY"]}
+    )
+    assert r["data"]["recordTraining"]["errors"] == [
+        {"code": "NOT_MAINTAINING_DEPARTMENT", "field": "attendees.0"},
+        {"code": "NOT_FOUND", "field": "attendees.1"},
+    ]
+    r = await gql(TRAINING, as_user=people.sthj_admin, input=held)
+    assert r["data"]["recordTraining"]["errors"] == [{"code": "FORBIDDEN", "field": "department"}]
+
+    r = await gql(TRAINING, as_user=people.liaison, input=held)
+    assert r["data"]["recordTraining"] == {
+        "errors": [],
+        "training": {
+            "id": r["data"]["recordTraining"]["training"]["id"],
+            "trainingId": "TR-1",
+            "title": "双随机抽查业务培训",
+            "heldOn": "2024-05-20",
+            "attendees": ["SCJG-T1"],
+            "recordedBy": "liaison-scjg",
+            "department": {"code": "SCJG"},
+        },
+    }
+    # Further attendance: the liaison adds its own; the office (SCJG's admin) any inspector.
+    more = {"trainingId": "TR-1", "attendees": ["SCJG-T2"]}
+    r = await gql(ATTENDANCE, as_user=people.liaison, input=more)
+    assert r["data"]["recordTrainingAttendance"]["training"]["attendees"] == ["SCJG-T1", "SCJG-T2"]
+    r = await gql(ATTENDANCE, as_user=people.liaison, input=more)
+    assert r["data"]["recordTrainingAttendance"]["errors"] == [
+        {"code": "ALREADY_EXISTS", "field": "attendees.0"}
+    ]
+    r = await gql(
+        ATTENDANCE,
+        as_user=people.scjg_admin,
+        input={"trainingId": "TR-1", "attendees": ["STHJ-T1"]},
+    )
+    assert r["data"]["recordTrainingAttendance"]["errors"] == []
+
+    expected = {"trainingId": "TR-1", "title": "双随机抽查业务培训", "heldOn": "2024-05-20"}
+    for staff in ("SCJG-T1", "SCJG-T2", "STHJ-T1"):
+        seen = await gql(ON_RECORD, as_user=people.auditor, staffId=staff)
+        assert seen["data"]["inspector"]["trainings"]["nodes"] == [expected], staff
+    unrelated = await gql(
+        TRAINING,
+        as_user=people.scjg_admin,
+        input=held | {"trainingId": "TR-2", "attendees": ["SCJG-T2"]},
+    )
+    assert unrelated["data"]["recordTraining"]["errors"] == []
+    seen = await gql(ON_RECORD, as_user=people.auditor, staffId="SCJG-T1")
+    assert seen["data"]["inspector"]["trainings"]["nodes"] == [expected]
+    public = await gql(ON_RECORD, staffId="SCJG-T1")
+    assert public["data"]["inspector"] is None
+    listed = await gql("query { trainings { nodes { trainingId } } }")
+    assert listed["data"]["trainings"]["nodes"] == []

@@ -85,6 +85,7 @@ NODE_KEYS = {
     "LiaisonReport": lia.PLANTED_REPORT,
     "LiaisonReplacementRequest": lia.PLANTED_REQUEST,
     "CoordinationRequest": lia.PLANTED_REQUEST,
+    "Training": lia.PLANTED_TRAINING,
     "Meeting": jm.meeting_id(PLAN_TAG),
     "ActionItem": jm.action_id(PLAN_TAG),
 }

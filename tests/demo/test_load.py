@@ -101,6 +101,14 @@ async def test_demo_loads_once(pool: asyncpg.Pool) -> None:
     assert [(r["department"], r["status"]) for r in items] == [("STHJ", "DONE"), ("SCJG", "OPEN")]
     overdue = dt.date.fromisoformat(items[1]["due_date"]) < today
     assert overdue == (today != dt.date(today.year, 1, 1))
+    # 联络员制度: SCJG's liaison reported the quarter and recorded a training of its inspectors.
+    reports = await pool.fetch("SELECT id, state->>'submitted_by' AS by FROM liaison_reports")
+    quarter = (today.month - 1) // 3 + 1
+    assert [(r["id"], r["by"]) for r in reports] == [
+        (f"SCJG-{today.year}-Q{quarter}", "liaison-scjg")
+    ]
+    training = await pool.fetchval("SELECT state FROM trainings")
+    assert (training["department"], len(training["attendees"])) == ("SCJG", 3)
     # The case, approved today: its 20 working days reach next year when today is late in
     # the year, and the report names that year instead of failing.
     async with pool.acquire() as conn:

@@ -17,7 +17,9 @@ What it leaves behind (``serve --demo`` shows all of it):
   (account ``inspector``) and a colleague, published;
 - an objection (异议, reference ``OBJ-0000000000DE0001``) by the business to that published
   result, filed through the public path with its USCC; ``scjg-admin`` amends the result citing
-  the objection and answers it CORRECTED, so the credit record shows the correction.
+  the objection and answers it CORRECTED, so the credit record shows the correction;
+- SCJG's liaison report of the current quarter and a training of SCJG's inspectors
+  (``demo/liaison.py``).
 
 Every date is derived from today (Beijing, by the database clock) and stays inside the plan's
 year: the task runs from 45 days before today (at the earliest 1 January) to 30 days after (at
@@ -38,6 +40,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from spotcheck.clock import beijing_today
+from spotcheck.demo.liaison import load_liaison
 from spotcheck.demo.meeting import load_meeting
 from spotcheck.domain import account as a
 from spotcheck.domain import draw as dr
@@ -84,6 +87,8 @@ class ActivityReport:
     """The objection (异议) if this run filed or answered it."""
     meeting: str = "-"
     """What this run did of the joint meeting's demo (``demo/meeting.py``)."""
+    liaison: str = "-"
+    """The liaison report and training the demo holds (``demo/liaison.py``)."""
     undetermined: list[str] = field(default_factory=list)
     """Publication deadlines that run into a year without a holiday schedule (their status is
     UNDETERMINED unless it is settled without the date, e.g. published before that year)."""
@@ -92,7 +97,8 @@ class ActivityReport:
         text = (
             f"demo activity: a draw with {self.inspections} inspections, {self.results} results "
             f"entered, {self.approved} approved, {self.published} published, case "
-            f"{self.case or '-'}, objection {self.objection or '-'}; {self.meeting}"
+            f"{self.case or '-'}, objection {self.objection or '-'}; {self.meeting}; "
+            f"{self.liaison}"
         )
         for note in self.undetermined:
             text += f"; {note}"
@@ -243,6 +249,7 @@ async def load_activity(
     case_key = i.case_inspection_id(DEPARTMENT, CASE_REFERENCE)
     report.undetermined = await _undetermined(runner, [task_id, case_key])
     report.meeting = await load_meeting(runner)
+    report.liaison = await load_liaison(runner)
     return report
 
 

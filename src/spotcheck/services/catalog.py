@@ -21,6 +21,7 @@ from spotcheck.domain.jointmeeting import composition as composition_aggregate
 from spotcheck.domain.jointmeeting import meeting as meetings_aggregate
 from spotcheck.domain.liaison import report as liaison_reports_aggregate
 from spotcheck.domain.liaison import requests as liaison_requests
+from spotcheck.domain.liaison import training as trainings_aggregate
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.projections import inspections as inspection_tables
 from spotcheck.projections import state_tables
@@ -54,6 +55,7 @@ AGGREGATES: Sequence[tuple[AggregateSpec[Any], str]] = (
     (liaison_reports_aggregate.SPEC, state_tables.LIAISON_REPORTS),
     (liaison_requests.REPLACEMENT, state_tables.LIAISON_REPLACEMENT_REQUESTS),
     (liaison_requests.COORDINATION, state_tables.COORDINATION_REQUESTS),
+    (trainings_aggregate.SPEC, state_tables.TRAININGS),
     (composition_aggregate.SPEC, state_tables.JOINT_MEETING_COMPOSITIONS),
     (meetings_aggregate.SPEC, state_tables.MEETINGS),
     (action_items_aggregate.SPEC, state_tables.ACTION_ITEMS),

@@ -17,8 +17,10 @@ from spotcheck.domain.aggregate import Event
 from spotcheck.domain.deadlines import publication_deadline
 from spotcheck.domain.liaison import report as r
 from spotcheck.domain.liaison import requests as q
+from spotcheck.domain.liaison import training as t
 from spotcheck.domain.statistics import MAX_YEAR, MIN_YEAR, DepartmentFigures, aggregate
 from spotcheck.domain.values import Liaison
+from spotcheck.projections import state_tables
 from spotcheck.services.deadlines import load_calendar
 from spotcheck.services.refs import department_codes
 from spotcheck.services.runner import Caller, CommandRunner, Outcome
@@ -86,3 +88,29 @@ async def coordination(
         return q.decide_coordination(state, command, caller.actor, known, await beijing_today(conn))
 
     return await runner.run(caller, q.COORDINATION, command.request_id, command, decide)
+
+
+async def _inspector_departments(conn: asyncpg.Connection, staff_ids: list[str]) -> dict[str, str]:
+    """The department of each of ``staff_ids`` found in the registry of inspectors."""
+    rows = await conn.fetch(
+        f"SELECT id, state->>'department' AS department FROM {state_tables.INSPECTORS} "
+        "WHERE id = ANY($1::text[])",
+        [s.strip() for s in staff_ids],
+    )
+    return {row["id"]: row["department"] for row in rows}
+
+
+async def training(
+    runner: CommandRunner, caller: Caller, command: t.TrainingCommand
+) -> Outcome[t.Training]:
+    async def decide(conn: asyncpg.Connection, state: t.Training | None) -> list[Event]:
+        return t.decide(
+            state,
+            command,
+            caller.actor,
+            await department_codes(conn),
+            await _inspector_departments(conn, command.attendees),
+            await beijing_today(conn),
+        )
+
+    return await runner.run(caller, t.SPEC, command.training_id, command, decide)

@@ -10,9 +10,11 @@ import strawberry
 from strawberry import relay
 
 from spotcheck.api.common.enums import register_enum
+from spotcheck.api.common.pagination import Connection
 from spotcheck.api.common.visibility import PERSONAL, personal
 from spotcheck.api.context import Context
 from spotcheck.api.departments.types import Department, load_department
+from spotcheck.api.liaisons.trainings import Training, training_page
 from spotcheck.domain import inspector as i
 from spotcheck.domain.actor import Actor
 from spotcheck.projections import state_tables
@@ -118,6 +120,18 @@ class Inspector(relay.Node):
     @strawberry.field(directives=PERSONAL, description="电子邮箱 E-mail.")
     def email(self) -> str | None:
         return personal(self._visible, self._state.email)
+
+    @strawberry.field(
+        description="宣传培训 The trainings the inspector attended (联络员制度 二(八)), by id. "
+        "Staff only; empty for the public."
+    )
+    async def trainings(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Training]:
+        return await training_page(info, first, after, attendee=self.staff_id)
 
     @strawberry.field(
         description="The enforcement certificate (执法证) is valid on this day (inclusive)."

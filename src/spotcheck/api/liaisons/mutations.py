@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import strawberry
 
 from spotcheck.api.common.commands import command_from
 from spotcheck.api.common.errors import UserError
 from spotcheck.api.common.mutations import idempotency_field, run_mutation
 from spotcheck.api.context import Context
+from spotcheck.api.liaisons.trainings import Training
 from spotcheck.api.liaisons.types import (
     CoordinationRequest,
     LiaisonReplacementRequest,
@@ -15,6 +18,7 @@ from spotcheck.api.liaisons.types import (
 )
 from spotcheck.domain.liaison import report as r
 from spotcheck.domain.liaison import requests as q
+from spotcheck.domain.liaison import training as t
 from spotcheck.services import liaisons as service
 
 
@@ -82,6 +86,39 @@ class AnswerCoordinationRequestInput:
 
     def command(self) -> q.AnswerCoordinationRequest:
         return command_from(self, q.AnswerCoordinationRequest)
+
+
+@strawberry.input(description="宣传培训 A training session for inspectors, once held.")
+class RecordTrainingInput:
+    training_id: str = strawberry.field(description="The training's id (letters, digits, _.:-).")
+    department: str = strawberry.field(description="The organising department.")
+    title: str
+    held_on: dt.date = strawberry.field(description="举办日期 Not after today (Beijing).")
+    content: str = strawberry.field(description="培训内容 What was taught (required).")
+    attendees: list[str] = strawberry.field(
+        description="参训人员 Staff ids in the registry of inspectors; a department names its "
+        "own inspectors, the office any."
+    )
+    idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> t.RecordTraining:
+        return command_from(self, t.RecordTraining)
+
+
+@strawberry.input(description="Further attendance of a recorded training.")
+class RecordTrainingAttendanceInput:
+    training_id: str
+    attendees: list[str] = strawberry.field(description="Staff ids not yet recorded as attending.")
+    idempotency_key: str | None = idempotency_field()
+
+    def command(self) -> t.RecordTrainingAttendance:
+        return command_from(self, t.RecordTrainingAttendance)
+
+
+@strawberry.type
+class TrainingPayload:
+    training: Training | None
+    errors: list[UserError]
 
 
 @strawberry.type
@@ -155,6 +192,37 @@ class LiaisonMutations:
         self, info: strawberry.Info[Context, None], input: AnswerCoordinationRequestInput
     ) -> CoordinationRequestPayload:
         return await _coordination(info, input.idempotency_key, input.command())
+
+    @strawberry.mutation(
+        description="宣传培训 Record a training session for inspectors with its attendees (the "
+        "department's liaison or admin for its own inspectors; the office for any)."
+    )
+    async def record_training(
+        self, info: strawberry.Info[Context, None], input: RecordTrainingInput
+    ) -> TrainingPayload:
+        return await _training(info, input.idempotency_key, input.command())
+
+    @strawberry.mutation(
+        description="Record further attendance of a training (the same people as recordTraining)."
+    )
+    async def record_training_attendance(
+        self, info: strawberry.Info[Context, None], input: RecordTrainingAttendanceInput
+    ) -> TrainingPayload:
+        return await _training(info, input.idempotency_key, input.command())
+
+
+async def _training(
+    info: strawberry.Info[Context, None], key: str | None, command: t.TrainingCommand
+) -> TrainingPayload:
+    ctx = info.context
+    return await run_mutation(
+        info,
+        key,
+        lambda caller: service.training(ctx.runner, caller, command),
+        TrainingPayload,
+        "training",
+        Training.from_state,
+    )
 
 
 async def _replacement(

@@ -7,6 +7,7 @@ import strawberry
 from spotcheck.api.common.errors import query_error
 from spotcheck.api.common.pagination import Connection
 from spotcheck.api.context import Context
+from spotcheck.api.liaisons.trainings import Training, training_page
 from spotcheck.api.liaisons.types import (
     COORDINATIONS,
     REPLACEMENTS,
@@ -114,3 +115,16 @@ class LiaisonQueries:
             department=f.department,
             status=f.status.value if f.status else None,
         )
+
+    @strawberry.field(
+        description="宣传培训 Training sessions for inspectors, by id (staff only); an "
+        "inspector's own are on the inspector's record (`Inspector.trainings`)."
+    )
+    async def trainings(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        department: str | None = None,
+    ) -> Connection[Training]:
+        return await training_page(info, first, after, department=department)
