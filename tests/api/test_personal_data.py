@@ -120,6 +120,7 @@ def root_args(node_type: str = "Department") -> dict[str, dict[str, str]]:
         "workingCalendar": {"year": str(reg.PLAN_YEAR)},
         "inspectionRecord": {"key": _s(reg.PLANTED_DRAW_INSPECTION)},
         "statistics": {"year": str(reg.PLAN_YEAR)},
+        "riskClassFigures": {"year": str(reg.PLAN_YEAR)},
         "liaisonReportFigures": {"department": _s("SCJG"), "year": str(reg.PLAN_YEAR)},
         "creditRecord": {"subject": _s(pub.uscc(0))},
         "objection": {"key": _s(pub.PLANTED_OBJECTION)},

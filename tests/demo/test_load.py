@@ -59,6 +59,14 @@ async def _check_complete(pool: asyncpg.Pool, drawn: int) -> None:
         await pool.fetchval("SELECT amendment_count FROM published_results WHERE id = $1", CASE)
         == 1
     )
+    # The code 6 (the third inspection, published when a fourth follows) raised a credit risk
+    # class proposal, confirmed by the maintaining department: the subject has the new class.
+    proposals = await pool.fetch(
+        "SELECT p.status, p.to_class, s.state->>'risk_class' AS now"
+        " FROM risk_class_proposals p JOIN subjects s ON s.id = p.subject_key"
+    )
+    expected = [("CONFIRMED", True)] if entered > 3 else []
+    assert [(r["status"], r["to_class"] == r["now"]) for r in proposals] == expected
     task = await pool.fetchrow(
         "SELECT t.start_date, t.end_date, p.year FROM tasks t JOIN plans p ON p.id = t.plan_id"
     )
@@ -89,6 +97,7 @@ async def test_demo_loads_once(pool: asyncpg.Pool) -> None:
     entered = min(activity.inspections, act.RESULTS_ENTERED)
     assert (activity.results, activity.approved) == (entered + 1, entered + 1)
     assert activity.published == entered - 1 + 1  # the last stays approved; and the case
+    assert (activity.risk_class is not None) == (entered > 3)  # the code 6 was published
     await _check_complete(pool, activity.inspections)
     # The joint meeting: signed and issued minutes, acknowledged by STHJ; two action items,
     # one done on time, one overdue (unless today is 1 January: the meeting and the due date
@@ -137,7 +146,7 @@ async def test_demo_loads_once(pool: asyncpg.Pool) -> None:
         0,
         0,
     )
-    assert again.activity.case is None
+    assert again.activity.case is None and again.activity.risk_class is None
     assert await pool.fetchval("SELECT count(*) FROM events") == events
 
 

@@ -239,3 +239,27 @@ def test_publication_outcome() -> None:
     assert out(dec20, 20, date(2027, 1, 1), TODAY, deadline) == "unknown"
     assert out(dec20, 20, None, TODAY, deadline) is None
     assert out(dec20, 20, None, date(2027, 1, 1), deadline) == "unknown"
+
+
+def test_risk_class_figures_sum_per_class_and_fill_a_to_d() -> None:
+    """Two draws stratify A (6 + 4 subjects, 3 + 2 drawn, 1 + 2 inspected) and one D (5, 5,
+    5); an ``ALL`` stratum is not a class; B and C have zeros and no ratios."""
+    counts = [
+        st.StratumCount("D", 1, 5, 5, 5),
+        st.StratumCount("A", 1, 6, 3, 1),
+        st.StratumCount("ALL", 1, 9, 9, 9),
+        st.StratumCount("A", 1, 4, 2, 2),
+    ]
+    got = st.risk_class_figures(counts)
+    assert [(f.risk_class.value, f.draws, f.population, f.drawn, f.inspected) for f in got] == [
+        ("A", 2, 10, 5, 3),
+        ("B", 0, 0, 0, 0),
+        ("C", 0, 0, 0, 0),
+        ("D", 1, 5, 5, 5),
+    ]
+    assert [(f.draw_ratio, f.inspection_rate) for f in got] == [
+        (0.5, 0.3),
+        (None, None),
+        (None, None),
+        (1.0, 1.0),
+    ]

@@ -10,11 +10,15 @@ What it leaves behind (``serve --demo`` shows all of it):
   (``demo-{staff id}``, INSPECTOR, named in the registry by the catalogue) is opened, and the
   officer enters results: most find no
   problem, one orders a correction with a re-check due, one finds the business unreachable at
-  its registered address (code 6: an abnormal-operation proposal once published);
+  its registered address (code 6: an abnormal-operation proposal and a credit risk class
+  proposal once published);
 - the lead department's administrator (``scjg-admin``) approves them and publishes all but the
   last, which stays approved and due;
 - a case inspection (个案) from a complaint, assigned by ``scjg-admin`` to the demo inspector
   (account ``inspector``) and a colleague, published;
+- the credit risk class proposal (信用风险分类) that code 6 raised is confirmed by the
+  subject's maintaining department's administrator (``scjg-admin`` or ``sthj-admin``; for
+  another department the system administrator ``admin``), so the subject's class changes;
 - an objection (异议, reference ``OBJ-0000000000DE0001``) by the business to that published
   result, filed through the public path with its USCC; ``scjg-admin`` amends the result citing
   the objection and answers it CORRECTED, so the credit record shows the correction;
@@ -43,6 +47,7 @@ from spotcheck.clock import beijing_today
 from spotcheck.demo.liaison import load_liaison
 from spotcheck.demo.meeting import load_meeting
 from spotcheck.domain import account as a
+from spotcheck.domain import credit_risk as cr
 from spotcheck.domain import draw as dr
 from spotcheck.domain import inspection as i
 from spotcheck.domain import inspector as ins
@@ -55,7 +60,7 @@ from spotcheck.domain.errors import DomainError, ErrorCode
 from spotcheck.domain.kinds import SubjectKind
 from spotcheck.domain.regions import Regions
 from spotcheck.draw.transcript import EntropySource, EntropyValue, SourceKind
-from spotcheck.services import accounts, draws, inspections, objections, plans, tasks
+from spotcheck.services import accounts, creditrisk, draws, inspections, objections, plans, tasks
 from spotcheck.services.deadlines import deadlines, load_calendar
 from spotcheck.services.runner import Caller, CommandRunner
 
@@ -85,6 +90,8 @@ class ActivityReport:
     """The case inspection (个案) if this run opened or advanced it."""
     objection: str | None = None
     """The objection (异议) if this run filed or answered it."""
+    risk_class: str | None = None
+    """The inspection whose credit risk class proposal this run confirmed."""
     meeting: str = "-"
     """What this run did of the joint meeting's demo (``demo/meeting.py``)."""
     liaison: str = "-"
@@ -97,8 +104,8 @@ class ActivityReport:
         text = (
             f"demo activity: a draw with {self.inspections} inspections, {self.results} results "
             f"entered, {self.approved} approved, {self.published} published, case "
-            f"{self.case or '-'}, objection {self.objection or '-'}; {self.meeting}; "
-            f"{self.liaison}"
+            f"{self.case or '-'}, objection {self.objection or '-'}, risk class change "
+            f"{self.risk_class or '-'}; {self.meeting}; {self.liaison}"
         )
         for note in self.undetermined:
             text += f"; {note}"
@@ -244,6 +251,8 @@ async def load_activity(
             publish=n < len(teams) - 1,
             report=report,
         )
+    keys = [dr.inspection_id(task_id, draw.number, team.subject) for team in teams]
+    report.risk_class = await _confirm_risk_class(runner, regions, keys)
     report.case = await _case(runner, admin, checklists, report)
     report.objection = await _objection(runner, admin, checklists)
     case_key = i.case_inspection_id(DEPARTMENT, CASE_REFERENCE)
@@ -251,6 +260,37 @@ async def load_activity(
     report.meeting = await load_meeting(runner)
     report.liaison = await load_liaison(runner)
     return report
+
+
+DEPARTMENT_ADMINS = {"SCJG": "scjg-admin", "STHJ": "sthj-admin"}
+"""The demo's department administrators (``demo/lists.py``, ``ACCOUNTS``)."""
+
+
+async def _confirm_risk_class(
+    runner: CommandRunner, regions: Regions, keys: list[str]
+) -> str | None:
+    """The first proposal still PROPOSED among the inspections ``keys`` (the published code 6
+    raises one under the default rule) is confirmed by its maintaining department's
+    administrator, or the system administrator for a department without one in the demo."""
+    for key in keys:
+        proposal = await _state(runner, cr.SPEC, key)
+        if proposal is None or proposal.status is not cr.ProposalStatus.PROPOSED:
+            continue
+        department = proposal.maintaining_department
+        user = DEPARTMENT_ADMINS.get(department)
+        actor = (
+            Actor(user_id=user, department=department, roles=frozenset({Role.DEPARTMENT_ADMIN}))
+            if user is not None
+            else Actor(user_id="admin", department=DEPARTMENT, roles=frozenset({Role.SYSTEM_ADMIN}))
+        )
+        confirm = cr.ConfirmRiskClassChange(
+            inspection_id=key, note="演示：经营场所无法联系，提高风险分类"
+        )
+        out = await creditrisk.decide_change(
+            runner, Caller(actor=actor, request_id="demo"), confirm, regions
+        )
+        return key if out.events else None
+    return None
 
 
 async def _current_draw(

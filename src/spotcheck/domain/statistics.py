@@ -43,6 +43,14 @@ Definitions (what an accountability review reads; every figure is a plain count)
   complaint is not a repeated random visit).  Per department (its lead inspections) and for
   the district (any department's: what the seed wants down, 进一次门、查多项事).
 
+* **Per risk class** (差异化监管, ``risk_class_figures``): over the year's executed, not voided
+  draws of tasks stratified by credit risk class (the department: the task's lead department),
+  per class A–D: **population**, the sum of the committed strata sizes (frozen at commit: a
+  subject counts in the class it had then); **drawn**, the sum of the strata's ``k``; the
+  **draw ratio** drawn / population; **inspected**, the drawn inspections of the stratum's
+  picks (the stored outcome's ``selection``) with results submitted; and the **inspection rate**
+  inspected / population.  A class no draw stratified has zeros and null ratios.
+
 ``spotcheck.services.statistics`` reads the read tables in one REPEATABLE READ snapshot and
 returns grouped counts (``Facts``); the arithmetic here is pure (``aggregate``) and tested
 without a database.
@@ -50,7 +58,7 @@ without a database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -58,6 +66,7 @@ from spotcheck.domain import plan as plan_aggregate
 from spotcheck.domain.calendar import NoHolidaySchedule
 from spotcheck.domain.errors import ErrorCode, Problems
 from spotcheck.domain.inspection import PROBLEM_CODES, InspectionOrigin, ResultCode
+from spotcheck.domain.subject import RiskClass
 
 DEFAULT_PUBLICATION_WORKING_DAYS = plan_aggregate.DEFAULT_PUBLICATION_WORKING_DAYS
 """A case inspection's publication deadline (20 working days), and a plan's when it names
@@ -447,6 +456,58 @@ def aggregate(
 def origin_of_task(kind: str | None) -> InspectionOrigin:
     """A task of kind SPECIAL (专项检查) gives SPECIAL inspections; any other, RANDOM."""
     return InspectionOrigin.SPECIAL if kind == "SPECIAL" else InspectionOrigin.RANDOM
+
+
+# Per credit risk class (差异化监管)
+@dataclass(frozen=True)
+class StratumCount:
+    """What the SQL returns for one class: the year's class-stratified draws' strata of that
+    id, summed."""
+
+    risk_class: str
+    draws: int
+    """Draws with a stratum of this class."""
+    population: int
+    drawn: int
+    inspected: int
+
+
+@dataclass(frozen=True)
+class RiskClassFigure:
+    risk_class: RiskClass
+    draws: int = 0
+    population: int = 0
+    drawn: int = 0
+    inspected: int = 0
+
+    @property
+    def draw_ratio(self) -> float | None:
+        """抽查比例 drawn / population."""
+        return ratio(self.drawn, self.population)
+
+    @property
+    def inspection_rate(self) -> float | None:
+        """检查率 inspected / population."""
+        return ratio(self.inspected, self.population)
+
+
+def risk_class_figures(counts: Iterable[StratumCount]) -> tuple[RiskClassFigure, ...]:
+    """A to D in order, each class's counts summed (zeros for a class no draw stratified);
+    strata of any other id (``ALL``) are not a class and are left out."""
+    by_class = {c: RiskClassFigure(c) for c in RiskClass}
+    for n in counts:
+        if n.risk_class not in RiskClass.__members__:
+            continue
+        c = RiskClass(n.risk_class)
+        f = by_class[c]
+        by_class[c] = RiskClassFigure(
+            c,
+            f.draws + n.draws,
+            f.population + n.population,
+            f.drawn + n.drawn,
+            f.inspected + n.inspected,
+        )
+    return tuple(by_class[c] for c in RiskClass)
 
 
 # The entry point

@@ -22,11 +22,14 @@ from spotcheck.domain.statistics import (
     ItemGroup,
     JointCount,
     RepeatRow,
+    RiskClassFigure,
+    StratumCount,
     WorkloadRow,
     YearFigures,
     aggregate,
     check_arguments,
     origin_of_task,
+    risk_class_figures,
 )
 from spotcheck.services import refs
 from spotcheck.services.deadlines import load_calendar
@@ -146,6 +149,56 @@ SELECT t.department AS dept, t.state->>'kind' AS kind,
   CROSS JOIN LATERAL (SELECT dr.state->'draws'->-1 AS draw) AS c
  WHERE t.start_date >= $1 AND t.start_date < $2 AND c.draw->>'status' = 'EXECUTED'
 """
+
+
+# Per credit risk class: the year's executed draws (a voided draw's status is VOIDED) of tasks
+# stratified by class, optionally of one lead department ($3).  Population and drawn are the
+# committed strata's size and k; the inspected ones are the inspections of the stratum's picks
+# (the stored outcome's selection) with results submitted.
+_BY_CLASS = """
+WITH d AS MATERIALIZED (
+  SELECT t.id AS task, (c.draw->>'number')::integer AS number, c.draw
+    FROM tasks t
+    JOIN draws dr ON dr.id = t.id
+    CROSS JOIN LATERAL jsonb_array_elements(dr.state->'draws') AS c(draw)
+   WHERE t.start_date >= $1 AND t.start_date < $2
+     AND (t.state->>'stratify_by_risk_class')::boolean
+     AND c.draw->>'status' = 'EXECUTED'
+     AND ($3::text IS NULL OR t.department = $3)
+), strata AS (
+  SELECT s->>'id' AS class, count(*) AS draws, sum((s->>'size')::bigint) AS population,
+         sum((s->>'k')::bigint) AS drawn
+    FROM d CROSS JOIN LATERAL jsonb_array_elements(d.draw->'commit'->'strata') AS s
+   GROUP BY 1
+), inspected AS (
+  SELECT sel->>'stratum' AS class, count(*) AS n
+    FROM d
+    JOIN draw_blobs b ON b.digest = d.draw->>'outcome_digest'
+    CROSS JOIN LATERAL jsonb_array_elements(
+      convert_from(b.content, 'UTF8')::jsonb->'selection') AS sel
+    CROSS JOIN LATERAL jsonb_array_elements_text(sel->'picks') AS p(subject)
+    JOIN inspections i
+      ON i.task_id = d.task AND i.draw_no = d.number AND i.subject_key = p.subject
+   WHERE i.inspected_on IS NOT NULL
+   GROUP BY 1
+)
+SELECT s.class, s.draws, s.population, s.drawn, coalesce(n.n, 0) AS inspected
+  FROM strata s LEFT JOIN inspected n USING (class)
+"""
+
+
+async def risk_class_year(
+    pool: asyncpg.Pool, year: int, department: str | None = None
+) -> tuple[RiskClassFigure, ...]:
+    """Per credit risk class A–D, the year's class-stratified draws (of ``department``'s
+    tasks if given): population, drawn, inspected (``domain/statistics.py``)."""
+    async with pool.acquire() as conn:
+        check_arguments(year, department, await refs.department_codes(conn))
+        rows = await conn.fetch(_BY_CLASS, *year_bounds(year), department)
+    return risk_class_figures(
+        StratumCount(r["class"], r["draws"], r["population"], r["drawn"], r["inspected"])
+        for r in rows
+    )
 
 
 async def read_facts(pool: asyncpg.Pool, year: int) -> Facts:

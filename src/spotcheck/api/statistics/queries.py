@@ -11,7 +11,7 @@ import strawberry
 
 from spotcheck.api.common.errors import query_error
 from spotcheck.api.context import Context
-from spotcheck.api.statistics.types import YearStatistics
+from spotcheck.api.statistics.types import RiskClassFigures, YearStatistics
 from spotcheck.domain.errors import DomainError
 from spotcheck.services import statistics as service
 
@@ -39,3 +39,24 @@ class StatisticsQueries:
             p = exc.problems[0]
             raise query_error(p.code, p.field, p.message) from None
         return YearStatistics.of(figures)
+
+    @strawberry.field(
+        description="差异化监管 Per credit risk class A–D, in the year's executed (not voided) "
+        "draws of tasks stratified by class (of one lead department if given): the frozen "
+        "population, the subjects drawn, the draw ratio and the inspection rate (inspected / "
+        "population). Staff only; null for the public."
+    )
+    async def risk_class_figures(
+        self,
+        info: strawberry.Info[Context, None],
+        year: int,
+        department: str | None = None,
+    ) -> list[RiskClassFigures] | None:
+        if not info.context.actor.is_staff:
+            return None
+        try:
+            figures = await service.risk_class_year(info.context.pool, year, department)
+        except DomainError as exc:
+            p = exc.problems[0]
+            raise query_error(p.code, p.field, p.message) from None
+        return [RiskClassFigures.of(f) for f in figures]

@@ -12,8 +12,12 @@ import strawberry
 
 # Registers the GraphQL enums InspectionOrigin and ResultCode (owned by the inspections area).
 from spotcheck.api.inspections import types as _inspection_types  # noqa: F401
+
+# Registers the GraphQL enum RiskClass (owned by the subjects area).
+from spotcheck.api.subjects import types as _subject_types  # noqa: F401
 from spotcheck.domain import statistics as st
 from spotcheck.domain.inspection import RESULT_CODE_DESCRIPTIONS, InspectionOrigin, ResultCode
+from spotcheck.domain.subject import RiskClass
 
 
 @strawberry.type(
@@ -225,4 +229,39 @@ class YearStatistics:
             as_of=y.today,
             departments=[DepartmentStatistics.of(d) for d in y.departments],
             district=DepartmentStatistics.of(y.district),
+        )
+
+
+@strawberry.type(
+    description="按信用风险分类 One credit risk class in the year's draws of tasks stratified by "
+    "class (executed, not voided): its frozen population, how many were drawn, the draw ratio, "
+    "and how many of the drawn were inspected."
+)
+class RiskClassFigures:
+    risk_class: RiskClass
+    draws: int = strawberry.field(description="Draws with a stratum of this class.")
+    population: int = strawberry.field(
+        description="Subjects in the class's strata, summed over the draws (frozen at commit)."
+    )
+    drawn: int = strawberry.field(description="Subjects drawn from them (the strata's k).")
+    draw_ratio: float | None = strawberry.field(
+        description="抽查比例 drawn / population; null without a population."
+    )
+    inspected: int = strawberry.field(
+        description="Drawn inspections of the class's picks with results submitted."
+    )
+    inspection_rate: float | None = strawberry.field(
+        description="检查率 inspected / population; null without a population."
+    )
+
+    @classmethod
+    def of(cls, f: st.RiskClassFigure) -> RiskClassFigures:
+        return cls(
+            risk_class=f.risk_class,
+            draws=f.draws,
+            population=f.population,
+            drawn=f.drawn,
+            draw_ratio=f.draw_ratio,
+            inspected=f.inspected,
+            inspection_rate=f.inspection_rate,
         )
