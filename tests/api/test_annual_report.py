@@ -32,7 +32,7 @@ from spotcheck.domain.jointmeeting import action_item as ai
 from spotcheck.report.annual import AnnualReport, ReportFigure, annual_report
 from spotcheck.report.render import to_html
 from spotcheck.services import jointmeeting as jm
-from tests.api.conftest import SEED
+from tests.api.conftest import GQL, SEED
 from tests.api.jointmeeting_fixtures import meeting_id, seed_joint_meeting
 from tests.api.publishing import sealed
 from tests.api.test_statistics import seed_scene
@@ -184,3 +184,41 @@ def test_the_printable_report_escapes_text() -> None:
     )
     html = to_html(report)
     assert "<script>x" not in html and "&lt;script&gt;" in html and "50.0%" in html
+
+
+QUERY = """
+query($year: Int!, $department: String) {
+  annualReport(year: $year, department: $department) {
+    year asOf planFilingDeadline ledgerPosition
+    departments { department figures { key numerator denominator rate
+      details { name count } proofs { position streamId eventType note } unproved } }
+    district { department figures { key numerator denominator } }
+  }
+}
+"""
+
+
+async def test_the_graphql_query_and_who_may_read_it(app: Starlette, gql: GQL) -> None:
+    year, _ = await _scene(app)
+    body = await gql(QUERY, as_user="auditor", year=year)
+    report = body["data"]["annualReport"]
+    assert report["year"] == year and report["district"] is not None
+    scjg = next(d for d in report["departments"] if d["department"] == "SCJG")
+    repeat = next(f for f in scjg["figures"] if f["key"] == "repeatInspection")
+    assert (repeat["numerator"], repeat["denominator"], repeat["rate"]) == (1, 4, 0.25)
+    assert {p["eventType"] for p in repeat["proofs"]} == {"DrawExecuted"}
+    # A department's admin: its own department only (the default), never the district.
+    own = (await gql(QUERY, as_user="scjg-admin", year=year))["data"]["annualReport"]
+    assert [d["department"] for d in own["departments"]] == ["SCJG"] and own["district"] is None
+    for user, department, code in (
+        ("sthj-admin", "SCJG", "FORBIDDEN"),
+        ("o1", None, "FORBIDDEN"),
+        (None, None, "UNAUTHENTICATED"),
+    ):
+        denied = await gql(QUERY, as_user=user, year=year, department=department)
+        assert denied["data"]["annualReport"] is None
+        assert denied["errors"][0]["extensions"]["code"] == code, (user, denied)
+    wrong = await gql(QUERY, as_user="admin", year=1999)
+    assert wrong["errors"][0]["extensions"] == {"code": "OUT_OF_RANGE", "field": "year"}
+    unknown = await gql(QUERY, as_user="admin", year=year, department="NOPE")
+    assert unknown["errors"][0]["extensions"]["code"] == "UNKNOWN_DEPARTMENT"
