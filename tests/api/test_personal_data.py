@@ -121,6 +121,7 @@ def root_args(node_type: str = "Department") -> dict[str, dict[str, str]]:
         "inspectionRecord": {"key": _s(reg.PLANTED_DRAW_INSPECTION)},
         "statistics": {"year": str(reg.PLAN_YEAR)},
         "riskClassFigures": {"year": str(reg.PLAN_YEAR)},
+        "annualReport": {"year": str(reg.PLAN_YEAR)},
         "liaisonReportFigures": {"department": _s("SCJG"), "year": str(reg.PLAN_YEAR)},
         "creditRecord": {"subject": _s(pub.uscc(0))},
         "objection": {"key": _s(pub.PLANTED_OBJECTION)},
@@ -162,9 +163,18 @@ def queries() -> dict[str, str]:
 
 
 # Root fields that refuse callers without the right with a GraphQL error (and a null answer):
-# the audit queries and the full draw transcript, for AUDITOR and SYSTEM_ADMIN only.
+# the audit queries and the full draw transcript, for AUDITOR and SYSTEM_ADMIN only; the
+# annual report, for them and a department's admin (its own department).
 REFUSING_ROOTS = frozenset(
-    {"auditLog", "history", "asOf", "accountabilityReview", "inspectorReview", "drawTranscript"}
+    {
+        "auditLog",
+        "history",
+        "asOf",
+        "accountabilityReview",
+        "inspectorReview",
+        "drawTranscript",
+        "annualReport",
+    }
 )
 
 

@@ -51,6 +51,7 @@ from spotcheck.evidence.storage import EvidenceStorage
 from spotcheck.observe.health import ReadyThresholds, readiness, shipped_versions
 from spotcheck.observe.metrics import AppMetrics, metrics_app
 from spotcheck.observe.requests import RequestObserver
+from spotcheck.services import annual as annual_service
 from spotcheck.services import creditrisk as creditrisk_service
 from spotcheck.services import evidence as evidence_service
 from spotcheck.services import objections as objections_service
@@ -117,6 +118,7 @@ def create_app(
     # "cannot start: …") instead of failing every publication or objection with INTERNAL.
     creditrisk_service.rule_from_env()
     objections_service.answer_working_days()
+    annual_service.filing_month_day()
     # With the sealer runs the checkpointer, signing with ``log_key`` or the configured key
     # (spotcheck.transparency.keys): a startup error in production without one.
     signing_key = resolve_log_key(log_key, production=production) if run_sealer else log_key

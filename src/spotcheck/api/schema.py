@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext
 
 from spotcheck.api.accounts.mutations import AccountMutations
 from spotcheck.api.accounts.queries import AccountQueries
+from spotcheck.api.annual.queries import AnnualReportQueries
 from spotcheck.api.audit.queries import AuditQueries
 from spotcheck.api.common.nodes import NodeQueries
 from spotcheck.api.creditrisk.mutations import CreditRiskMutations
@@ -82,6 +83,7 @@ Query = merge_types(
         AuditQueries,
         ReviewQueries,
         StatisticsQueries,
+        AnnualReportQueries,
         DeadlineQueries,
         TransparencyQueries,
         CreditRiskQueries,

@@ -464,6 +464,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_review_parser(sub)
 
+    from spotcheck.cli.reporting import add_parser as add_report_parser
+
+    add_report_parser(sub)
+
     from spotcheck.cli.evidence import add_parser as add_evidence_parser
 
     add_evidence_parser(sub)

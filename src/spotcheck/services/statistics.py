@@ -79,6 +79,9 @@ SELECT y.dept, y.origin,
  GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
 )
+YEAR_INSPECTIONS = _YEAR
+"""The CTE ``y``: the inspections starting in [$1, $2), with their lead department ``dept``
+(the annual report's rows start from it too)."""
 
 _ITEMS = (
     _YEAR

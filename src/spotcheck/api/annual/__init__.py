@@ -1,0 +1,1 @@
+"""The annual report query (年度工作总结)."""
