@@ -1,3 +1,4 @@
+# Over 500 lines: each figure's meaning and its arithmetic, kept beside one another.
 """统计 Statistics per year and department: population, drawn, inspected, approved, published on
 time or late, overdue; problem rate by result code; coverage per item; inspector workload; the
 repeat-inspection rate.  Random (双随机), special (专项, still double-random) and case (个案)
