@@ -15,6 +15,8 @@ from spotcheck.eventstore.sealer import Sealer
 from tests.clock import DbClock
 from tests.dbutil import Cluster, drop_database, fresh_database, make_template, start_cluster
 
+pytest_plugins = ["tests.watchdog"]
+
 # Rate limits stay off in the tests (a test that needs one builds it: test_http_edge.py), also
 # for the servers they start as subprocesses.
 os.environ.setdefault("SPOTCHECK_RATE_LIMIT", "off")
