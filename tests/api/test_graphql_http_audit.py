@@ -52,7 +52,14 @@ async def serving(db: Db) -> AsyncIterator[str]:
     app = create_app(db.app_url, tokens=TOKENS, run_sealer=False, rate_limit=None)
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
     )
     task = asyncio.create_task(server.serve())
     try:
@@ -62,7 +69,9 @@ async def serving(db: Db) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}/graphql"
     finally:
         server.should_exit = True
-        await task
+        # uvicorn waits for open connections without end unless told otherwise: bounded here.
+        async with asyncio.timeout(30):
+            await task
 
 
 async def test_the_graphql_over_http_audit_passes(db: Db) -> None:

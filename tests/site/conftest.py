@@ -168,7 +168,12 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
     """The app (its lifespan already entered) on a real uvicorn at 127.0.0.1."""
     port = free_port()
     config: Any = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -179,4 +184,6 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await task
+        # uvicorn waits for open connections without end unless told otherwise: bounded here.
+        async with asyncio.timeout(30):
+            await task

@@ -10,6 +10,7 @@ check passes, and fails for an altered audit path, leaf or signature and for ano
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -46,14 +47,18 @@ class Session:
 async def session(site: Site, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Session]:
     chromium = browser.ensure_chromium()
     axe = browser.ensure_axe()
-    async with serving(site.app) as base, async_playwright() as p:
-        b = await p.chromium.launch(
-            executable_path=str(chromium), headless=True, args=["--lang=zh-CN"]
-        )
+    async with serving(site.app) as base:
+        async with asyncio.timeout(180):  # the driver's start and the launch, bounded
+            p = await async_playwright().start()
+            b = await p.chromium.launch(
+                executable_path=str(chromium), headless=True, args=["--lang=zh-CN"]
+            )
         try:
             yield Session(b, base, axe, tmp_path_factory.mktemp("screenshots"))
         finally:
-            await b.close()
+            async with asyncio.timeout(60):
+                await b.close()
+                await p.stop()
 
 
 @dataclass
@@ -77,6 +82,9 @@ async def tab(session: Session) -> AsyncIterator[Tab]:
             await route.continue_()
 
     await context.route("**/*", guard)
+    # Every Playwright wait is bounded (30 s); page.evaluate has no timeout of its own, so the
+    # evaluations below are bounded by asyncio.timeout.
+    context.set_default_timeout(30_000)
     page = await context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -90,9 +98,12 @@ async def tab(session: Session) -> AsyncIterator[Tab]:
 
 
 async def axe_violations(session: Session, page: Page) -> list[dict[str, Any]]:
-    if not await page.evaluate("typeof window.axe === 'object'"):
-        await page.evaluate(session.axe + "\n;0")
-    result: dict[str, Any] = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    async with asyncio.timeout(60):
+        if not await page.evaluate("typeof window.axe === 'object'"):
+            await page.evaluate(session.axe + "\n;0")
+        result: dict[str, Any] = await page.evaluate(
+            "axe.run(document, {resultTypes: ['violations']})"
+        )
     return [
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
@@ -143,9 +154,10 @@ async def test_draw_check(site: Site, session: Session, tab: Tab) -> None:
     assert await _verdict(page) == "通过"
     assert "不一致" not in await page.inner_text("#verify-result")
     await page.screenshot(path=str(session.screenshots / "draw-verified.png"), full_page=False)
-    genuine = await page.evaluate(
-        "fetch(document.getElementById('verify').dataset.transcript).then(r => r.text())"
-    )
+    async with asyncio.timeout(30):
+        genuine = await page.evaluate(
+            "fetch(document.getElementById('verify').dataset.transcript).then(r => r.text())"
+        )
     assert tr.is_public(genuine)  # the page checks the public transcript
     forged = tampered_public(genuine.encode())
     for kind in ("pick", "team", "seed", "entropy"):
