@@ -224,7 +224,7 @@ async def run_variant(target: Target, session: Session, secret: bytes, name: str
     """One lever undone (``VARIANTS``), measured like ours."""
     headers = {"authorization": f"Bearer {mint(INSPECTOR, bench_tokens(secret))}"}
     env = _ours_env(target, secret, VARIANTS[name])
-    async with uvicorn_server("ours", env, healthz) as server:
+    async with uvicorn_server("ours", env, healthz, f"ours, {name}") as server:
         await first_pages(server.base_url, headers, 1)
         figures = await session.load(server, headers)
     figures["name"] = name

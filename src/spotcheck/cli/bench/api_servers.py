@@ -176,11 +176,15 @@ async def _wait_ready(
 
 @asynccontextmanager
 async def uvicorn_server(
-    name: str, env: dict[str, str], probe: Callable[[httpx.AsyncClient], Awaitable[bool]]
+    name: str,
+    env: dict[str, str],
+    probe: Callable[[httpx.AsyncClient], Awaitable[bool]],
+    label: str | None = None,
 ) -> AsyncIterator[Server]:
-    """A uvicorn subprocess serving ``name`` until the block ends (killed even on error)."""
+    """A uvicorn subprocess serving ``name`` (ours, reference) until the block ends (killed even
+    on error); ``label`` names it in the log and the figures (default: ``name``)."""
     async with subprocess_server(
-        name, [sys.executable, "-c", LAUNCHER], {**env, ENV_APP: name}, probe
+        label or name, [sys.executable, "-c", LAUNCHER], {**env, ENV_APP: name}, probe
     ) as server:
         yield server
 
