@@ -186,7 +186,13 @@ class Session:
             figures = await measure(
                 server.base_url, server.process.pid, headers, o.clients, o.warmup, o.seconds
             )
-            cores = (figures["cpu"]["load_generator_percent"] or 0.0) / 100
+            cpu, n = figures["cpu"], figures["requests"]
+            if cpu["server_percent"] is not None and n:
+                cpu["server_ms_per_request"] = round(
+                    10 * cpu["server_percent"] * figures["seconds"] / n, 3
+                )
+            figures["requests_per_cpu_second"] = None
+            cores = (cpu["load_generator_percent"] or 0.0) / 100
             figures["load_generator"] = {"kind": "httpx (node not found)"}
             figures["valid"] = cores <= MAX_LOAD_GENERATOR_CORES
             figures["invalid_reason"] = None if figures["valid"] else "load generator over 0.5 core"
@@ -325,13 +331,18 @@ def targets(out: Results) -> Results:
 def _ratios(ours: Results, peer: Results | None) -> Results:
     """ours / peer; > 1 means ours is slower (p99, CPU) or faster (req/s)."""
     if peer is None:
-        return {"requests_per_s": None, "p99": None, "server_ms_per_request": None}
+        return dict.fromkeys(
+            ("requests_per_s", "p99", "server_ms_per_request", "requests_per_cpu_second")
+        )
     return {
         "requests_per_s": ratio(ours["requests_per_s"], peer["requests_per_s"]),
         "p99": ratio(ours["latency_ms"]["p99"], peer["latency_ms"]["p99"]),
         "server_ms_per_request": ratio(
             ours["cpu"].get("server_ms_per_request") or 0.0,
             peer["cpu"].get("server_ms_per_request"),
+        ),
+        "requests_per_cpu_second": ratio(
+            ours.get("requests_per_cpu_second") or 0.0, peer.get("requests_per_cpu_second")
         ),
     }
 

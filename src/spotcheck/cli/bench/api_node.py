@@ -178,6 +178,12 @@ def _figures(
             round(100 * generator_cores, 1) if generator_cores is not None else None
         ),
     }
+    # Per core: requests over the CPU the server and PostgreSQL spent on them, the figure a
+    # shared machine disturbs least (the "ahead of PostGraphile per core").
+    spent = (server or 0.0) + (postgres or 0.0)
+    figures["requests_per_cpu_second"] = (
+        round(n / spent, 1) if server is not None and spent else None
+    )
     figures["load_generator"] = {"kind": "node", "node": out["node"]}
     figures["valid"], figures["invalid_reason"] = _validity(generator_cores)
     return figures

@@ -68,7 +68,9 @@ def render_table(r: Results) -> str:
         lines.append(
             f"ours / PostGraphile: req/s {_x(ratios['postgraphile']['requests_per_s'])}, p99 "
             f"{_x(ratios['postgraphile']['p99'])}, CPU/request "
-            f"{_x(ratios['postgraphile']['server_ms_per_request'])}; same first pages: "
+            f"{_x(ratios['postgraphile']['server_ms_per_request'])}, requests per CPU second "
+            f"(server and PostgreSQL) {_x(ratios['postgraphile']['requests_per_cpu_second'])}; "
+            "same first pages: "
             f"{'yes' if same else 'NO'}"
         )
     lines.append(
