@@ -94,7 +94,7 @@ async function main() {
       }
       const done = now();
       if (counted) {
-        tally.latencies.push(done - sent);
+        tally.latencies.push(Math.round((done - sent) * 1000) / 1000); // ms, to the microsecond
         if (done > tally.lastEnd) tally.lastEnd = done;
       }
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;

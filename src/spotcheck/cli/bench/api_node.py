@@ -26,6 +26,8 @@ from spotcheck.cli.bench.api_load import PAGE_SIZE, Tally, process_cpu_seconds, 
 
 SCRIPT = Path(__file__).with_name("api_load.mjs")
 MAX_LOAD_GENERATOR_CORES = 0.5
+# Its last line lists every latency: about 10 bytes each, a million requests within the limit.
+OUTPUT_LIMIT = 64 * 1024 * 1024
 EXTRA_SECONDS = 90.0  # beyond warm-up and window: a client's last request may take this long
 
 Results = dict[str, Any]
@@ -117,6 +119,7 @@ async def measure_node(
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        limit=OUTPUT_LIMIT,
     )
     assert process.stdin is not None and process.stdout is not None
     try:
