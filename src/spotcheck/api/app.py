@@ -42,7 +42,7 @@ from spotcheck.api.http import (
 from spotcheck.api.view import GraphQLApp, request_id
 from spotcheck.auth.tokens import TokenSettings
 from spotcheck.db.availability import UNAVAILABLE, database_unavailable
-from spotcheck.db.pool import create_pool
+from spotcheck.db.pool import PoolReset, create_pool
 from spotcheck.domain.regions import Regions
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.eventstore.sealer import Sealer
@@ -92,6 +92,7 @@ def create_app(
     transcript_inline_max_bytes: int | None = None,
     pseudonym_key: bytes | None = None,
     ready: ReadyThresholds | None = None,
+    pool_reset: PoolReset = "transaction",
 ) -> Starlette:
     """The server; ``app_database_url`` connects as the server's role (spotcheck_app).
 
@@ -111,7 +112,8 @@ def create_app(
     downloaded from ``/draws/{taskId}/{number}/transcript.json``). ``ready``: what ``/readyz``
     tolerates (default ``ReadyThresholds.from_env()``). ``pseudonym_key``: names inspectors in
     public transcripts (default: ``SPOTCHECK_PSEUDONYM_KEY_FILE``, read on first use;
-    spotcheck.transparency.pseudonym_key).
+    spotcheck.transparency.pseudonym_key). ``pool_reset``: what a pooled connection runs when
+    released (spotcheck.db.pool; "full" only for the benchmark's baseline).
     """
     region_list = regions or Regions.load()
     # Settings read when a command runs are checked now: a bad one stops the start (serve says
@@ -128,7 +130,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        pool = await create_pool(app_database_url)
+        pool = await create_pool(app_database_url, reset=pool_reset)
         store = EventStore(pool, registry or event_registry())
         sealer = Sealer(app_database_url)
         store.on_commit(sealer.wake)

@@ -581,11 +581,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rows", type=int, default=1_000_000, help="subjects in the file")
     s.set_defaults(func=cmd_bench_import)
 
-    s = bench.add_parser("api", help="GraphQL read latency against a bare strawberry schema")
+    s = bench.add_parser(
+        "api", help="GraphQL read throughput against bare strawberry and PostGraphile"
+    )
     s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
     s.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients")
     s.add_argument("--seconds", type=float, default=15.0, help="measured duration of each server")
     s.add_argument("--subjects", type=int, default=20_000, help="inspection subjects to load")
+    s.add_argument(
+        "--variants",
+        default="",
+        help="also measure ours with levers undone, comma-separated (see spotcheck.cli.bench.api"
+        ".VARIANTS), or 'all'",
+    )
+    s.add_argument(
+        "--skip-postgraphile", action="store_true", help="do not run the PostGraphile peer"
+    )
     s.set_defaults(func=cmd_bench_api)
 
     s = bench.add_parser("draw", help="commit, execute and verify a draw against ORDER BY random()")

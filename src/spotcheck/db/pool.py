@@ -1,8 +1,20 @@
-"""asyncpg connections with JSON (jsonb) through orjson."""
+"""asyncpg connections with JSON (jsonb) through orjson.
+
+A pooled connection goes back to the pool without asyncpg's reset query (``SELECT
+pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``), one round trip after every use
+(issue 17).  Request code leaves nothing for it to undo: it takes only transaction-scoped
+advisory locks (``pg_advisory_xact_lock``), sets settings only with ``SET LOCAL``, never
+listens and never declares cursors ``WITH HOLD`` (the sealer, the subscriptions and the
+rebuild hold their own connections, outside the pool); tests/api/test_pool_session.py checks
+the session of every connection of the pool after a round of the API's queries and mutations.
+asyncpg still rolls back a transaction left open and drops the listeners added with
+``add_listener`` (its ``Connection._reset``, which runs before the pool's ``reset``).
+``reset="full"`` restores asyncpg's query, for the benchmark's baseline.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import orjson
@@ -27,7 +39,18 @@ CONNECT_TIMEOUT = 10.0
 a request that hangs for asyncpg's default minute."""
 
 
-async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
+PoolReset = Literal["transaction", "full"]
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset: nothing beyond asyncpg's own rollback of an open transaction."""
+
+
+async def create_pool(
+    url: str, *, min_size: int = 2, max_size: int = 20, reset: PoolReset = "transaction"
+) -> asyncpg.Pool:
+    """``reset``: "transaction" (no query on release; see the module docstring) or "full"
+    (asyncpg's reset query on every release)."""
     pool = await asyncpg.create_pool(
         url,
         min_size=min_size,
@@ -35,6 +58,7 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asy
         init=init_connection,
         command_timeout=60,
         timeout=CONNECT_TIMEOUT,
+        reset=_keep_session if reset == "transaction" else None,
     )
     assert pool is not None
     return pool

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 import strawberry
@@ -85,3 +85,17 @@ async def load_departments(
 
 async def load_department(info: strawberry.Info[Context, None], code: str) -> Department | None:
     return (await load_departments(info, [code]))[0]
+
+
+def department_at_once(
+    info: strawberry.Info[Context, None], code: str
+) -> Department | Awaitable[Department | None] | None:
+    """The department, at once when this request has already read it (a page that joined its
+    subjects' departments primed the loader), else an awaitable.  A field resolved at once lets
+    graphql-core complete a list of 50 subjects without an await per item (issue 17)."""
+    cached = info.context.loaders.state(d.SPEC, TABLE).cache_map.get(code)
+    if cached is not None and cached.done() and not cached.cancelled():
+        if cached.exception() is None:
+            state = cached.result()
+            return Department.from_state(state) if state is not None else None
+    return load_department(info, code)

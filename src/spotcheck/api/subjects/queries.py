@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import strawberry
 
 from spotcheck.api.common.errors import query_error
@@ -15,7 +16,9 @@ from spotcheck.api.common.pagination import (
     page_size,
 )
 from spotcheck.api.context import Context
+from spotcheck.api.departments.types import TABLE as DEPARTMENTS
 from spotcheck.api.subjects.types import TABLE, Subject, load_subject
+from spotcheck.domain import department as d
 from spotcheck.domain import subject as s
 from spotcheck.domain.errors import ErrorCode
 from spotcheck.domain.kinds import SubjectKind
@@ -90,6 +93,27 @@ def list_query(f: SubjectFilter, cursor: str | None, limit: int) -> tuple[str, l
     return q.sql(f"SELECT id, state FROM {TABLE}", limit)
 
 
+def with_departments(page_sql: str) -> str:
+    """The page and each subject's maintaining department, in one statement: the department
+    loader, primed with them (``prime_departments``), then has nothing to fetch (issue 17: one
+    round trip fewer per page)."""
+    return (
+        f"SELECT p.id, p.state, p.state->>'maintaining_department' AS department_code,"
+        f" d.state AS department_state FROM ({page_sql}) p"
+        f" LEFT JOIN {DEPARTMENTS} d ON d.id = p.state->>'maintaining_department' ORDER BY p.id"
+    )
+
+
+def prime_departments(context: Context, rows: list[asyncpg.Record]) -> None:
+    found: dict[str, Any] = {}
+    for r in rows:
+        code = r["department_code"]
+        if code is not None and code not in found:
+            data = r["department_state"]
+            found[code] = d.SPEC.state_from_data(data) if data is not None else None
+    context.loaders.state(d.SPEC, DEPARTMENTS).prime_many(found)
+
+
 @strawberry.type
 class SubjectQueries:
     @strawberry.field(
@@ -108,7 +132,8 @@ class SubjectQueries:
         if not actor.is_staff:
             return connection([], n)
         sql, args = list_query(filter or SubjectFilter(), cursor, n + 1)
-        rows = await info.context.pool.fetch(sql, *args)
+        rows = await info.context.pool.fetch(with_departments(sql), *args)
+        prime_departments(info.context, rows)
         return connection(
             [
                 (r["id"], Subject.from_state(s.SPEC.state_from_data(r["state"]), actor))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 import strawberry
@@ -12,7 +12,7 @@ from spotcheck.api.common.enums import register_enum
 from spotcheck.api.common.state_fields import state_fields
 from spotcheck.api.common.visibility import PERSONAL, personal
 from spotcheck.api.context import Context
-from spotcheck.api.departments.types import Department, load_department
+from spotcheck.api.departments.types import Department, department_at_once
 from spotcheck.api.regions import RegionType, region_of
 from spotcheck.domain import subject as s
 from spotcheck.domain.actor import Actor
@@ -103,13 +103,14 @@ class Subject(relay.Node):
         return personal(self._visible, self._state.legal_representative)
 
     @strawberry.field(
+        graphql_type=Department | None,
         description="维护部门 The department that keeps this record "
-        "(谁审批、谁监管，谁生成、谁维护)."
+        "(谁审批、谁监管，谁生成、谁维护).",
     )
-    async def maintaining_department(
+    def maintaining_department(
         self, info: strawberry.Info[Context, None]
-    ) -> Department | None:
-        return await load_department(info, self._state.maintaining_department)
+    ) -> Department | Awaitable[Department | None] | None:
+        return department_at_once(info, self._state.maintaining_department)
 
     @classmethod
     def from_state(cls, st: s.Subject, actor: Actor) -> Subject:

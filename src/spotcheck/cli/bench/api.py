@@ -1,33 +1,40 @@
-"""``spotcheck bench api``: the GraphQL server under concurrent readers, against bare strawberry.
+"""``spotcheck bench api``: the GraphQL server under concurrent readers, against two peers.
 
-Measured in one run, with the same load generator (``--clients`` asyncio tasks sharing one
-``httpx.AsyncClient``, HTTP/1.1 keep-alive, one connection per client) for ``--seconds`` after a
-short warm-up, each client walking the pages of one query with ``after`` (and starting again
-from the first page at the end):
+Measured in one run, with the same load generator for every server (``api_load.mjs``:
+``--clients`` closed-loop clients in one Node.js process, HTTP/1.1 keep-alive, one connection
+per client; the httpx clients of ``api_load`` only where node is missing) for ``--seconds``
+after a short warm-up, each client walking the pages of one query with ``after`` (and starting
+again from the first page at the end):
 
 (a) ours: ``spotcheck.api.app.create_app`` in a uvicorn subprocess (one worker, sealer on),
     signed in as an INSPECTOR with a bearer token, over a database loaded with ``--subjects``
     demo inspection subjects through the real write path (the bulk importer, else the subjects
     service; departments and the account through their services), sealed before measuring;
 (b) the reference: a bare strawberry schema (no database, no auth, no extensions) over the same
-    rows held in memory, served by strawberry's ASGI app in a uvicorn subprocess the same way.
+    rows held in memory, served by strawberry's ASGI app in a uvicorn subprocess the same way;
+(c) PostGraphile 4 (``api_postgraphile``, installed with npm on first use) over views of our
+    read tables in the same database, one Node.js process;
+and, with ``--variants``, our server with levers of issue 17 undone (``VARIANTS``), one by one.
 
 The reference's rows are read once from our server by walking every page of the same query, so
-both serve the same data in the same shape; the first pages of both are compared before the
-reference is measured.
+both serve the same data in the same shape; the first pages of both are compared (PostGraphile:
+the same nodes in the same order; its cursors are its own).
 
 Every request's latency is recorded (from just before the request is sent to the end of reading
 the response; the load generator shares the machine's cores with the server, as a co-located
-client would).  Any non-200 response or a body with ``errors`` counts as an error, and the run
-fails (exit status 1) if there is any.
+client would).  It reports its own CPU: a server measured while it used more than half a core
+makes the run invalid (``"valid": false``, with the reasons).  The server's CPU per request is
+its process's CPU time over the requests served; PostgreSQL's, that of the embedded cluster's
+backends (None on a ``DATABASE_URL`` server, which may serve others).  Any non-200 response or a
+body with ``errors`` counts as an error, and the run fails (exit status 1) if there is any.
 
 The database is a scratch database on the ``DATABASE_URL`` server (dropped afterwards), or else
 a throwaway embedded cluster in a fresh temporary folder (stopped and removed afterwards).
 Progress goes to stderr, so ``--json`` prints exactly one JSON object on stdout.
 
-This module runs the phases and reports; the reference is in ``api_reference``, starting and
-stopping the servers in ``api_servers``, the load generator in ``api_load`` and the data in
-``api_seed``.
+This module runs the phases; the reference is in ``api_reference``, PostGraphile in
+``api_postgraphile``, starting and stopping the servers in ``api_servers``, the load generators
+in ``api_node`` and ``api_load``, the data in ``api_seed`` and the table in ``api_report``.
 """
 
 from __future__ import annotations
@@ -42,17 +49,31 @@ import secrets
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import orjson
 
 from spotcheck.auth.tokens import mint
+from spotcheck.cli.bench import api_postgraphile as pg
 from spotcheck.cli.bench.api_load import PAGE_SIZE, QUERY, first_pages, measure, walk_all
+from spotcheck.cli.bench.api_node import (
+    MAX_LOAD_GENERATOR_CORES,
+    CpuMeter,
+    measure_node,
+    node_binary,
+)
+from spotcheck.cli.bench.api_report import render_table
 from spotcheck.cli.bench.api_seed import INSPECTOR, load_data
 from spotcheck.cli.bench.api_servers import (
     ENV_DATABASE_URL,
+    ENV_HTTP,
     ENV_JWT_SECRET,
+    ENV_LOOP,
+    ENV_POOL_RESET,
     ENV_ROWS,
+    Server,
     bench_tokens,
     healthz,
     typename,
@@ -67,6 +88,7 @@ from spotcheck.cli.bench.common import (
     to_json,
 )
 from spotcheck.db.pool import connect
+from spotcheck.domain.regions import Regions
 
 MAX_WARMUP_SECONDS = 2.0
 COMPARE_PAGES = 3
@@ -81,11 +103,22 @@ Row = dict[str, Any]
 log = logger("api")
 
 
+# Variants of our server, each measured like ours in the same run (``--variants``): the levers
+# of issue 17 one by one, from the server as it was measured there (asyncio and h11, asyncpg's
+# reset query on every release) to ours as it serves now.
+VARIANTS: dict[str, dict[str, str]] = {
+    "asyncio-h11-reset": {ENV_LOOP: "asyncio", ENV_HTTP: "h11", ENV_POOL_RESET: "full"},
+    "uvloop-httptools-reset": {ENV_LOOP: "uvloop", ENV_HTTP: "httptools", ENV_POOL_RESET: "full"},
+}
+
+
 @dataclass(frozen=True)
 class Options:
     clients: int = 32
     seconds: float = 15.0
     subjects: int = 20_000
+    variants: tuple[str, ...] = ()
+    postgraphile: bool = True
 
     @property
     def warmup(self) -> float:
@@ -93,8 +126,18 @@ class Options:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Options:
+        variants = tuple(v for v in (args.variants or "").split(",") if v)
+        if variants == ("all",):
+            variants = tuple(VARIANTS)
+        unknown = [v for v in variants if v not in VARIANTS]
+        if unknown:
+            raise SystemExit(f"unknown variants {unknown}: choose from {', '.join(VARIANTS)}, all")
         opts = cls(
-            clients=int(args.clients), seconds=float(args.seconds), subjects=int(args.subjects)
+            clients=int(args.clients),
+            seconds=float(args.seconds),
+            subjects=int(args.subjects),
+            variants=variants,
+            postgraphile=not args.skip_postgraphile,
         )
         if opts.clients < 1 or opts.seconds <= 0 or opts.subjects < 1:
             raise SystemExit("--clients, --seconds and --subjects must be > 0")
@@ -122,28 +165,82 @@ def stack_facts() -> Results:
         "strawberry_graphql": _version("strawberry-graphql"),
         "graphql_core": _version("graphql-core"),
         "starlette": _version("starlette"),
+        "asyncpg": _version("asyncpg"),
         "httpx": _version("httpx"),
     }
 
 
-async def run_ours(target: Target, opts: Options, secret: bytes) -> tuple[Results, list[Row]]:
-    """Phase (a), and the rows our server serves (for the reference)."""
+@dataclass(frozen=True)
+class Session:
+    """What every measurement of one run shares."""
+
+    opts: Options
+    postmaster_pid: int | None
+
+    async def load(self, server: Server, headers: dict[str, str], query: str = QUERY) -> Results:
+        """The server under ``opts.clients`` closed-loop clients: the Node.js load generator,
+        else (no node) the httpx one."""
+        o = self.opts
+        log(f"{server.name}: {o.clients} clients, {o.warmup:g} s warm-up, {o.seconds:g} s")
+        if node_binary() is None:
+            figures = await measure(
+                server.base_url, server.process.pid, headers, o.clients, o.warmup, o.seconds
+            )
+            cpu, n = figures["cpu"], figures["requests"]
+            if cpu["server_percent"] is not None and n:
+                cpu["server_ms_per_request"] = round(
+                    10 * cpu["server_percent"] * figures["seconds"] / n, 3
+                )
+            figures["requests_per_cpu_second"] = None
+            cores = (cpu["load_generator_percent"] or 0.0) / 100
+            figures["load_generator"] = {"kind": "httpx (node not found)"}
+            figures["valid"] = cores <= MAX_LOAD_GENERATOR_CORES
+            figures["invalid_reason"] = None if figures["valid"] else "load generator over 0.5 core"
+            return figures
+        return await measure_node(
+            server.base_url,
+            CpuMeter(server.process.pid, self.postmaster_pid),
+            headers={"content-type": "application/json", **headers},
+            query=query,
+            connection="subjects",
+            clients=o.clients,
+            warmup=o.warmup,
+            seconds=o.seconds,
+        )
+
+
+def _ours_env(target: Target, secret: bytes, variant: dict[str, str]) -> dict[str, str]:
+    return {ENV_DATABASE_URL: target.app_url, ENV_JWT_SECRET: secret.hex(), **variant}
+
+
+async def run_ours(target: Target, session: Session, secret: bytes) -> tuple[Results, list[Row]]:
+    """Phase (a), and the rows our server serves (for the peers)."""
     headers = {"authorization": f"Bearer {mint(INSPECTOR, bench_tokens(secret))}"}
-    env = {ENV_DATABASE_URL: target.app_url, ENV_JWT_SECRET: secret.hex()}
-    async with uvicorn_server("ours", env, healthz) as server:
+    async with uvicorn_server("ours", _ours_env(target, secret, {}), healthz) as server:
         began = time.monotonic()
         rows = await walk_all(server.base_url, headers)
         log(f"ours: read {len(rows)} subjects in {time.monotonic() - began:.1f} s (one client)")
-        log(f"ours: {opts.clients} clients, {opts.warmup:g} s warm-up, {opts.seconds:g} s")
-        figures = await measure(
-            server.base_url, server.process.pid, headers, opts.clients, opts.warmup, opts.seconds
-        )
+        figures = await session.load(server, headers)
         pages = await first_pages(server.base_url, headers, COMPARE_PAGES)
     figures["name"] = "spotcheck (create_app, INSPECTOR bearer token, PostgreSQL)"
     return {**figures, "first_pages": pages}, rows
 
 
-async def run_reference(rows: list[Row], opts: Options) -> Results:
+async def run_variant(target: Target, session: Session, secret: bytes, name: str) -> Results:
+    """One lever undone (``VARIANTS``), measured like ours."""
+    headers = {"authorization": f"Bearer {mint(INSPECTOR, bench_tokens(secret))}"}
+    env = _ours_env(target, secret, VARIANTS[name])
+    async with uvicorn_server("ours", env, healthz, f"ours, {name}") as server:
+        await first_pages(server.base_url, headers, 1)
+        figures = await session.load(server, headers)
+    figures["name"] = name
+    figures["settings"] = {
+        k.removeprefix("SPOTCHECK_BENCH_").lower(): v for k, v in VARIANTS[name].items()
+    }
+    return figures
+
+
+async def run_reference(rows: list[Row], session: Session) -> Results:
     """Phase (b): the same rows in memory, bare strawberry."""
     fd, path = tempfile.mkstemp(prefix="spotcheck-bench-rows-", suffix=".json")
     try:
@@ -151,10 +248,7 @@ async def run_reference(rows: list[Row], opts: Options) -> Results:
             f.write(orjson.dumps(rows))
         async with uvicorn_server("reference", {ENV_ROWS: path}, typename) as server:
             pages = await first_pages(server.base_url, {}, COMPARE_PAGES)
-            log(f"reference: {opts.clients} clients, {opts.warmup:g} s warm-up, {opts.seconds:g} s")
-            figures = await measure(
-                server.base_url, server.process.pid, {}, opts.clients, opts.warmup, opts.seconds
-            )
+            figures = await session.load(server, {})
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
@@ -164,22 +258,100 @@ async def run_reference(rows: list[Row], opts: Options) -> Results:
     return {**figures, "first_pages": pages}
 
 
-def targets(out: Results) -> Results:
-    """The verdict holds only at the issue's client count; at any other it is None (n/a)."""
-    p99 = out["ours"]["latency_ms"]["p99"]
-    clients = out["settings"]["clients"]
-    target: Results = {
-        "value": p99,
-        "max": TARGET_P99_MS,
-        "met": None,
-        "clients": clients,
-        "target_clients": TARGET_CLIENTS,
-    }
-    if clients == TARGET_CLIENTS:
-        target["met"] = p99 < TARGET_P99_MS and out["ours"]["errors"] == 0
+async def run_postgraphile(target: Target, session: Session) -> Results:
+    """Phase (c): PostGraphile over views of our read tables."""
+    folder = await asyncio.to_thread(pg.ensure_installed, log)
+    owner = await connect(target.owner_url)
+    try:
+        await pg.make_views(owner, Regions.load())
+    finally:
+        await owner.close()
+    async with pg.postgraphile_server(folder, target.app_url) as server:
+        pages = await first_pages(server.base_url, {}, COMPARE_PAGES, pg.QUERY)
+        figures = await session.load(server, {}, pg.QUERY)
+    figures["name"] = f"PostGraphile {pg.version_installed(folder)} over views of our read tables"
+    return {**figures, "first_pages": pages}
+
+
+def same_nodes(ours: list[Any], theirs: list[Any]) -> bool:
+    """The same subjects, fields and order, page by page (cursors are each server's own)."""
+
+    def strip(pages: list[Any]) -> list[Any]:
+        return [(p["nodes"], p["pageInfo"]["hasNextPage"]) for p in pages]
+
+    return strip(ours) == strip(theirs)
+
+
+async def postmaster_pid(owner: asyncpg.Connection, database: str) -> int | None:
+    """The embedded cluster's postmaster, whose children's CPU is PostgreSQL's share."""
+    if not database.startswith("embedded"):
+        return None
+    with contextlib.suppress(OSError, ValueError, asyncpg.PostgresError):
+        datadir = Path(await owner.fetchval("SHOW data_directory"))
+        return int((datadir / "postmaster.pid").read_text().split()[0])
+    return None
+
+
+def _target(value: float | None, bound: float, *, at_least: bool, clients: int) -> Results:
+    """A verdict only at the issue's client count and with the peer measured, else None."""
+    t: Results = {"value": value, ("min" if at_least else "max"): bound, "met": None}
+    if clients != TARGET_CLIENTS:
+        t["note"] = f"measured at {clients} clients; the target is at {TARGET_CLIENTS}"
+    elif value is None:
+        t["note"] = "the peer was not measured"
     else:
-        target["note"] = f"measured at {clients} clients; the target is at {TARGET_CLIENTS}"
-    return {"p99_ms": target}
+        t["met"] = value >= bound if at_least else value < bound
+    return t
+
+
+def targets(out: Results) -> Results:
+    """The issue's bar: ≥ 1x PostGraphile and the bare strawberry reference in req/s, p99 under
+    150 ms, at 32 clients, one worker process, with no errors."""
+    clients = out["settings"]["clients"]
+    ratios = out["ratios"]
+    found: Results = {
+        "p99_ms": _target(
+            out["ours"]["latency_ms"]["p99"], TARGET_P99_MS, at_least=False, clients=clients
+        ),
+        "requests_per_s_vs_postgraphile": _target(
+            ratios["postgraphile"]["requests_per_s"], 1.0, at_least=True, clients=clients
+        ),
+        "requests_per_s_vs_reference": _target(
+            ratios["reference"]["requests_per_s"], 1.0, at_least=True, clients=clients
+        ),
+    }
+    if out["ours"]["errors"]:
+        for t in found.values():
+            t["met"] = False if t["met"] is not None else None
+    for t in found.values():
+        t["clients"], t["target_clients"] = clients, TARGET_CLIENTS
+    return found
+
+
+def _ratios(ours: Results, peer: Results | None) -> Results:
+    """ours / peer; > 1 means ours is slower (p99, CPU) or faster (req/s)."""
+    if peer is None:
+        return dict.fromkeys(
+            ("requests_per_s", "p99", "server_ms_per_request", "requests_per_cpu_second")
+        )
+    return {
+        "requests_per_s": ratio(ours["requests_per_s"], peer["requests_per_s"]),
+        "p99": ratio(ours["latency_ms"]["p99"], peer["latency_ms"]["p99"]),
+        "server_ms_per_request": ratio(
+            ours["cpu"].get("server_ms_per_request") or 0.0,
+            peer["cpu"].get("server_ms_per_request"),
+        ),
+        "requests_per_cpu_second": ratio(
+            ours.get("requests_per_cpu_second") or 0.0, peer.get("requests_per_cpu_second")
+        ),
+    }
+
+
+def validity(measured: dict[str, Results]) -> tuple[bool, list[str]]:
+    reasons = [
+        f"{name}: {fig['invalid_reason']}" for name, fig in measured.items() if not fig["valid"]
+    ]
+    return not reasons, reasons
 
 
 async def run_benchmark(target: Target, opts: Options, *, database: str) -> Results:
@@ -192,14 +364,24 @@ async def run_benchmark(target: Target, opts: Options, *, database: str) -> Resu
             # Other work on the machine skews every figure: say how busy it was.
             "loadavg_1min": round(os.getloadavg()[0], 2),
         }
+        session = Session(opts, await postmaster_pid(owner, database))
     finally:
         await owner.close()
+    skipped = None if opts.postgraphile else "--skip-postgraphile"
+    skipped = skipped or pg.unavailable_reason()
     data = await load_data(target, opts.subjects)
     secret = secrets.token_bytes(32)
-    ours, rows = await run_ours(target, opts, secret)
+    ours, rows = await run_ours(target, session, secret)
     data["rows_served"] = len(rows)
-    reference = await run_reference(rows, opts)
-    same = ours.pop("first_pages") == reference.pop("first_pages")
+    levers = [await run_variant(target, session, secret, name) for name in opts.variants]
+    reference = await run_reference(rows, session)
+    peer = None if skipped else await run_postgraphile(target, session)
+    ours_pages = ours.pop("first_pages")
+    same = ours_pages == reference.pop("first_pages")
+    same_pg = None if peer is None else same_nodes(ours_pages, peer.pop("first_pages"))
+    measured = {"ours": ours, "reference": reference, **({"postgraphile": peer} if peer else {})}
+    measured.update({f"variant {v['name']}": v for v in levers})
+    valid, reasons = validity(measured)
     out: Results = {
         "benchmark": "spotcheck bench api",
         "settings": {
@@ -209,25 +391,33 @@ async def run_benchmark(target: Target, opts: Options, *, database: str) -> Resu
             "subjects": opts.subjects,
             "page_size": PAGE_SIZE,
             "query": QUERY,
+            "postgraphile_query": pg.QUERY,
             "database": database,
+            "variants": list(opts.variants),
         },
         "machine": machine,
         "data": data,
         "ours": ours,
         "reference": reference,
+        "postgraphile": peer,
+        "postgraphile_skipped": skipped,
+        "levers": levers,
         "same_first_pages": same,
+        "same_first_pages_postgraphile": same_pg,
         "ratios": {
-            # > 1 means ours is slower (p99) / faster (req/s) than the reference.
-            "p99": ratio(ours["latency_ms"]["p99"], reference["latency_ms"]["p99"]),
-            "requests_per_s": ratio(ours["requests_per_s"], reference["requests_per_s"]),
+            "reference": _ratios(ours, reference),
+            "postgraphile": _ratios(ours, peer),
+            "levers": {v["name"]: _ratios(ours, v) for v in levers},
         },
+        "valid": valid,
+        "invalid_reasons": reasons,
     }
     out["machine"]["loadavg_1min_end"] = round(os.getloadavg()[0], 2)
     out["targets"] = targets(out)
     out["ok"] = (
-        ours["errors"] == 0
-        and reference["errors"] == 0
+        all(fig["errors"] == 0 for fig in measured.values())
         and same
+        and same_pg is not False
         and data["rows_served"] == opts.subjects
     )
     return out
@@ -242,65 +432,6 @@ async def _run(opts: Options) -> Results:
 
 
 # --- output -----------------------------------------------------------------------------------
-
-
-def _verdict(met: bool | None) -> str:
-    return {True: "met", False: "MISSED", None: "n/a"}[met]
-
-
-def render_table(r: Results) -> str:
-    m, s, d = r["machine"], r["settings"], r["data"]
-    lines = [
-        f"spotcheck bench api: PostgreSQL {m['postgres_server_version']}, {m['nproc']} CPUs, "
-        f"Python {m['python']}, uvicorn {m['uvicorn']} ({m['uvicorn_http']}, "
-        f"{m['uvicorn_loop']}), strawberry {m['strawberry_graphql']}, {s['database']}",
-        f"{d['subjects']} subjects loaded in {d['load_seconds']:.1f} s ({d['loader']}); "
-        f"pages of {s['page_size']}; {s['clients']} clients, {s['warmup_seconds']:g} s warm-up, "
-        f"{s['seconds']:g} s",
-        "",
-        f"{'':32}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}"
-        f"{'errors':>7}{'server CPU':>11}",
-    ]
-
-    def pct(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.0f}%"
-
-    for label, fig in (("(a) ours", r["ours"]), ("(b) bare strawberry, in memory", r["reference"])):
-        lat = fig["latency_ms"]
-        lines.append(
-            f"{label:32}{fig['requests']:>9}{fig['requests_per_s']:>8.1f}{lat['p50']:>8.1f}"
-            f"{lat['p99']:>8.1f}{lat['max']:>8.1f}{fig['errors']:>7}"
-            f"{pct(fig['cpu']['server_percent']):>11}"
-        )
-    ratios = r["ratios"]
-
-    def x(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.2f}x"
-
-    lines += [
-        "",
-        f"ours / reference: p99 {x(ratios['p99'])}, req/s {x(ratios['requests_per_s'])}; "
-        f"same first pages: {'yes' if r['same_first_pages'] else 'NO'}",
-        f"server CPU is the uvicorn process's share of one core; the load generator used "
-        f"{pct(r['ours']['cpu']['load_generator_percent'])} (a) and "
-        f"{pct(r['reference']['cpu']['load_generator_percent'])} (b); load average (1 min) "
-        f"{m['loadavg_1min']} at start, {m['loadavg_1min_end']} at the end",
-    ]
-    for fig in (r["ours"], r["reference"]):
-        for sample in fig["error_samples"]:
-            lines.append(f"  error ({fig['name']}): {sample}")
-    t = r["targets"]["p99_ms"]
-    lines += [
-        "",
-        "target:",
-        f"  p99 < {TARGET_P99_MS:g} ms at {TARGET_CLIENTS} clients: {t['value']:.1f} ms at "
-        f"{t['clients']} clients  {_verdict(t['met'])}",
-    ]
-    if "note" in t:
-        lines.append(f"  ({t['note']})")
-    if not r["ok"]:
-        lines.append("the run FAILED: errors, a different row count, or different pages (above)")
-    return "\n".join(lines)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -30,8 +30,8 @@ Results = dict[str, Any]
 Row = dict[str, Any]
 
 
-def request_body(after: str | None) -> bytes:
-    return orjson.dumps({"query": QUERY, "variables": {"after": after}})
+def request_body(after: str | None, query: str = QUERY) -> bytes:
+    return orjson.dumps({"query": query, "variables": {"after": after}})
 
 
 class RequestFailed(Exception):
@@ -217,13 +217,15 @@ async def walk_all(base_url: str, headers: dict[str, str]) -> list[Row]:
                 return rows
 
 
-async def first_pages(base_url: str, headers: dict[str, str], pages: int) -> list[Any]:
+async def first_pages(
+    base_url: str, headers: dict[str, str], pages: int, query: str = QUERY
+) -> list[Any]:
     out: list[Any] = []
     all_headers = {"content-type": "application/json", **headers}
     async with load_client(base_url, 1) as http:
         after: str | None = None
         for _ in range(pages):
-            r = await http.post("/graphql", content=request_body(after), headers=all_headers)
+            r = await http.post("/graphql", content=request_body(after, query), headers=all_headers)
             page = page_of(r.status_code, r.content)
             out.append(page)
             after = next_after(page)

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, cast, get_args
 
 import httpx
 import orjson
@@ -39,6 +39,12 @@ ENV_DATABASE_URL = "SPOTCHECK_BENCH_DATABASE_URL"
 ENV_JWT_SECRET = "SPOTCHECK_BENCH_JWT_SECRET"
 ENV_ROWS = "SPOTCHECK_BENCH_ROWS_FILE"
 ENV_PARENT = "SPOTCHECK_BENCH_PARENT_PID"
+# A variant of our server (api.VARIANTS): uvicorn's loop and HTTP parser, the pool's reset.
+ENV_LOOP = "SPOTCHECK_BENCH_LOOP"
+ENV_HTTP = "SPOTCHECK_BENCH_HTTP"
+ENV_POOL_RESET = "SPOTCHECK_BENCH_POOL_RESET"
+Loop = Literal["auto", "asyncio", "uvloop"]
+Http = Literal["auto", "h11", "httptools"]
 LAUNCHER = "import sys; from spotcheck.cli.bench.api_servers import serve; sys.exit(serve())"
 
 log = logger("api")
@@ -79,13 +85,26 @@ def serve() -> int:
             tokens=bench_tokens(secret),
             run_sealer=True,
             rate_limit=None,
+            pool_reset="full" if os.environ.get(ENV_POOL_RESET) == "full" else "transaction",
         )
         lifespan = "on"
     else:
         app = reference_app(orjson.loads(Path(os.environ[ENV_ROWS]).read_bytes()))
         lifespan = "off"
+    # "auto" (uvicorn's default, as in ``spotcheck serve``): uvloop and httptools if installed.
+    loop = cast(Loop, os.environ.get(ENV_LOOP) or "auto")
+    http = cast(Http, os.environ.get(ENV_HTTP) or "auto")
+    if loop not in get_args(Loop) or http not in get_args(Http):
+        raise SystemExit(f"unknown loop {loop!r} or HTTP parser {http!r}")
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan=lifespan, workers=1, backlog=BACKLOG
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan=lifespan,
+        workers=1,
+        backlog=BACKLOG,
+        loop=loop,
+        http=http,
     )
     uvicorn.Server(config).run(sockets=[sock])
     return 0
@@ -157,9 +176,28 @@ async def _wait_ready(
 
 @asynccontextmanager
 async def uvicorn_server(
-    name: str, env: dict[str, str], probe: Callable[[httpx.AsyncClient], Awaitable[bool]]
+    name: str,
+    env: dict[str, str],
+    probe: Callable[[httpx.AsyncClient], Awaitable[bool]],
+    label: str | None = None,
 ) -> AsyncIterator[Server]:
-    """A uvicorn subprocess serving ``name`` until the block ends (killed even on error)."""
+    """A uvicorn subprocess serving ``name`` (ours, reference) until the block ends (killed even
+    on error); ``label`` names it in the log and the figures (default: ``name``)."""
+    async with subprocess_server(
+        label or name, [sys.executable, "-c", LAUNCHER], {**env, ENV_APP: name}, probe
+    ) as server:
+        yield server
+
+
+@asynccontextmanager
+async def subprocess_server(
+    name: str,
+    argv: list[str],
+    env: dict[str, str],
+    probe: Callable[[httpx.AsyncClient], Awaitable[bool]],
+) -> AsyncIterator[Server]:
+    """``argv`` serving on the socket in ``SPOTCHECK_BENCH_FD`` until the block ends (killed
+    even on error); its stdin is a pipe that closes when the benchmark dies."""
     sock = _listening_socket()
     port = sock.getsockname()[1]
     log_file = tempfile.TemporaryFile()  # closed below
@@ -168,16 +206,15 @@ async def uvicorn_server(
         child_env = {
             **os.environ,
             **env,
-            ENV_APP: name,
             ENV_FD: str(sock.fileno()),
             ENV_PARENT: str(os.getpid()),
         }
         process = await asyncio.to_thread(
             subprocess.Popen,
-            [sys.executable, "-c", LAUNCHER],
+            argv,
             env=child_env,
             pass_fds=(sock.fileno(),),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, killed as one
@@ -192,6 +229,8 @@ async def uvicorn_server(
         sock.close()
         if process is not None:
             await asyncio.to_thread(_stop_process, process)
+            if process.stdin is not None:
+                process.stdin.close()
             output = _tail(log_file).strip()
             if output:
                 log(f"{name} server output:\n{output}")
