@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
@@ -22,6 +25,34 @@ async def init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+_SESSION_UNTOUCHED: ContextVar[bool] = ContextVar("spotcheck_session_untouched", default=False)
+
+
+async def _reset(conn: asyncpg.Connection) -> None:
+    """asyncpg's reset on release (unlock advisory locks, CLOSE ALL, UNLISTEN, RESET ALL),
+    skipped for a connection acquired with :func:`acquire_untouched`.  An open transaction is
+    rolled back either way (by the pool, before this runs)."""
+    if _SESSION_UNTOUCHED.get():
+        return
+    query = conn.get_reset_query()
+    if query:
+        await conn.execute(query)
+
+
+@asynccontextmanager
+async def acquire_untouched(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection for statements that leave no session state behind (no SET, LISTEN,
+    session advisory lock, cursor or temporary table outside a transaction).  Its release skips
+    the reset query, a round trip and a server transaction: the event store's single-statement
+    append is a round trip of its own, and the reset doubled it."""
+    token = _SESSION_UNTOUCHED.set(True)
+    try:
+        async with pool.acquire() as conn:
+            yield conn
+    finally:
+        _SESSION_UNTOUCHED.reset(token)
+
+
 CONNECT_TIMEOUT = 10.0
 """Seconds to open a connection: a database host that does not answer is unavailable (503), not
 a request that hangs for asyncpg's default minute."""
@@ -33,6 +64,7 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asy
         min_size=min_size,
         max_size=max_size,
         init=init_connection,
+        reset=_reset,
         command_timeout=60,
         timeout=CONNECT_TIMEOUT,
     )

@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from spotcheck.db.pool import acquire_untouched
 from spotcheck.eventstore.canonical import check_json_value, checked_canonical_json
 from spotcheck.eventstore.envelope import (
     ANY,
@@ -68,6 +69,17 @@ WITH ins AS (
                              WHERE e.stream_id = x.sid AND e.stream_version = x.v))
   RETURNING recorded_at)
 SELECT min(recorded_at) AS recorded_at, count(*) AS n FROM ins
+"""
+
+# One event for one stream (the common command): scalar parameters, no unnest.  $8 is the
+# version the stream is expected at (0: no stream, which the unique index enforces).
+_INSERT_ONE = """
+INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version,
+                    data, metadata)
+SELECT $1::uuid, $2::text, $3::bigint, $4::text, $5::int, $6::jsonb, $7::jsonb
+ WHERE $8::bigint = 0
+    OR EXISTS (SELECT 1 FROM events e WHERE e.stream_id = $2::text AND e.stream_version = $8)
+RETURNING recorded_at
 """
 
 _VERSIONS = """
@@ -272,6 +284,12 @@ class UnitOfWork:
     async def _insert(self, p: _Prepared) -> datetime:
         checks = [(a.stream_id, b) for a, b in zip(p.appends, p.base, strict=True) if b > 0]
         try:
+            if len(p.rows) == 1:
+                row = await self.conn.fetchrow(_INSERT_ONE, *p.rows[0], p.base[0])
+                if row is None:
+                    await self._raise_conflict(p.appends, p.base)
+                    raise AssertionError("the version check failed but the stream matches")
+                return row["recorded_at"]  # type: ignore[no-any-return]
             if len(p.rows) < COPY_THRESHOLD:
                 cols = [list(c) for c in zip(*p.rows, strict=True)]
                 row = await self.conn.fetchrow(
@@ -384,7 +402,8 @@ class EventStore:
         for attempt in range(1, attempts + 1):
             try:
                 if project is None and _single_statement(appends):
-                    async with self.pool.acquire() as conn:
+                    # One statement, no session state: released without the reset round trip.
+                    async with acquire_untouched(self.pool) as conn:
                         uow = UnitOfWork(self, conn)
                         recorded = await uow.append_many(appends, check_existing=check_existing)
                     if uow.appended:
