@@ -95,6 +95,8 @@ class RecordedEvent:
         data: dict[str, Any],
         metadata: dict[str, Any],
         recorded_at: datetime,
+        position: int | None = None,
+        chain_hash: bytes | None = None,
     ) -> RecordedEvent:
         """The same object as the constructor's, without its per-field ``object.__setattr__``
         (a bulk append returns tens of thousands; the store calls this with checked values)."""
@@ -108,8 +110,8 @@ class RecordedEvent:
             data=data,
             metadata=metadata,
             recorded_at=recorded_at,
-            position=None,
-            chain_hash=None,
+            position=position,
+            chain_hash=chain_hash,
         )
         return self
 

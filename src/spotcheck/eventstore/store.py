@@ -97,17 +97,18 @@ SELECT e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version
 
 
 def record_from_row(row: asyncpg.Record) -> RecordedEvent:
-    return RecordedEvent(
-        event_id=row["event_id"],
-        stream_id=row["stream_id"],
-        stream_version=row["stream_version"],
-        event_type=row["event_type"],
-        schema_version=row["schema_version"],
-        data=row["data"],
-        metadata=row["metadata"],
-        recorded_at=row["recorded_at"],
-        position=row["position"],
-        chain_hash=bytes(row["chain_hash"]) if row["chain_hash"] is not None else None,
+    chain = row["chain_hash"]
+    return RecordedEvent._new(
+        row["event_id"],
+        row["stream_id"],
+        row["stream_version"],
+        row["event_type"],
+        row["schema_version"],
+        row["data"],
+        row["metadata"],
+        row["recorded_at"],
+        row["position"],
+        None if chain is None else bytes(chain),
     )
 
 
