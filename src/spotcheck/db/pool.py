@@ -14,6 +14,9 @@ asyncpg still rolls back a transaction left open and drops the listeners added w
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, Literal
 
 import asyncpg
@@ -32,6 +35,35 @@ async def init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec(
         "jsonb", schema="pg_catalog", encoder=_encode_jsonb, decoder=_decode_jsonb, format="binary"
     )
+
+
+_SESSION_UNTOUCHED: ContextVar[bool] = ContextVar("spotcheck_session_untouched", default=False)
+
+
+async def _full_reset(conn: asyncpg.Connection) -> None:
+    """asyncpg's reset on release (unlock advisory locks, CLOSE ALL, UNLISTEN, RESET ALL), for
+    ``reset="full"``, skipped for a connection acquired with :func:`acquire_untouched`.  An open
+    transaction is rolled back either way (by the pool, before this runs)."""
+    if _SESSION_UNTOUCHED.get():
+        return
+    query = conn.get_reset_query()
+    if query:
+        await conn.execute(query)
+
+
+@asynccontextmanager
+async def acquire_untouched(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection for statements that leave no session state behind (no SET, LISTEN,
+    session advisory lock, cursor or temporary table outside a transaction).  Its release skips
+    the reset query (with ``reset="full"``; the default pool runs none), a round trip and a
+    server transaction: the event store's single-statement append is a round trip of its own,
+    and the reset doubled it."""
+    token = _SESSION_UNTOUCHED.set(True)
+    try:
+        async with pool.acquire() as conn:
+            yield conn
+    finally:
+        _SESSION_UNTOUCHED.reset(token)
 
 
 CONNECT_TIMEOUT = 10.0
@@ -58,7 +90,7 @@ async def create_pool(
         init=init_connection,
         command_timeout=60,
         timeout=CONNECT_TIMEOUT,
-        reset=_keep_session if reset == "transaction" else None,
+        reset=_keep_session if reset == "transaction" else _full_reset,
     )
     assert pool is not None
     return pool

@@ -9,6 +9,7 @@ the ``rfc8785`` package) at about 25x its speed, so hashing never caps a bulk lo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
@@ -112,8 +113,12 @@ def canonical_json(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
+@functools.lru_cache(maxsize=256)
 def format_instant(instant: datetime) -> str:
-    """An instant as RFC 3339 UTC with microseconds: ``2026-11-26T09:30:00.123456Z``."""
+    """An instant as RFC 3339 UTC with microseconds: ``2026-11-26T09:30:00.123456Z``.
+
+    Cached: the events of one transaction share their ``recorded_at``, and the sealer formats
+    one per event.  Equal instants are equal (and hash equal) whatever their zone."""
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

@@ -84,6 +84,37 @@ class RecordedEvent:
     position: int | None = None
     chain_hash: bytes | None = None
 
+    @classmethod
+    def _new(
+        cls,
+        event_id: uuid.UUID,
+        stream_id: str,
+        stream_version: int,
+        event_type: str,
+        schema_version: int,
+        data: dict[str, Any],
+        metadata: dict[str, Any],
+        recorded_at: datetime,
+        position: int | None = None,
+        chain_hash: bytes | None = None,
+    ) -> RecordedEvent:
+        """The same object as the constructor's, without its per-field ``object.__setattr__``
+        (a bulk append returns tens of thousands; the store calls this with checked values)."""
+        self = object.__new__(cls)
+        self.__dict__.update(
+            event_id=event_id,
+            stream_id=stream_id,
+            stream_version=stream_version,
+            event_type=event_type,
+            schema_version=schema_version,
+            data=data,
+            metadata=metadata,
+            recorded_at=recorded_at,
+            position=position,
+            chain_hash=chain_hash,
+        )
+        return self
+
     @cached_property
     def content_hash(self) -> bytes:
         from spotcheck.eventstore.canonical import canonical_json, content_hash, envelope

@@ -10,7 +10,7 @@ computed by the sealer from the stored row; ``RecordedEvent.content_hash`` compu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from spotcheck.db.pool import acquire_untouched
 from spotcheck.eventstore.canonical import check_json_value, checked_canonical_json
 from spotcheck.eventstore.envelope import (
     ANY,
@@ -70,6 +71,17 @@ WITH ins AS (
 SELECT min(recorded_at) AS recorded_at, count(*) AS n FROM ins
 """
 
+# One event for one stream (the common command): scalar parameters, no unnest.  $8 is the
+# version the stream is expected at (0: no stream, which the unique index enforces).
+_INSERT_ONE = """
+INSERT INTO events (event_id, stream_id, stream_version, event_type, schema_version,
+                    data, metadata)
+SELECT $1::uuid, $2::text, $3::bigint, $4::text, $5::int, $6::jsonb, $7::jsonb
+ WHERE $8::bigint = 0
+    OR EXISTS (SELECT 1 FROM events e WHERE e.stream_id = $2::text AND e.stream_version = $8)
+RETURNING recorded_at
+"""
+
 _VERSIONS = """
 SELECT coalesce(max(e.stream_version), 0) AS v
   FROM unnest($1::text[]) WITH ORDINALITY AS s(sid, i)
@@ -85,17 +97,18 @@ SELECT e.event_id, e.stream_id, e.stream_version, e.event_type, e.schema_version
 
 
 def record_from_row(row: asyncpg.Record) -> RecordedEvent:
-    return RecordedEvent(
-        event_id=row["event_id"],
-        stream_id=row["stream_id"],
-        stream_version=row["stream_version"],
-        event_type=row["event_type"],
-        schema_version=row["schema_version"],
-        data=row["data"],
-        metadata=row["metadata"],
-        recorded_at=row["recorded_at"],
-        position=row["position"],
-        chain_hash=bytes(row["chain_hash"]) if row["chain_hash"] is not None else None,
+    chain = row["chain_hash"]
+    return RecordedEvent._new(
+        row["event_id"],
+        row["stream_id"],
+        row["stream_version"],
+        row["event_type"],
+        row["schema_version"],
+        row["data"],
+        row["metadata"],
+        row["recorded_at"],
+        row["position"],
+        None if chain is None else bytes(chain),
     )
 
 
@@ -128,38 +141,52 @@ def prepare(
     registry: EventTypeRegistry, appends: Sequence[StreamAppend], base: list[int]
 ) -> _Prepared:
     """Validate every event (typed errors name the field) and lay out the rows to insert."""
-    rows: list[tuple[Any, ...]] = []
-    metas: list[dict[str, Any]] = []
+    p = _Prepared(appends, base, [], [])
+    for _ in _prepare_rows(registry, p):
+        pass
+    return p
+
+
+def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[Any, ...]]:
+    """Fill ``p.rows`` and ``p.metadata``, yielding each row as it is checked: a bulk append
+    hands this to COPY, so the server stores one chunk while the next is encoded here."""
+    rows, metas = p.rows, p.metadata
     last_metadata: Metadata | None = None
     meta: dict[str, Any] = {}
-    meta_json = b""
-    for a, version in zip(appends, base, strict=True):
+    meta_json: Any = None
+    versions: dict[tuple[str, int | None], int] = {}  # (type, asked) -> checked schema version
+    for a, version in zip(p.appends, p.base, strict=True):
+        stream_id = a.stream_id
         for e in a.events:
-            sv = e.schema_version or registry.current_version(e.event_type)
-            registry.check(e.event_type, sv)
-            if type(e.data) is not dict:
+            key = (e.event_type, e.schema_version)
+            sv = versions.get(key)
+            if sv is None:
+                sv = e.schema_version or registry.current_version(e.event_type)
+                registry.check(e.event_type, sv)
+                versions[key] = sv
+            data = e.data
+            if type(data) is not dict:
                 raise InvalidEvent("data", "must be a JSON object")
-            data_json = checked_canonical_json(e.data, "data")
+            data_json = checked_canonical_json(data, "data")
             if len(data_json) > MAX_DATA_BYTES:
                 raise PayloadTooLarge("data", len(data_json), MAX_DATA_BYTES)
             if e.metadata is not last_metadata:  # a batch usually shares one Metadata
                 last_metadata = e.metadata
                 meta = e.metadata.to_json()
-                meta_json = checked_canonical_json(meta, "metadata")
+                meta_json = orjson.Fragment(checked_canonical_json(meta, "metadata"))
             version += 1
-            rows.append(
-                (
-                    e.event_id,
-                    a.stream_id,
-                    version,
-                    e.event_type,
-                    sv,
-                    orjson.Fragment(data_json),
-                    orjson.Fragment(meta_json),
-                )
+            row = (
+                e.event_id,
+                stream_id,
+                version,
+                e.event_type,
+                sv,
+                orjson.Fragment(data_json),
+                meta_json,
             )
+            rows.append(row)
             metas.append(meta)
-    return _Prepared(appends, base, rows, metas)
+            yield row
 
 
 def _check_shape(appends: Sequence[StreamAppend]) -> None:
@@ -236,19 +263,17 @@ class UnitOfWork:
             )
             actual = await self._versions(appends)
             bases = [act if b is None else b for b, act in zip(bases, actual, strict=True)]
-        prepared = prepare(self.store.registry, appends, [int(b or 0) for b in bases])
-        recorded_at = await self._insert(prepared)
+        prepared = _Prepared(appends, [int(b or 0) for b in bases], [], [])
+        rows = _prepare_rows(self.store.registry, prepared)
+        if sum(len(a.events) for a in appends) < COPY_THRESHOLD:
+            for _ in rows:
+                pass
+            recorded_at = await self._insert(prepared, None)
+        else:
+            recorded_at = await self._insert(prepared, rows)
+        new = RecordedEvent._new
         records = [
-            RecordedEvent(
-                event_id=row[0],
-                stream_id=row[1],
-                stream_version=row[2],
-                event_type=row[3],
-                schema_version=row[4],
-                data=e.data,
-                metadata=meta,
-                recorded_at=recorded_at,
-            )
+            new(row[0], row[1], row[2], row[3], row[4], e.data, meta, recorded_at)
             for row, meta, e in zip(
                 prepared.rows,
                 prepared.metadata,
@@ -269,10 +294,19 @@ class UnitOfWork:
             if base != act:
                 raise ConcurrencyError(a.stream_id, a.expected_version, act)
 
-    async def _insert(self, p: _Prepared) -> datetime:
+    async def _insert(self, p: _Prepared, copy_rows: Iterator[tuple[Any, ...]] | None) -> datetime:
+        """One INSERT of ``p.rows``; or, given ``copy_rows`` (which fills ``p.rows`` as COPY
+        consumes it), a version check and a COPY.  A typed error raised while the rows are
+        checked aborts the COPY, and with it the transaction."""
         checks = [(a.stream_id, b) for a, b in zip(p.appends, p.base, strict=True) if b > 0]
         try:
-            if len(p.rows) < COPY_THRESHOLD:
+            if copy_rows is None and len(p.rows) == 1:
+                row = await self.conn.fetchrow(_INSERT_ONE, *p.rows[0], p.base[0])
+                if row is None:
+                    await self._raise_conflict(p.appends, p.base)
+                    raise AssertionError("the version check failed but the stream matches")
+                return row["recorded_at"]  # type: ignore[no-any-return]
+            if copy_rows is None:
                 cols = [list(c) for c in zip(*p.rows, strict=True)]
                 row = await self.conn.fetchrow(
                     _INSERT_CHECKED, *cols, [c[0] for c in checks], [c[1] for c in checks]
@@ -289,7 +323,7 @@ class UnitOfWork:
                     [b for b in p.base if b > 0],
                 )
             now = await self.conn.fetchval("SELECT now()")
-            await self.conn.copy_records_to_table("events", records=p.rows, columns=COPY_COLUMNS)
+            await self.conn.copy_records_to_table("events", records=copy_rows, columns=COPY_COLUMNS)
             return now  # type: ignore[no-any-return]
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "events_stream_version_key":
@@ -384,7 +418,8 @@ class EventStore:
         for attempt in range(1, attempts + 1):
             try:
                 if project is None and _single_statement(appends):
-                    async with self.pool.acquire() as conn:
+                    # One statement, no session state: released without the reset round trip.
+                    async with acquire_untouched(self.pool) as conn:
                         uow = UnitOfWork(self, conn)
                         recorded = await uow.append_many(appends, check_existing=check_existing)
                     if uow.appended:

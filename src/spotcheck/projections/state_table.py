@@ -29,6 +29,29 @@ ON CONFLICT (id) DO UPDATE SET
 """
 
 
+_heads: tuple[Sequence[RecordedEvent], dict[str, list[RecordedEvent]]] | None = None
+
+
+def _by_head(events: Sequence[RecordedEvent]) -> dict[str, list[RecordedEvent]]:
+    """The batch's events by the part of their stream id before the first ``-``, computed once
+    per batch for all the state tables (each used to scan the whole batch for its prefix).
+    The batch is held, so its identity cannot be reused while it is cached."""
+    global _heads
+    cached = _heads
+    if cached is not None and cached[0] is events:
+        return cached[1]
+    heads: dict[str, list[RecordedEvent]] = {}
+    for e in events:
+        head = e.stream_id.partition("-")[0]
+        bucket = heads.get(head)
+        if bucket is None:
+            heads[head] = [e]
+        else:
+            bucket.append(e)
+    _heads = (events, heads)
+    return heads
+
+
 class StateTableProjection(Generic[S]):
     def __init__(self, spec: AggregateSpec[S], table: str) -> None:
         self.spec = spec
@@ -39,7 +62,8 @@ class StateTableProjection(Generic[S]):
 
     def owned(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
         prefix = self.spec.stream_prefix
-        return [e for e in events if e.stream_id.startswith(prefix)]
+        candidates = _by_head(events).get(prefix.partition("-")[0], ())
+        return [e for e in candidates if e.stream_id.startswith(prefix)]
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         mine = self.owned(events)

@@ -40,19 +40,23 @@ class StreamsProjection:
     tables: tuple[str, ...] = (TABLE,)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        # Order-free: the highest version gives the version and last type, the times are a
+        # min and a max (a batch holds each stream's events in version order anyway).
         rows: dict[str, _StreamRow] = {}
-        for e in sorted(events, key=lambda e: (e.stream_id, e.stream_version)):
+        for e in events:
             row = rows.get(e.stream_id)
+            at = e.recorded_at
             if row is None:
-                rows[e.stream_id] = _StreamRow(
-                    e.stream_version, 1, e.event_type, e.recorded_at, e.recorded_at
-                )
-            else:
+                rows[e.stream_id] = _StreamRow(e.stream_version, 1, e.event_type, at, at)
+                continue
+            if e.stream_version > row.version:
                 row.version = e.stream_version
-                row.count += 1
                 row.last_type = e.event_type
-                row.first_at = min(row.first_at, e.recorded_at)
-                row.last_at = max(row.last_at, e.recorded_at)
+            row.count += 1
+            if at < row.first_at:
+                row.first_at = at
+            if at > row.last_at:
+                row.last_at = at
         if not rows:
             return
         r = rows.values()
