@@ -165,7 +165,11 @@ def create_app(
     async def readyz(request: Request) -> Response:
         state = request.app.state
         role = "leader" if state.sealer.is_leader else "standby"
-        result = await readiness(state.pool, shipped, thresholds, sealer_role=role)
+        checkpointer = getattr(state, "checkpointer", None)
+        signer = None if checkpointer is None else "leader" if checkpointer.is_leader else "standby"
+        result = await readiness(
+            state.pool, shipped, thresholds, sealer_role=role, checkpointer_role=signer
+        )
         if not result.ready:
             log.warning(
                 "not ready: %s",
