@@ -50,9 +50,7 @@ SELECT CASE WHEN ((l.classid::bigint << 32) | l.objid::bigint) = $1 THEN 'sealer
 
 def workers(serve: Serve) -> list[int]:
     return sorted(
-        p
-        for p in pids()
-        if ppid(p) == serve.proc.pid and alive(p) and b"spawn_main" in cmdline(p)
+        p for p in pids() if ppid(p) == serve.proc.pid and alive(p) and b"spawn_main" in cmdline(p)
     )
 
 
@@ -154,7 +152,8 @@ async def test_two_workers_one_leader_reads_their_writes_and_hand_over_on_kill(
                 await asyncio.sleep(0.05)
         first = workers(serve)
         leader = await wait_leaders(conn, first, 60)
-        body = httpx.get(f"{serve.url}/readyz", timeout=10).json()
+        async with httpx.AsyncClient(base_url=serve.url, timeout=10) as plain:
+            body = (await plain.get("/readyz")).json()
         assert body["checks"]["sealer"]["role"] in ("leader", "standby"), body
         assert body["checks"]["checkpoint"]["role"] in ("leader", "standby"), body
 
