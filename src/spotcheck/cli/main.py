@@ -404,6 +404,12 @@ def cmd_bench_rebuild(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def cmd_bench_scale(args: argparse.Namespace) -> int:
+    from spotcheck.cli.bench.scale import main as bench_main
+
+    return bench_main(args)
+
+
 def cmd_bench_draw(args: argparse.Namespace) -> int:
     from spotcheck.cli.bench.draw import main as bench_main
 
@@ -594,6 +600,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--drawn", type=int, default=50_000, help="subjects drawn, over 3 strata")
     s.add_argument("--inspectors", type=int, default=2_000, help="enforcement officers to load")
     s.set_defaults(func=cmd_bench_draw)
+
+    s = bench.add_parser(
+        "scale", help="the api page with 1 and 2 server processes, and reads on a replica"
+    )
+    s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    s.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients")
+    s.add_argument("--seconds", type=float, default=10.0, help="measured duration of each run")
+    s.add_argument("--subjects", type=int, default=20_000, help="inspection subjects to load")
+    s.set_defaults(func=cmd_bench_scale)
 
     s = bench.add_parser("rebuild", help="rebuild every read table against an INSERT … SELECT")
     s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
