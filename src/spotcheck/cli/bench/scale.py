@@ -12,7 +12,8 @@ through the real write path (``api_seed.load_data``), a hot standby of it made w
   so the page's queries run there (the account lookup stays on the primary).
 
 Each is measured with ``bench api``'s own load generator (``api_load.measure``: closed-loop
-clients walking the page with ``after``), after the same warm-up.  Beside req/s and latency,
+clients walking the page with ``after``), after the same warm-up, with its options
+(``api.Options``: ``--clients``, ``--seconds``, ``--subjects``).  Beside req/s and latency,
 each run reports the CPU used in its window by the server's processes (the supervisor and its
 workers), by the primary's and the standby's PostgreSQL processes, and by the load generator,
 and how many transactions the standby ran (which shows where the reads went).  The ratios are
@@ -28,7 +29,6 @@ import contextlib
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -41,8 +41,10 @@ from typing import Any
 import httpx
 
 from spotcheck.auth.tokens import TokenSettings, mint
+from spotcheck.cli.bench.api import Options
 from spotcheck.cli.bench.api_load import PAGE_SIZE, QUERY, measure, process_cpu_seconds
 from spotcheck.cli.bench.api_seed import INSPECTOR, load_data
+from spotcheck.cli.bench.api_servers import _stop_process
 from spotcheck.cli.bench.common import Target, logger, machine_facts, ratio, to_json
 from spotcheck.db.embedded import EmbeddedPostgres
 from spotcheck.db.migrate import migrate
@@ -52,7 +54,6 @@ from spotcheck.db.urls import APP_ROLE, with_database, with_user
 
 DATABASE = "spotcheck_bench"
 READY_TIMEOUT = 120.0
-STOP_TIMEOUT = 30.0
 RUNS = (
     ("one_process", 1, False),
     ("two_processes", 2, False),
@@ -61,24 +62,6 @@ RUNS = (
 
 Results = dict[str, Any]
 log = logger("scale")
-
-
-@dataclass(frozen=True)
-class Options:
-    clients: int = 32
-    seconds: float = 10.0
-    subjects: int = 20_000
-
-    @property
-    def warmup(self) -> float:
-        return min(2.0, self.seconds)
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> Options:
-        opts = cls(int(args.clients), float(args.seconds), int(args.subjects))
-        if opts.clients < 1 or opts.seconds <= 0 or opts.subjects < 1:
-            raise SystemExit("--clients, --seconds and --subjects must be > 0")
-        return opts
 
 
 # --- processes and their CPU ------------------------------------------------------------------
@@ -224,13 +207,7 @@ def _serve_process(
     try:
         yield proc
     finally:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            if proc.poll() is not None:
-                break
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(STOP_TIMEOUT)
+        _stop_process(proc)  # SIGTERM to its group (a graceful stop), SIGKILL if it lingers
 
 
 async def _wait_ready(proc: subprocess.Popen[bytes], url: str, workers: int, out: Path) -> None:
