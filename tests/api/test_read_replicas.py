@@ -212,6 +212,29 @@ async def test_mutations_run_on_the_primary_and_a_bad_position_is_refused(
     assert format_position(parse_position("16/B374D848") or 0) == "16/B374D848"
 
 
+async def test_with_no_wait_a_query_still_runs_on_a_replica_that_answers(
+    replicated: Replicated,
+) -> None:
+    application = create_app(
+        replicated.primary_app,
+        tokens=TOKENS,
+        replica_urls=[replicated.standby_app],
+        replica_max_wait=0.0,
+        collect_evidence=False,
+        run_sealer=False,
+    )
+    async with application.router.lifespan_context(application):
+        await seed_people_once(application)
+        transport = httpx.ASGITransport(app=application)
+        headers = {"Authorization": f"Bearer {mint('admin', TOKENS)}"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://spotcheck.test", headers=headers
+        ) as client:
+            assert (await read(client, "admin", None))["userId"] == "admin"
+        assert replicas(application).replicas[0].reads == 1
+        assert replicas(application).primary_fallbacks == 0
+
+
 async def test_with_the_replica_stopped_reads_fall_back_to_the_primary(
     app: Starlette, http: httpx.AsyncClient, replicated: Replicated
 ) -> None:

@@ -53,6 +53,8 @@ POSITION_HEADER = "X-Spotcheck-Position"
 MIN_POSITION_HEADER = "X-Spotcheck-Min-Position"
 
 RECHECK_SECONDS = 1.0
+CHECK_SECONDS = 0.1
+"""The least time given to a replica to say how far it has replayed (also with a wait of 0)."""
 DOWN_SECONDS = 1.0
 POLL_SECONDS = 0.002
 POOL_MAX = 20
@@ -130,6 +132,7 @@ class Replicas:
         waiting at most ``max_wait``; None: run on the primary."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.max_wait
+        check_deadline = max(deadline, loop.time() + CHECK_SECONDS)
         start = next(self._turn) % len(self.replicas)
         order = self.replicas[start:] + self.replicas[:start]
         while True:
@@ -140,7 +143,7 @@ class Replicas:
                     if min_position is not None
                     else loop.time() - r.checked_at < RECHECK_SECONDS
                 )
-                if not caught_up and await self._read(r, deadline):
+                if not caught_up and await self._read(r, check_deadline):
                     assert r.replayed is not None
                     caught_up = min_position is None or r.replayed >= min_position
                 if caught_up:
