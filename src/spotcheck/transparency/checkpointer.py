@@ -39,7 +39,9 @@ from spotcheck.transparency.log import (
 
 log = logging.getLogger(__name__)
 
-LEADER_LOCK_KEY = 0x73706F74636B + 1  # the sealer's key + 1
+LEADER_LOCK_KEY = 0x73706F74636B + 2
+"""Held by the leading checkpointer's session; + 1 is the signing turn's transaction lock
+(``spotcheck.transparency.log.CHECKPOINT_LOCK_KEY``), the sealer's key + 0."""
 
 
 class Checkpointer:
