@@ -18,8 +18,10 @@ async def test_bench_scale_smoke() -> None:
         assert run["errors"] == 0 and run["requests"] > 0, run
         assert run["workers"] == workers and run["reads_on_replica"] is replica
         assert (run["standby_transactions"] > 0) is replica, run
+        assert len(run["cpu"]["server_worker_percents"]) == workers, run
         assert set(run["cpu"]) == {
             "server_percent",
+            "server_worker_percents",
             "primary_postgres_percent",
             "standby_postgres_percent",
             "load_generator_percent",

@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,7 +30,17 @@ from spotcheck.db.resolve import EMBEDDED_DATABASE
 from spotcheck.db.urls import with_database
 from spotcheck.eventstore.sealer import ADVISORY_LOCK_KEY
 from spotcheck.transparency.checkpointer import LEADER_LOCK_KEY
-from tests.cli.processes import Serve, alive, cmdline, pids, ppid, serve_home, spotcheck
+from tests.cli.processes import (
+    SPOTCHECK,
+    Serve,
+    alive,
+    cmdline,
+    pids,
+    ppid,
+    serve_home,
+    spotcheck,
+    spotcheck_env,
+)
 from tests.cli.test_crash_drills import Burst, World, _check, _client
 
 pytestmark = pytest.mark.drill
@@ -206,3 +218,21 @@ async def test_two_workers_one_leader_reads_their_writes_and_hand_over_on_kill(
     finally:
         await conn.close()
     assert serve.stop(signal.SIGTERM) == 0, serve.output()
+
+
+def test_workers_refuse_a_port_another_program_listens_on(home: Path) -> None:
+    """Each worker binds the port with SO_REUSEPORT; the parent binds it first, so a port held
+    by a program without that option is refused at once rather than by every worker."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [str(SPOTCHECK), "serve", "--workers", "2"],
+            env=spotcheck_env(home, SPOTCHECK_PORT=str(port)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"cannot start: 127.0.0.1:{port}" in done.stderr, done.stderr

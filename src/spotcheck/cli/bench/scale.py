@@ -105,11 +105,22 @@ class TreeMeter:
     def __init__(self, roots: dict[str, int]) -> None:
         self.roots = roots
         self.began: dict[str, float] = {}
+        self.began_each: dict[int, float] = {}
         self.started = 0.0
 
     def start(self) -> None:
         self.started = time.perf_counter()
         self.began = {name: cpu_of(tree(pid)) for name, pid in self.roots.items()}
+        self.began_each = {p: cpu_of([p]) for p in _children(self.roots["server"])}
+
+    def workers(self) -> list[float]:
+        """Each server worker's share (the supervisor's children), largest first: how evenly
+        the kernel spread the connections."""
+        wall = time.perf_counter() - self.started
+        return sorted(
+            (round(100 * (cpu_of([p]) - cpu) / wall, 1) for p, cpu in self.began_each.items()),
+            reverse=True,
+        )
 
     def percents(self) -> dict[str, float]:
         wall = time.perf_counter() - self.started
@@ -272,11 +283,13 @@ async def run_one(
         finally:
             timer.cancel()
         cpu = meter.percents()
+        each = meter.workers()
         figures["standby_transactions"] = await standby_transactions(c) - before
     figures["workers"] = workers
     figures["reads_on_replica"] = replica
     figures["cpu"] = {
         "server_percent": cpu["server"],
+        "server_worker_percents": each if workers > 1 else [cpu["server"]],
         "primary_postgres_percent": cpu["primary"],
         "standby_postgres_percent": cpu["standby"],
         "load_generator_percent": figures["cpu"]["load_generator_percent"],
