@@ -81,6 +81,16 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _workers(pid: int) -> list[int]:
+    """The uvicorn workers among ``pid``'s children (not multiprocessing's resource tracker)."""
+    found = []
+    for child in _children(pid):
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+    return found
+
+
 def tree(pid: int) -> list[int]:
     """``pid`` and its descendants."""
     out, todo = [], [pid]
@@ -111,7 +121,7 @@ class TreeMeter:
     def start(self) -> None:
         self.started = time.perf_counter()
         self.began = {name: cpu_of(tree(pid)) for name, pid in self.roots.items()}
-        self.began_each = {p: cpu_of([p]) for p in _children(self.roots["server"])}
+        self.began_each = {p: cpu_of([p]) for p in _workers(self.roots["server"])}
 
     def workers(self) -> list[float]:
         """Each server worker's share (the supervisor's children), largest first: how evenly
