@@ -39,6 +39,14 @@ from spotcheck.api.http import (
     database_unavailable_response,
     max_body_from_env,
 )
+from spotcheck.api.replicas import (
+    MIN_POSITION_HEADER,
+    POSITION_HEADER,
+    ReadYourWrites,
+    Replicas,
+    max_wait_from_env,
+    replica_urls_from_env,
+)
 from spotcheck.api.view import GraphQLApp, request_id
 from spotcheck.auth.tokens import TokenSettings
 from spotcheck.db.availability import UNAVAILABLE, database_unavailable
@@ -93,6 +101,8 @@ def create_app(
     pseudonym_key: bytes | None = None,
     ready: ReadyThresholds | None = None,
     pool_reset: PoolReset = "transaction",
+    replica_urls: list[str] | None = None,
+    replica_max_wait: float | None = None,
 ) -> Starlette:
     """The server; ``app_database_url`` connects as the server's role (spotcheck_app).
 
@@ -114,6 +124,10 @@ def create_app(
     public transcripts (default: ``SPOTCHECK_PSEUDONYM_KEY_FILE``, read on first use;
     spotcheck.transparency.pseudonym_key). ``pool_reset``: what a pooled connection runs when
     released (spotcheck.db.pool; "full" only for the benchmark's baseline).
+    ``replica_urls``: read replicas for queries (default
+    ``SPOTCHECK_REPLICA_URLS``), ``replica_max_wait``: seconds a query waits for one to reach
+    ``X-Spotcheck-Min-Position`` (default ``SPOTCHECK_REPLICA_MAX_WAIT_MS``;
+    spotcheck.api.replicas).
     """
     region_list = regions or Regions.load()
     # Settings read when a command runs are checked now: a bad one stops the start (serve says
@@ -124,6 +138,10 @@ def create_app(
     # With the sealer runs the checkpointer, signing with ``log_key`` or the configured key
     # (spotcheck.transparency.keys): a startup error in production without one.
     signing_key = resolve_log_key(log_key, production=production) if run_sealer else log_key
+    replicas = Replicas(
+        replica_urls if replica_urls is not None else replica_urls_from_env(),
+        replica_max_wait if replica_max_wait is not None else max_wait_from_env(),
+    )
     thresholds = ready or ReadyThresholds.from_env()
     shipped = shipped_versions()
     metrics = AppMetrics()
@@ -138,6 +156,9 @@ def create_app(
         app.state.runner = CommandRunner(store, projections())
         app.state.runner.durations = metrics.observe_duration
         app.state.tokens, app.state.regions = tokens, region_list
+        if replicas.urls:
+            await replicas.open()
+            app.state.replicas = replicas
         tasks = []
         if run_sealer:
             assert signing_key is not None
@@ -159,6 +180,7 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await replicas.close()
             await pool.close()
 
     async def healthz(request: Request) -> Response:
@@ -167,7 +189,11 @@ def create_app(
     async def readyz(request: Request) -> Response:
         state = request.app.state
         role = "leader" if state.sealer.is_leader else "standby"
-        result = await readiness(state.pool, shipped, thresholds, sealer_role=role)
+        checkpointer = getattr(state, "checkpointer", None)
+        signer = None if checkpointer is None else "leader" if checkpointer.is_leader else "standby"
+        result = await readiness(
+            state.pool, shipped, thresholds, sealer_role=role, checkpointer_role=signer
+        )
         if not result.ready:
             log.warning(
                 "not ready: %s",
@@ -179,7 +205,11 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/graphql", GraphQLApp(production, cost_budgets), methods=["GET", "POST"]),
+        Route(
+            "/graphql",
+            ReadYourWrites(GraphQLApp(production, cost_budgets)),
+            methods=["GET", "POST"],
+        ),
         log_key_route(signing_key),
         *evidence_routes(),
         *transcript_routes(),
@@ -197,7 +227,13 @@ def create_app(
                     CORSMiddleware,
                     allow_origins=origins,
                     allow_methods=["GET", "POST"],
-                    allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+                    allow_headers=[
+                        "Authorization",
+                        "Content-Type",
+                        "X-Request-Id",
+                        MIN_POSITION_HEADER,
+                    ],
+                    expose_headers=[POSITION_HEADER],
                     max_age=600,
                 )
             ]

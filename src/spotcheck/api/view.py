@@ -48,6 +48,7 @@ from spotcheck.api.context import Context
 from spotcheck.api.cost import Budgets, operation_cost
 from spotcheck.api.http import database_unavailable_response, error_response, negotiate
 from spotcheck.api.input_screen import BadInput, nfc_document, nfc_variables, screen
+from spotcheck.api.replicas import read_context
 from spotcheck.api.schema import MAX_TOKENS, build_schema
 from spotcheck.db.availability import database_unavailable
 from spotcheck.domain.errors import DomainError
@@ -200,23 +201,25 @@ class GraphQLApp(GraphQL[Context, None]):
         sub_response: Any,
     ) -> Any:
         if isinstance(request_data, GraphQLRequestData) and request_data.query:
-            self._note_operation(request, request_data)
+            kind = self._note_operation(request, request_data)
             self._check_cost(request_data, context)
+            # A query may run on a read replica (spotcheck.api.replicas).
+            context = await read_context(request, kind, context)
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
 
-    def _note_operation(self, request: Request, data: GraphQLRequestData) -> None:
-        """The operation's name and type for the request's log line and metrics."""
+    def _note_operation(self, request: Request, data: GraphQLRequestData) -> str | None:
+        """The operation's name and type for the request's log line and metrics; its type."""
         try:
             document = _parse(data.query or "")
         except GraphQLSyntaxError:
-            return
+            return None
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         given: object = data.operation_name  # any JSON value: strawberry refuses a non-string
         if given is not None and not isinstance(given, str):
             note_operation(request, "invalid", None)
-            return
+            return None
         chosen = next(
             (
                 op
@@ -228,7 +231,9 @@ class GraphQLApp(GraphQL[Context, None]):
         name = given
         if name is None and chosen is not None and chosen.name is not None:
             name = chosen.name.value
-        note_operation(request, name, chosen.operation.value if chosen is not None else None)
+        kind = chosen.operation.value if chosen is not None else None
+        note_operation(request, name, kind)
+        return kind
 
     def _check_cost(self, data: GraphQLRequestData, context: Context) -> None:
         try:

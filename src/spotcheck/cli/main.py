@@ -19,7 +19,6 @@ from spotcheck.config import Settings
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from starlette.types import ASGIApp
 
     from spotcheck.db.resolve import DatabaseUrls
 
@@ -207,9 +206,8 @@ def _serve(
 ) -> int:
     import uvicorn
 
-    from spotcheck.api.app import create_app
+    from spotcheck.cli.serving import build_app, check_workers, run_workers
     from spotcheck.observe.logs import configure_logging
-    from spotcheck.observe.metrics import ByPort
 
     if urls.embedded is not None:
         print(f"embedded PostgreSQL: {urls.embedded.datadir} (socket in the same folder)")
@@ -220,35 +218,26 @@ def _serve(
         _load_demo(settings, urls.app, 20_000, 300)
     host, port = args.host or settings.host, args.port or settings.port
     try:
+        check_workers(args.workers)
         if settings.metrics_port == port:
             raise ValueError(
                 "SPOTCHECK_METRICS_PORT must differ from the API's port: metrics have a port "
                 "of their own"
             )
-        app = create_app(
-            urls.app,
-            tokens=settings.tokens(),
-            production=settings.production,
-            regions=settings.regions(),
-            log_key=log_key,
-            pseudonym_key=pseudonym_key,
-        )
+        # With workers, built here only to check the settings; each worker builds its own.
+        served = build_app(settings, urls.app, log_key, pseudonym_key)
+        grace = shutdown_grace_from_env()
     except ValueError as e:  # a setting out of its rule (limits, budgets, origins, ports)
         print(f"cannot start: {e}", file=sys.stderr)
         return 2
-    try:
-        grace = shutdown_grace_from_env()
-    except ValueError as e:
-        print(f"cannot start: {e}", file=sys.stderr)
-        return 2
-    served: ASGIApp = app
-    if settings.metrics_port is not None:
-        served = ByPort(app, app.state.metrics_app, settings.metrics_port)
     # SIGTERM: stop accepting, let requests in flight finish for up to ``grace`` seconds (then
     # cancel them), stop the sealer and the checkpointer (the lifespan's end), then the
     # embedded PostgreSQL (cmd_serve's way out).
+    workers = args.workers
     config = uvicorn.Config(
-        served,
+        "spotcheck.cli.serving:worker_app" if workers > 1 else served,
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_config=None,
@@ -256,13 +245,17 @@ def _serve(
         access_log=False,
         timeout_graceful_shutdown=grace,
     )
-    server = uvicorn.Server(config)
-    sockets = None
+    metrics_listener = None
     if settings.metrics_port is not None:
         # Two listening sockets, one server: the API's, and the metrics' (see ByPort).
         metrics_listener = uvicorn.Config(
             served, host=settings.metrics_host, port=settings.metrics_port, log_config=None
         )
+    if workers > 1:
+        return run_workers(config, urls.app, metrics_listener)
+    server = uvicorn.Server(config)
+    sockets = None
+    if metrics_listener is not None:
         sockets = [config.bind_socket(), metrics_listener.bind_socket()]
     try:
         server.run(sockets=sockets)
@@ -411,6 +404,12 @@ def cmd_bench_rebuild(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def cmd_bench_scale(args: argparse.Namespace) -> int:
+    from spotcheck.cli.bench.scale import main as bench_main
+
+    return bench_main(args)
+
+
 def cmd_bench_draw(args: argparse.Namespace) -> int:
     from spotcheck.cli.bench.draw import main as bench_main
 
@@ -425,6 +424,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     s.add_argument("--demo", action="store_true", help="load the demo data first (once)")
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes on the one port (default 1); one sealer and one checkpointer "
+        "lead across them (docs/scaling.md)",
+    )
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("demo", help="load the demo data (departments, accounts, items, ...)")
@@ -605,6 +611,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--drawn", type=int, default=50_000, help="subjects drawn, over 3 strata")
     s.add_argument("--inspectors", type=int, default=2_000, help="enforcement officers to load")
     s.set_defaults(func=cmd_bench_draw)
+
+    s = bench.add_parser(
+        "scale", help="the api page with 1 and 2 server processes, and reads on a replica"
+    )
+    s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
+    s.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients")
+    s.add_argument("--seconds", type=float, default=10.0, help="measured duration of each run")
+    s.add_argument("--subjects", type=int, default=20_000, help="inspection subjects to load")
+    s.set_defaults(func=cmd_bench_scale)
 
     s = bench.add_parser("rebuild", help="rebuild every read table against an INSERT … SELECT")
     s.add_argument("--json", action="store_true", help="print one JSON object with every figure")

@@ -191,6 +191,12 @@ class EmbeddedPostgres:
         )
         return result  # type: ignore[no-any-return]
 
+    def run_tool(
+        self, exe: str, *args: str, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        """One of the wheel's programs (``pg_basebackup``, ``psql``, …), as the server's user."""
+        return self._run(exe, *args, timeout=timeout)
+
     @property
     def initialized(self) -> bool:
         return (self.datadir / "PG_VERSION").exists()

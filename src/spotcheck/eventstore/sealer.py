@@ -27,7 +27,13 @@ being listed.  An empty list then read as "everyone has ended" and ``n`` was ski
 transaction was still open (tests/eventstore/test_sealer.py reproduces it).
 
 One sealer per database: a session-level advisory lock on the sealer's own connection.  A second
-server process waits as a standby and takes over when the lock is released.
+server process waits as a standby and takes over when the lock is released.  The lock and every
+ledger write share that one session, so a leader that lost it (killed, partitioned away) can
+write nothing more: there is never a second writer, only a gap in time.  How long: PostgreSQL
+ends a dead client's session, and with it the lock, as soon as its socket closes (at once when
+the process dies on a live host; after the TCP keepalive settings when the host itself goes
+away), and a standby retries every ``standby_interval`` (1 s).  The leader's connection is
+named ``spotcheck sealer <pid>`` (``pg_stat_activity.application_name``).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass
 
@@ -137,7 +144,10 @@ class Sealer:
     async def run(self) -> None:
         while True:
             try:
-                conn = await asyncpg.connect(self.url)
+                conn = await asyncpg.connect(
+                    self.url,
+                    server_settings={"application_name": f"spotcheck sealer {os.getpid()}"},
+                )
             except (OSError, asyncpg.PostgresError) as exc:
                 log.warning("sealer cannot connect: %s", exc)
                 await asyncio.sleep(self.standby_interval)

@@ -195,6 +195,7 @@ async def readiness(
     thresholds: ReadyThresholds,
     *,
     sealer_role: str | None = None,
+    checkpointer_role: str | None = None,
 ) -> Readiness:
     """Every check, each named in ``failing`` when it fails; never waits on the database for
     longer than ``thresholds.database_timeout_s``."""
@@ -275,6 +276,7 @@ async def readiness(
             "lagSeconds": round(ledger.checkpoint_lag_s, 3),
             "maxLagSeconds": thresholds.max_checkpoint_lag_s,
             "treeSize": ledger.checkpoint_size,
+            **({"role": checkpointer_role} if checkpointer_role else {}),
             "ageSeconds": None
             if ledger.checkpoint_age_s is None
             else round(ledger.checkpoint_age_s, 3),

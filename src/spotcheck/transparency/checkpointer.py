@@ -7,8 +7,13 @@ while events keep arriving there is a checkpoint at least every ``interval`` (de
 inside the 10 s promised).  A long unsigned backlog (first start on an existing ledger) is
 signed in batches, one transaction each, back to back.
 
-Several servers may run one each: a transaction-scoped advisory lock makes them take turns, and
-a turn that finds the ledger already covered signs nothing.  A missing ledger position stops
+Several servers may run one each; one leads: a session-level advisory lock on its own connection
+(like the sealer's, another key), so with ``serve --workers N`` or many hosts one process signs
+and the others stand by, retrying every ``retry_interval`` (1 s).  A leader that dies releases
+the lock with its session (at once when its process dies; see ``spotcheck.eventstore.sealer``),
+and a standby takes over within that interval.  Signing also keeps its transaction-scoped
+advisory lock, so that even two leaders for a moment would take turns, and a turn that finds
+the ledger already covered signs nothing.  A missing ledger position stops
 signing (the tree would not be the ledger's) and is logged on every attempt.
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 
 import asyncpg
@@ -32,6 +38,10 @@ from spotcheck.transparency.log import (
 )
 
 log = logging.getLogger(__name__)
+
+LEADER_LOCK_KEY = 0x73706F74636B + 2
+"""Held by the leading checkpointer's session; + 1 is the signing turn's transaction lock
+(``spotcheck.transparency.log.CHECKPOINT_LOCK_KEY``), the sealer's key + 0."""
 
 
 class Checkpointer:
@@ -56,17 +66,25 @@ class Checkpointer:
         self.retry_interval = retry_interval
         self.batch = batch
         self.latest: Checkpoint | None = None
+        self.is_leader = False
         self._last_signed = float("-inf")
 
     async def run(self) -> None:
         while True:
             try:
-                conn = await asyncpg.connect(self.url)
+                conn = await asyncpg.connect(
+                    self.url,
+                    server_settings={"application_name": f"spotcheck checkpointer {os.getpid()}"},
+                )
             except (OSError, asyncpg.PostgresError) as exc:
                 log.warning("checkpointer cannot connect: %s", exc)
                 await asyncio.sleep(self.retry_interval)
                 continue
             try:
+                while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK_KEY):
+                    await asyncio.sleep(self.retry_interval)
+                self.is_leader = True
+                log.info("checkpointer leads")
                 await self._loop(conn)
             except LedgerGap as exc:
                 log.error("checkpointer: %s; nothing is signed until it is repaired", exc)
@@ -78,6 +96,7 @@ class Checkpointer:
                 log.exception("checkpointer failed; starting over")
                 await asyncio.sleep(self.retry_interval)
             finally:
+                self.is_leader = False
                 with contextlib.suppress(Exception):
                     await conn.close()
 
