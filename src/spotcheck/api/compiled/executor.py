@@ -1,0 +1,221 @@
+"""Compile a validated query once into one SQL statement; run it with the caller's values.
+
+``CompiledOperations.plan`` validates the document with the general path's rules and compiles
+the chosen operation, or answers None when any part is not covered; both answers are cached
+by (document text, operation name) in a bounded LRU.  ``execute`` coerces the variables and
+the root fields' arguments with graphql-core (as the general executor does), checks them with
+the same functions the resolvers use (``page_size``, ``decode_cursor``, ``list_query``), and
+runs one statement whose ``json_build_object`` is the whole ``data``.  Any error there (a bad
+argument, a variable that does not coerce) returns None: the general executor then answers,
+errors and all.  The statement's first four parameters are the caller (``v.staff``,
+``v.reads_all``, ``v.dept``) and the configured regions (``v.regions``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    specified_rules,
+    validate,
+)
+from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.utilities import get_operation_ast
+from strawberry.utils.str_converters import to_snake_case
+
+from spotcheck.api.common.pagination import decode_cursor, page_size
+from spotcheck.api.compiled import shapes
+from spotcheck.api.compiled.selection import Fragments, NotCovered, collect
+from spotcheck.api.context import Context
+from spotcheck.api.schema import LIMIT_RULES
+from spotcheck.api.subjects.queries import SubjectFilter, list_query
+from spotcheck.domain import subject as s
+
+DEFAULT_MAX_PLANS = 256
+_PARAM = re.compile(r"\$(\d+)")
+_EMPTY_PAGE = "SELECT NULL::text AS id, NULL::jsonb AS state WHERE false"
+_KEY = "@@KEY@@"
+_VALUES = (
+    "(SELECT $1::boolean AS staff, $2::boolean AS reads_all, $3::text AS dept, "
+    "$4::jsonb AS regions) v"
+)
+
+
+class Fallback(Exception):
+    """This request's values need the general executor (it reports the error)."""
+
+
+Args = dict[str, Any]
+Fill = Callable[[str, Args, Context, list[Any]], str]
+
+
+@dataclass(frozen=True)
+class Root:
+    """A root field: its response key, the SQL with placeholders, and how to fill them."""
+
+    key: str
+    node: FieldNode
+    field: GraphQLField | None
+    template: str
+    fill: Fill
+
+
+@dataclass(frozen=True)
+class Plan:
+    operation: OperationDefinitionNode
+    roots: tuple[Root, ...]
+
+
+def _renumber(sql: str, offset: int) -> str:
+    return _PARAM.sub(lambda m: f"${int(m.group(1)) + offset}", sql)
+
+
+def _subject_filter(given: Mapping[str, Any] | None) -> SubjectFilter:
+    if given is None:
+        return SubjectFilter()
+    return SubjectFilter(**{to_snake_case(k): v for k, v in given.items()})
+
+
+def _fill_subjects(template: str, args: Args, context: Context, params: list[Any]) -> str:
+    """``SubjectQueries.subjects``: the same checks in the same order, then the same page."""
+    try:
+        n = page_size(args.get("first"))
+        after = decode_cursor(args.get("after"))
+        if context.actor.is_staff:
+            sql, page_args = list_query(_subject_filter(args.get("filter")), after, n + 1)
+            page = _renumber(sql, len(params))
+            params.extend(page_args)
+        else:
+            page = _EMPTY_PAGE
+    except GraphQLError:
+        raise Fallback from None
+    params.append(n)
+    return template.replace(shapes.PAGE, page).replace(shapes.LIMIT, f"${len(params)}::integer")
+
+
+def _fill_subject(template: str, args: Args, context: Context, params: list[Any]) -> str:
+    """``SubjectQueries.subject``: staff only, by the normalised key."""
+    params.append(s.normalise_key(args["key"]))
+    return template.replace(_KEY, f"${len(params)}::text")
+
+
+def _fill_constant(template: str, args: Args, context: Context, params: list[Any]) -> str:
+    return template
+
+
+def _root(
+    schema: GraphQLSchema, key: str, node: FieldNode, sets: list[SelectionSetNode], frags: Fragments
+) -> Root:
+    name = node.name.value
+    if name == "__typename":
+        return Root(key, node, None, "'Query'", _fill_constant)
+    query_type = schema.query_type
+    assert query_type is not None
+    field = query_type.fields.get(name)
+    aliases = shapes.Aliases()
+
+    def subject(row: str, sub: list[SelectionSetNode]) -> str:
+        return shapes.subject(row, sub, frags, aliases)
+
+    if name == "subjects" and field is not None:
+        return Root(
+            key, node, field, shapes.connection("Subject", subject, sets, frags), _fill_subjects
+        )
+    if name == "subject" and field is not None:
+        sql = f"(SELECT {subject('r', sets)} FROM subjects r WHERE r.id = {_KEY} AND v.staff)"
+        return Root(key, node, field, sql, _fill_subject)
+    raise NotCovered(f"Query.{name}")
+
+
+def compile_operation(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+) -> Plan | None:
+    """The operation's plan, or None when the general executor must run it (not valid, not a
+    query, or any part not covered)."""
+    if validate(schema, document, [*specified_rules, *LIMIT_RULES]):
+        return None
+    operation = get_operation_ast(document, operation_name)
+    if operation is None or operation.operation != OperationType.QUERY or operation.directives:
+        return None
+    frags = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    try:
+        roots = tuple(
+            _root(schema, f.key, f.nodes[0], f.sub_sets(), frags)
+            for f in collect([operation.selection_set], "Query", frags)
+        )
+        shapes.build([(r.key, "") for r in roots])  # the root object's key limit
+    except NotCovered:
+        return None
+    return Plan(operation, roots)
+
+
+class CompiledOperations:
+    """Plans by (document text, operation name), at most ``maxsize``, least recently used
+    dropped first; None cached too, so an uncovered document is validated once."""
+
+    def __init__(self, schema: GraphQLSchema, maxsize: int = DEFAULT_MAX_PLANS) -> None:
+        self.schema = schema
+        self.maxsize = maxsize
+        self.plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+
+    def plan(self, query: str, operation_name: str | None, document: DocumentNode) -> Plan | None:
+        key = (query, operation_name)
+        if key in self.plans:
+            self.plans.move_to_end(key)
+            return self.plans[key]
+        found = compile_operation(self.schema, document, operation_name)
+        self.plans[key] = found
+        while len(self.plans) > self.maxsize:
+            self.plans.popitem(last=False)
+        return found
+
+    def statement(
+        self, plan: Plan, variables: Mapping[str, Any] | None, context: Context
+    ) -> tuple[str, list[Any]] | None:
+        """The SQL and its parameters for this request, or None to fall back."""
+        values = get_variable_values(
+            self.schema, plan.operation.variable_definitions or (), dict(variables or {})
+        )
+        if isinstance(values, list):
+            return None
+        actor = context.actor
+        params: list[Any] = [
+            actor.is_staff,
+            actor.reads_everything,
+            actor.department,
+            {code: r.name for code, r in context.regions.items()},
+        ]
+        pairs: list[tuple[str, str]] = []
+        try:
+            for root in plan.roots:
+                args = get_argument_values(root.field, root.node, values) if root.field else {}
+                pairs.append((root.key, root.fill(root.template, args, context, params)))
+        except (Fallback, GraphQLError):
+            return None
+        return f"SELECT {shapes.build(pairs)}::text FROM {_VALUES}", params
+
+    async def execute(
+        self, plan: Plan, variables: Mapping[str, Any] | None, context: Context
+    ) -> dict[str, Any] | None:
+        """The response's ``data``, or None to fall back to the general executor."""
+        statement = self.statement(plan, variables, context)
+        if statement is None:
+            return None
+        sql, params = statement
+        text = await context.pool.fetchval(sql, *params)
+        data: dict[str, Any] = orjson.loads(text)
+        return data
