@@ -1,14 +1,14 @@
 """The compiled path (``spotcheck.api.compiled``) answers byte for byte as the general executor.
 
 Hypothesis writes operations over the covered part of the schema (``subjects``, ``subject``,
-``__typename``): random subsets and orders of fields, aliases, repeated keys, fragments, nested
-region and maintaining department with its liaison, ``@personal`` fields, page sizes, cursors
-of real pages and made-up ones, filters, values inline or as variables.  Each is sent through
-the real ASGI app as each role, once as is and once with ``X-Spotcheck-Executor: general``
-(honoured outside production only); status, content type and body bytes must be equal.  The
-``X-Spotcheck-Executor: compiled`` response header counts the answers the compiled path gave,
-so the test fails if it never ran.  Uncovered shapes must fall back and still answer; the plan
-cache stays within its bound.
+``departments``, ``department``, ``node``, ``nodes``, ``__typename``): random subsets and
+orders of fields, aliases, repeated keys, fragments, nested region and maintaining department
+with its liaison, ``@personal`` fields, page sizes, cursors of real pages and made-up ones,
+filters, values inline or as variables.  Each is sent through the real ASGI app as each role,
+once as is and once with ``X-Spotcheck-Executor: general`` (honoured outside production only);
+status, content type and body bytes must be equal.  The ``X-Spotcheck-Executor: compiled``
+response header counts the answers the compiled path gave, so the test fails if it never ran.
+Uncovered shapes must fall back and still answer; the plan cache stays within its bound.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from graphql import parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
+from strawberry.relay.utils import to_base64
 
 from spotcheck.api.common.pagination import encode_cursor
 from spotcheck.api.compiled.executor import CompiledOperations
@@ -156,6 +157,52 @@ CURSORS = st.one_of(
 )
 
 
+DEPARTMENT_CONNECTION = _pick(
+    ["nodes", "edges", "pageInfo", "__typename"],
+    {
+        "nodes": DEPARTMENT,
+        "edges": _pick(["cursor", "node", "__typename"], {"node": DEPARTMENT}),
+        "pageInfo": PAGE_INFO,
+    },
+)
+NODE_IDS = st.one_of(
+    st.sampled_from([to_base64("Subject", k) for k in KEYS]),
+    st.sampled_from([to_base64("Department", c) for c in ("SCJG", "STHJ", "NONE")]),
+    st.sampled_from(
+        [to_base64("Subject", KEYS[0].lower()), to_base64("Inspector", "SCJG-1"), "not an id"]
+    ),
+)
+NODE = _pick(["id", "__typename"], {})
+FRAGMENT = st.sampled_from(["... on Subject", "... on Department", "... on Node", "..."])
+
+
+@st.composite
+def node_selection(draw: st.DrawFn) -> str:
+    parts = [draw(NODE)] if draw(st.booleans()) else []
+    for _ in range(draw(st.integers(0 if parts else 1, 3))):
+        fragment = draw(FRAGMENT)
+        body = {"... on Subject": SUBJECT, "... on Department": DEPARTMENT}.get(fragment, NODE)
+        parts.append(f"{fragment} {{ {draw(body)} }}")
+    return " ".join(parts)
+
+
+def _paging(draw: st.DrawFn, i: int, declared: list[str], variables: dict[str, Any]) -> list[str]:
+    args: list[str] = []
+    first = draw(st.sampled_from([None, 0, 1, 2, 3, 7, 100, 101, -1]))
+    if first is not None:
+        if draw(st.booleans()):
+            args.append(f"first: {first}")
+        else:
+            args.append(f"first: $f{i}")
+            declared.append(f"$f{i}: Int")
+            variables[f"f{i}"] = first
+    if draw(st.booleans()):
+        args.append(f"after: $a{i}")
+        declared.append(f"$a{i}: String")
+        variables[f"a{i}"] = draw(st.one_of(st.none(), CURSORS))
+    return args
+
+
 @st.composite
 def operations(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     """A query over the covered roots, with its variables."""
@@ -163,42 +210,55 @@ def operations(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     variables: dict[str, Any] = {}
     declared: list[str] = []
     for i in range(draw(st.integers(1, 3))):
-        root = draw(st.sampled_from(["subjects", "subjects", "subject", "__typename"]))
+        root = draw(st.sampled_from(sorted(ROOTS)))
         alias = f"r{i}: " if i or draw(st.booleans()) else ""
-        if root == "__typename":
-            roots.append(f"{alias}__typename")
-            continue
-        if root == "subject":
-            key = draw(st.one_of(st.sampled_from(KEYS), st.just(KEYS[0].lower()), st.just("no")))
-            variables[f"k{i}"] = key
-            declared.append(f"$k{i}: String!")
-            roots.append(f"{alias}subject(key: $k{i}) {{ {draw(SUBJECT)} }}")
-            continue
-        args: list[str] = []
-        first = draw(st.sampled_from([None, 0, 1, 2, 3, 7, 100, 101, -1]))
-        if first is not None:
-            if draw(st.booleans()):
-                args.append(f"first: {first}")
-            else:
-                args.append(f"first: $f{i}")
-                declared.append(f"$f{i}: Int")
-                variables[f"f{i}"] = first
-        if draw(st.booleans()):
-            args.append(f"after: $a{i}")
-            declared.append(f"$a{i}: String")
-            variables[f"a{i}"] = draw(st.one_of(st.none(), CURSORS))
-        if draw(st.integers(0, 2)) == 0:
-            given = draw(st.dictionaries(st.sampled_from(sorted(FILTERS)), st.none(), max_size=3))
-            args.append(f"filter: $q{i}")
-            declared.append(f"$q{i}: SubjectFilter")
-            variables[f"q{i}"] = {k: draw(FILTERS[k]) for k in given}
+        arg, arg_type, values, selection = ROOTS[root]
+        if root in ("subjects", "departments"):
+            args = _paging(draw, i, declared, variables)
+            if draw(st.integers(0, 2)) == 0:
+                args.append(f"filter: $q{i}")
+                declared.append(f"$q{i}: {arg_type}")
+                variables[f"q{i}"] = draw(values)
+        elif arg:
+            args = [f"{arg}: $k{i}"]
+            declared.append(f"$k{i}: {arg_type}")
+            variables[f"k{i}"] = draw(values)
+        else:
+            args = []
         arglist = f"({', '.join(args)})" if args else ""
-        selection = draw(CONNECTION)
-        if draw(st.integers(0, 4)) == 0:
-            selection = f"... on SubjectConnection {{ {selection} }}"
-        roots.append(f"{alias}subjects{arglist} {{ {selection} }}")
+        sub = draw(selection) if selection is not None else ""
+        if sub and draw(st.integers(0, 4)) == 0 and root in ("subjects", "departments"):
+            sub = f"... {{ {sub} }}"
+        roots.append(f"{alias}{root}{arglist} {{ {sub} }}" if sub else f"{alias}{root}")
     head = f"query Q({', '.join(declared)})" if declared else "query Q"
     return f"{head} {{ {' '.join(roots)} }}", variables
+
+
+@st.composite
+def subject_filter(draw: st.DrawFn) -> dict[str, Any]:
+    given = draw(st.lists(st.sampled_from(sorted(FILTERS)), max_size=3, unique=True))
+    return {k: draw(FILTERS[k]) for k in given}
+
+
+ROOTS: dict[str, tuple[str, str, st.SearchStrategy[Any], st.SearchStrategy[str] | None]] = {
+    "__typename": ("", "", st.none(), None),
+    "subjects": ("", "SubjectFilter", subject_filter(), CONNECTION),
+    "subject": (
+        "key",
+        "String!",
+        st.one_of(st.sampled_from(KEYS), st.just(KEYS[0].lower()), st.just("no")),
+        SUBJECT,
+    ),
+    "departments": (
+        "",
+        "DepartmentFilter",
+        st.one_of(st.none(), st.fixed_dictionaries({"member": st.sampled_from([None, True])})),
+        DEPARTMENT_CONNECTION,
+    ),
+    "department": ("code", "String!", st.sampled_from(["SCJG", "STHJ", "scjg"]), DEPARTMENT),
+    "node": ("id", "ID!", NODE_IDS, node_selection()),
+    "nodes": ("ids", "[ID!]!", st.lists(NODE_IDS, max_size=4), node_selection()),
+}
 
 
 # Sending ----------------------------------------------------------------------------------
@@ -286,7 +346,7 @@ UNCOVERED = [
     "{ subjects(first: 1) { nodes { key } } viewer { userId } }",
     "{ __schema { queryType { name } } }",
     "query($s: Boolean!) { subjects(first: 1) { nodes { key @include(if: $s) name } } }",
-    '{ node(id: "U3ViamVjdDp4") { id ... on Subject { key } } }',
+    '{ node(id: "SW5zcGVjdG9yOlNDSkctMQ==") { id ... on Subject { key } } }',
     "mutation { __typename }",
     # errors: reported by the general executor
     "{ subjects(first: 500) { nodes { key } } }",

@@ -26,7 +26,9 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLField,
+    GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -35,11 +37,13 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.utilities import get_operation_ast
+from strawberry.relay.types import GlobalID, GlobalIDValueError
 from strawberry.utils.str_converters import to_snake_case
 
+from spotcheck.api.common.nodes import MAX_NODES
 from spotcheck.api.common.pagination import decode_cursor, page_size
 from spotcheck.api.compiled import shapes
-from spotcheck.api.compiled.selection import Fragments, NotCovered, collect
+from spotcheck.api.compiled.selection import Doc, NotCovered, collect
 from spotcheck.api.context import Context
 from spotcheck.api.schema import LIMIT_RULES
 from spotcheck.api.subjects.queries import SubjectFilter, list_query
@@ -60,17 +64,19 @@ class Fallback(Exception):
 
 
 Args = dict[str, Any]
-Fill = Callable[[str, Args, Context, list[Any]], str]
+Templates = Mapping[str, str]
+Fill = Callable[[Templates, Args, Context, list[Any]], str]
 
 
 @dataclass(frozen=True)
 class Root:
-    """A root field: its response key, the SQL with placeholders, and how to fill them."""
+    """A root field: its response key, its SQL with placeholders (one per node type for
+    ``node`` and ``nodes``, else one under ``""``), and how to fill them."""
 
     key: str
     node: FieldNode
     field: GraphQLField | None
-    template: str
+    templates: Templates
     fill: Fill
 
 
@@ -90,7 +96,7 @@ def _subject_filter(given: Mapping[str, Any] | None) -> SubjectFilter:
     return SubjectFilter(**{to_snake_case(k): v for k, v in given.items()})
 
 
-def _fill_subjects(template: str, args: Args, context: Context, params: list[Any]) -> str:
+def _fill_subjects(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
     """``SubjectQueries.subjects``: the same checks in the same order, then the same page."""
     try:
         n = page_size(args.get("first"))
@@ -103,46 +109,145 @@ def _fill_subjects(template: str, args: Args, context: Context, params: list[Any
             page = _EMPTY_PAGE
     except GraphQLError:
         raise Fallback from None
+    return _page(templates[""], page, n, params)
+
+
+def _page(template: str, page: str, n: int, params: list[Any]) -> str:
     params.append(n)
     return template.replace(shapes.PAGE, page).replace(shapes.LIMIT, f"${len(params)}::integer")
 
 
-def _fill_subject(template: str, args: Args, context: Context, params: list[Any]) -> str:
-    """``SubjectQueries.subject``: staff only, by the normalised key."""
-    params.append(s.normalise_key(args["key"]))
+def _fill_departments(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
+    """``DepartmentQueries.departments``: every department, by code, optionally by membership."""
+    try:
+        n = page_size(args.get("first"))
+        after = decode_cursor(args.get("after"))
+    except GraphQLError:
+        raise Fallback from None
+    member = (args.get("filter") or {}).get("member")
+    params.extend([after, member, n + 1])
+    k = len(params)
+    page = (
+        f"SELECT id, state FROM departments WHERE (${k - 2}::text IS NULL OR id > ${k - 2})"
+        f" AND (${k - 1}::boolean IS NULL OR member = ${k - 1}) ORDER BY id LIMIT ${k}"
+    )
+    return _page(templates[""], page, n, params)
+
+
+def _by_key(template: str, key: str, params: list[Any]) -> str:
+    params.append(key)
     return template.replace(_KEY, f"${len(params)}::text")
 
 
-def _fill_constant(template: str, args: Args, context: Context, params: list[Any]) -> str:
-    return template
+def _fill_subject(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
+    """``SubjectQueries.subject``: staff only, by the normalised key."""
+    return _by_key(templates[""], s.normalise_key(args["key"]), params)
+
+
+def _fill_department(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
+    return _by_key(templates[""], args["code"], params)
+
+
+def _fill_constant(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
+    return templates[""]
+
+
+def _one_node(templates: Templates, given: object, params: list[Any]) -> str:
+    """``NodeQueries``: a node of a covered type by its key (``resolve_nodes``, which takes the
+    key as given); an id that does not parse or names another type: the general executor."""
+    try:
+        gid = GlobalID.from_id(str(given))
+    except GlobalIDValueError:
+        raise Fallback from None
+    template = templates.get(gid.type_name)
+    if template is None:
+        raise Fallback
+    return _by_key(template, gid.node_id, params)
+
+
+def _node_templates(sets: list[SelectionSetNode], doc: Doc) -> Templates:
+    """The covered node types' subqueries, one template per type."""
+    aliases = shapes.Aliases()
+    return {
+        "Subject": f"(SELECT {shapes.subject('r', sets, doc, aliases)} FROM subjects r "
+        f"WHERE r.id = {_KEY} AND v.staff)",
+        "Department": f"(SELECT {shapes.department('r', sets, doc)} FROM departments r "
+        f"WHERE r.id = {_KEY})",
+    }
+
+
+def _fill_node(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
+    return _one_node(templates, args["id"], params)
+
+
+def _fill_nodes(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
+    ids = args["ids"]
+    if len(ids) > MAX_NODES:
+        raise Fallback
+    items = [_one_node(templates, i, params) for i in ids]
+    if not items:
+        return "'[]'::json"
+    return "json_build_array(" + ", ".join(items) + ")"
 
 
 def _root(
-    schema: GraphQLSchema, key: str, node: FieldNode, sets: list[SelectionSetNode], frags: Fragments
+    schema: GraphQLSchema, key: str, node: FieldNode, sets: list[SelectionSetNode], doc: Doc
 ) -> Root:
     name = node.name.value
     if name == "__typename":
-        return Root(key, node, None, "'Query'", _fill_constant)
+        return Root(key, node, None, {"": "'Query'"}, _fill_constant)
     query_type = schema.query_type
     assert query_type is not None
     field = query_type.fields.get(name)
+    if field is None:
+        raise NotCovered(f"Query.{name}")
     aliases = shapes.Aliases()
 
     def subject(row: str, sub: list[SelectionSetNode]) -> str:
-        return shapes.subject(row, sub, frags, aliases)
+        return shapes.subject(row, sub, doc, aliases)
 
-    if name == "subjects" and field is not None:
-        return Root(
-            key, node, field, shapes.connection("Subject", subject, sets, frags), _fill_subjects
-        )
-    if name == "subject" and field is not None:
+    def department(row: str, sub: list[SelectionSetNode]) -> str:
+        return shapes.department(row, sub, doc)
+
+    if name == "subjects":
+        sql = shapes.connection("Subject", subject, sets, doc)
+        return Root(key, node, field, {"": sql}, _fill_subjects)
+    if name == "subject":
         sql = f"(SELECT {subject('r', sets)} FROM subjects r WHERE r.id = {_KEY} AND v.staff)"
-        return Root(key, node, field, sql, _fill_subject)
+        return Root(key, node, field, {"": sql}, _fill_subject)
+    if name == "departments":
+        sql = shapes.connection("Department", department, sets, doc)
+        return Root(key, node, field, {"": sql}, _fill_departments)
+    if name == "department":
+        sql = f"(SELECT {department('r', sets)} FROM departments r WHERE r.id = {_KEY})"
+        return Root(key, node, field, {"": sql}, _fill_department)
+    if name == "node":
+        return Root(key, node, field, _node_templates(sets, doc), _fill_node)
+    if name == "nodes":
+        return Root(key, node, field, _node_templates(sets, doc), _fill_nodes)
     raise NotCovered(f"Query.{name}")
 
 
+def supertypes(schema: GraphQLSchema) -> dict[str, frozenset[str]]:
+    """For each object type, the type conditions that match it: itself, its interfaces and
+    the unions it is a member of."""
+    out: dict[str, frozenset[str]] = {}
+    for name, t in schema.type_map.items():
+        if isinstance(t, GraphQLObjectType):
+            unions = [
+                u.name
+                for u in schema.type_map.values()
+                if isinstance(u, GraphQLUnionType) and t in u.types
+            ]
+            out[name] = frozenset([name, *(i.name for i in t.interfaces), *unions])
+    return out
+
+
 def compile_operation(
-    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    conditions: Mapping[str, frozenset[str]] | None = None,
 ) -> Plan | None:
     """The operation's plan, or None when the general executor must run it (not valid, not a
     query, or any part not covered)."""
@@ -151,11 +256,14 @@ def compile_operation(
     operation = get_operation_ast(document, operation_name)
     if operation is None or operation.operation != OperationType.QUERY or operation.directives:
         return None
-    frags = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    doc = Doc(fragments, supertypes(schema) if conditions is None else conditions)
     try:
         roots = tuple(
-            _root(schema, f.key, f.nodes[0], f.sub_sets(), frags)
-            for f in collect([operation.selection_set], "Query", frags)
+            _root(schema, f.key, f.nodes[0], f.sub_sets(), doc)
+            for f in collect([operation.selection_set], "Query", doc)
         )
         shapes.build([(r.key, "") for r in roots])  # the root object's key limit
     except NotCovered:
@@ -170,6 +278,7 @@ class CompiledOperations:
     def __init__(self, schema: GraphQLSchema, maxsize: int = DEFAULT_MAX_PLANS) -> None:
         self.schema = schema
         self.maxsize = maxsize
+        self.conditions = supertypes(schema)
         self.plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
 
     def plan(self, query: str, operation_name: str | None, document: DocumentNode) -> Plan | None:
@@ -177,7 +286,7 @@ class CompiledOperations:
         if key in self.plans:
             self.plans.move_to_end(key)
             return self.plans[key]
-        found = compile_operation(self.schema, document, operation_name)
+        found = compile_operation(self.schema, document, operation_name, self.conditions)
         self.plans[key] = found
         while len(self.plans) > self.maxsize:
             self.plans.popitem(last=False)
@@ -203,7 +312,7 @@ class CompiledOperations:
         try:
             for root in plan.roots:
                 args = get_argument_values(root.field, root.node, values) if root.field else {}
-                pairs.append((root.key, root.fill(root.template, args, context, params)))
+                pairs.append((root.key, root.fill(root.templates, args, context, params)))
         except (Fallback, GraphQLError):
             return None
         return f"SELECT {shapes.build(pairs)}::text FROM {_VALUES}", params

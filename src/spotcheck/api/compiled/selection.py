@@ -3,9 +3,8 @@
 ``collect`` groups the fields of one or more selection sets on an object type by response
 key (alias or name), in the order their keys first appear, following fragment spreads and
 inline fragments on that same type, exactly as graphql-core's ``collect_fields`` does for an
-object type without directives.  Anything else (a directive anywhere, a fragment on an
-interface or another type) raises ``NotCovered``: the request then goes to the general
-executor, whole.
+object type without directives (a fragment on a type that does not match is skipped).  A
+directive anywhere raises ``NotCovered``: the request then goes to the general executor, whole.
 """
 
 from __future__ import annotations
@@ -38,11 +37,21 @@ class Field:
         return [n.selection_set for n in self.nodes if n.selection_set is not None]
 
 
-Fragments = Mapping[str, FragmentDefinitionNode]
+@dataclass(frozen=True)
+class Doc:
+    """The document's fragments, and for each object type the type conditions that match it
+    (itself and the interfaces and unions it belongs to)."""
+
+    fragments: Mapping[str, FragmentDefinitionNode]
+    supertypes: Mapping[str, frozenset[str]]
+
+    def applies(self, condition: str | None, type_name: str) -> bool:
+        return condition is None or condition in self.supertypes.get(type_name, {type_name})
 
 
-def collect(sets: Sequence[SelectionSetNode], type_name: str, fragments: Fragments) -> list[Field]:
-    """The merged fields of ``sets`` on the object type ``type_name``."""
+def collect(sets: Sequence[SelectionSetNode], type_name: str, doc: Doc) -> list[Field]:
+    """The merged fields of ``sets`` on the object type ``type_name``; a fragment whose type
+    condition does not match it is skipped, as graphql-core does."""
     grouped: dict[str, list[FieldNode]] = {}
 
     def walk(selection_set: SelectionSetNode, seen: frozenset[str]) -> None:
@@ -53,17 +62,18 @@ def collect(sets: Sequence[SelectionSetNode], type_name: str, fragments: Fragmen
                 key = sel.alias.value if sel.alias else sel.name.value
                 grouped.setdefault(key, []).append(sel)
             elif isinstance(sel, InlineFragmentNode):
-                if sel.type_condition is not None and sel.type_condition.name.value != type_name:
-                    raise NotCovered("inline fragment on another type")
-                walk(sel.selection_set, seen)
+                condition = sel.type_condition.name.value if sel.type_condition else None
+                if doc.applies(condition, type_name):
+                    walk(sel.selection_set, seen)
             elif isinstance(sel, FragmentSpreadNode):
                 name = sel.name.value
                 if name in seen:  # a spread already applied here adds nothing (as graphql-core)
                     continue
-                frag = fragments.get(name)
-                if frag is None or frag.directives or frag.type_condition.name.value != type_name:
-                    raise NotCovered("fragment on another type")
-                walk(frag.selection_set, seen | {name})
+                frag = doc.fragments.get(name)
+                if frag is None or frag.directives:
+                    raise NotCovered("fragment")
+                if doc.applies(frag.type_condition.name.value, type_name):
+                    walk(frag.selection_set, seen | {name})
             else:  # pragma: no cover - no other selection kind exists
                 raise NotCovered("selection kind")
 

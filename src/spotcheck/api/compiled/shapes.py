@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 import msgspec
 from graphql import SelectionSetNode
 
-from spotcheck.api.compiled.selection import Field, Fragments, NotCovered, collect
+from spotcheck.api.compiled.selection import Doc, Field, NotCovered, collect
 from spotcheck.domain import department as d
 from spotcheck.domain import subject as s
 from spotcheck.domain.values import Liaison
@@ -81,13 +81,13 @@ def cursor(id_sql: str) -> str:
 def obj(
     type_name: str,
     sets: list[SelectionSetNode],
-    frags: Fragments,
+    doc: Doc,
     field_sql: Callable[[Field], str | None],
 ) -> str:
     """The JSON object of ``type_name`` for the merged selection ``sets``: each field's SQL
     from ``field_sql`` (None: not covered, unless it is ``__typename``)."""
     pairs: list[tuple[str, str]] = []
-    for f in collect(sets, type_name, frags):
+    for f in collect(sets, type_name, doc):
         expr = field_sql(f)
         if expr is None:
             if f.name != "__typename":
@@ -123,7 +123,7 @@ class Aliases:
         return f"{prefix}{self.n}"
 
 
-def subject(row: str, sets: list[SelectionSetNode], frags: Fragments, aliases: Aliases) -> str:
+def subject(row: str, sets: list[SelectionSetNode], doc: Doc, aliases: Aliases) -> str:
     def field(f: Field) -> str | None:
         if f.name in _SUBJECT_PLAIN:
             return state_value(row, _SUBJECT_PLAIN[f.name], _SUBJECT_DEFAULTS)
@@ -135,40 +135,40 @@ def subject(row: str, sets: list[SelectionSetNode], frags: Fragments, aliases: A
                 f"'maintaining_department') THEN {row}.state->'legal_representative' END"
             )
         if f.name == "region":
-            return region(f"({row}.state->>'region')", f.sub_sets(), frags)
+            return region(f"({row}.state->>'region')", f.sub_sets(), doc)
         if f.name == "maintainingDepartment":
             a = aliases.next("d")
             return (
-                f"(SELECT {department(a, f.sub_sets(), frags)} FROM departments {a} "
+                f"(SELECT {department(a, f.sub_sets(), doc)} FROM departments {a} "
                 f"WHERE {a}.id = {row}.state->>'maintaining_department')"
             )
         return None
 
-    return obj("Subject", sets, frags, field)
+    return obj("Subject", sets, doc, field)
 
 
-def region(code: str, sets: list[SelectionSetNode], frags: Fragments) -> str:
+def region(code: str, sets: list[SelectionSetNode], doc: Doc) -> str:
     names = {"code": code, "name": f"COALESCE(v.regions->>{code}, {code})"}
-    return obj("Region", sets, frags, lambda f: names.get(f.name))
+    return obj("Region", sets, doc, lambda f: names.get(f.name))
 
 
-def department(row: str, sets: list[SelectionSetNode], frags: Fragments) -> str:
+def department(row: str, sets: list[SelectionSetNode], doc: Doc) -> str:
     def field(f: Field) -> str | None:
         if f.name in ("code", "name", "member"):
             return state_value(row, f.name, _DEPARTMENT_DEFAULTS)
         if f.name == "id":
             return global_id("Department", f"({row}.state->>'code')")
         if f.name == "liaison":
-            return liaison(f"{row}.state->'liaison'", f.sub_sets(), frags)
+            return liaison(f"{row}.state->'liaison'", f.sub_sets(), doc)
         return None
 
-    return obj("Department", sets, frags, field)
+    return obj("Department", sets, doc, field)
 
 
 _LIAISON_ATTRS = {"name": "name", "phone": "phone", "email": "email", "userId": "user_id"}
 
 
-def liaison(value: str, sets: list[SelectionSetNode], frags: Fragments) -> str:
+def liaison(value: str, sets: list[SelectionSetNode], doc: Doc) -> str:
     """A department's liaison: name for everyone; phone, e-mail and account for staff."""
 
     def field(f: Field) -> str | None:
@@ -181,7 +181,7 @@ def liaison(value: str, sets: list[SelectionSetNode], frags: Fragments) -> str:
             expr = f"COALESCE({expr}, {default})"
         return expr if attr == "name" else f"CASE WHEN v.staff THEN {expr} END"
 
-    return obj("Liaison", sets, frags, field)
+    return obj("Liaison", sets, doc, field)
 
 
 PAGE = "@@PAGE@@"
@@ -192,7 +192,7 @@ def connection(
     type_name: str,
     node: Callable[[str, list[SelectionSetNode]], str],
     sets: list[SelectionSetNode],
-    frags: Fragments,
+    doc: Doc,
 ) -> str:
     """A keyset page as ``Connection``: ``PAGE`` is replaced by the page's SQL (rows ``id``,
     ``state`` in key order, at most ``first + 1``) and ``LIMIT`` by ``first`` (a parameter).
@@ -210,13 +210,13 @@ def connection(
             return f"COALESCE(json_agg({node('r', f.sub_sets())} ORDER BY r.ord) {within}, '[]')"
         if f.name == "edges":
             edge_type = f"{type_name}Edge"
-            edge = obj(edge_type, f.sub_sets(), frags, lambda e: _opt(edge_fields, e))
+            edge = obj(edge_type, f.sub_sets(), doc, lambda e: _opt(edge_fields, e))
             return f"COALESCE(json_agg({edge} ORDER BY r.ord) {within}, '[]')"
         if f.name == "pageInfo":
-            return obj("PageInfo", f.sub_sets(), frags, lambda p: info_fields.get(p.name))
+            return obj("PageInfo", f.sub_sets(), doc, lambda p: info_fields.get(p.name))
         return None
 
-    fields = obj(f"{type_name}Connection", sets, frags, field)
+    fields = obj(f"{type_name}Connection", sets, doc, field)
     return (
         f"(SELECT {fields} FROM (SELECT p.id, p.state, row_number() OVER "
         f"(ORDER BY p.id) AS ord FROM ({PAGE}) p) r)"
