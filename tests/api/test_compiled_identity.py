@@ -14,6 +14,7 @@ Uncovered shapes must fall back and still answer; the plan cache stays within it
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import httpx
@@ -29,11 +30,12 @@ from spotcheck.api.compiled.executor import CompiledOperations
 from spotcheck.api.schema import build_schema
 from spotcheck.api.view import EXECUTOR_HEADER
 from spotcheck.auth.tokens import mint
+from spotcheck.domain import inspector as ins
 from spotcheck.domain import subject as s
 from spotcheck.domain.kinds import SubjectKind
 from spotcheck.domain.regions import Region, Regions
 from spotcheck.domain.uscc import check_character
-from spotcheck.services import subjects
+from spotcheck.services import inspectors, subjects
 from tests.api.conftest import SEED, TOKENS, seed_people
 
 EXAMPLES = 60
@@ -75,18 +77,51 @@ def _subjects() -> list[s.RegisterSubject]:
     return out
 
 
+KEYS = sorted(s.normalise_key(c.uscc or c.identifier or "") for c in _subjects())
+
+
+def _inspectors() -> list[ins.InspectorCommand]:
+    out: list[ins.InspectorCommand] = []
+    for n in range(7):
+        staff_id = f"{'SCJG' if n % 2 else 'STHJ'}-{n:02d}"
+        out.append(
+            ins.RegisterInspector(
+                staff_id=staff_id,
+                name=f"检查员{n}",
+                department=staff_id[:4],
+                kind=list(ins.InspectorKind)[n % 3],
+                certificate_number=f"ZF-{n}" if n % 3 != 2 else None,
+                certificate_valid_from=dt.date(2024, 1, 1) if n % 3 != 2 else None,
+                certificate_valid_until=dt.date(2027 + n % 2, 6, 30) if n % 3 != 2 else None,
+                expertise=[["FOOD"], [], ["FOOD", "SPECIAL_EQUIPMENT"]][n % 3],
+                status=[ins.InspectorStatus.ACTIVE, ins.InspectorStatus.ON_LEAVE][n % 4 == 3],
+                phone=f"1380000000{n}" if n % 2 else None,
+                email=f"i{n}@example.gov.cn",
+                user_id="inspector" if n == 1 else None,
+                affiliation="某检测院" if n % 3 == 2 else None,
+            )
+        )
+        for key in KEYS[n : n + n % 3]:
+            out.append(ins.DeclareConflict(staff_id=staff_id, subject_key=key, reason=f"亲属{n}"))
+    return out
+
+
+STAFF_IDS = sorted(c.staff_id for c in _inspectors() if isinstance(c, ins.RegisterInspector))
+
+
 @pytest.fixture
 async def seeded(app: Starlette) -> None:
-    """Both departments, the accounts of every role, and the subjects: registered under a list
-    with one more region than the server's configured list."""
+    """Both departments, the accounts of every role, the subjects (registered under a list with
+    one more region than the server's configured list) and inspectors with conflicts."""
     await seed_people(app.state.runner)
     wider = Regions([*app.state.regions.values(), Region(RETIRED_REGION, "旧镇")])
     for command in _subjects():
         out = await subjects.handle(app.state.runner, SEED, command, wider)
         assert out.events, command
+    for inspector in _inspectors():
+        out = await inspectors.handle(app.state.runner, SEED, inspector)
+        assert out.events, inspector
 
-
-KEYS = sorted(s.normalise_key(c.uscc or c.identifier or "") for c in _subjects())
 
 # Selections -------------------------------------------------------------------------------
 
@@ -157,23 +192,62 @@ CURSORS = st.one_of(
 )
 
 
-DEPARTMENT_CONNECTION = _pick(
-    ["nodes", "edges", "pageInfo", "__typename"],
-    {
-        "nodes": DEPARTMENT,
-        "edges": _pick(["cursor", "node", "__typename"], {"node": DEPARTMENT}),
-        "pageInfo": PAGE_INFO,
+def _connection(node: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return _pick(
+        ["nodes", "edges", "pageInfo", "__typename"],
+        {
+            "nodes": node,
+            "edges": _pick(["cursor", "node", "__typename"], {"node": node}),
+            "pageInfo": PAGE_INFO,
+        },
+    )
+
+
+CONFLICT = _pick(["subjectKey", "reason", "__typename"], {})
+INSPECTOR = _pick(
+    [
+        "id",
+        "staffId",
+        "name",
+        "kind",
+        "certificateValidFrom",
+        "certificateValidUntil",
+        "expertise",
+        "status",
+        "conflicts",
+        "affiliation",
+        "userId",
+        "department",
+        "certificateNumber",
+        "phone",
+        "email",
+        "__typename",
+    ],
+    {"conflicts": CONFLICT, "department": DEPARTMENT},
+)
+INSPECTOR_CONNECTION = _connection(INSPECTOR)
+INSPECTOR_FILTER = st.fixed_dictionaries(
+    {},
+    optional={
+        "department": st.sampled_from(["SCJG", "STHJ"]),
+        "kind": st.sampled_from(["EXPERT", "ENFORCEMENT_OFFICER"]),
+        "status": st.sampled_from(["ACTIVE", "ON_LEAVE"]),
+        "expertise": st.sampled_from(["FOOD", "NONE"]),
+        "certificateValidOn": st.sampled_from(["2027-12-31", "2023-01-01", "2026-13-01"]),
     },
 )
+DEPARTMENT_CONNECTION = _connection(DEPARTMENT)
 NODE_IDS = st.one_of(
     st.sampled_from([to_base64("Subject", k) for k in KEYS]),
     st.sampled_from([to_base64("Department", c) for c in ("SCJG", "STHJ", "NONE")]),
     st.sampled_from(
-        [to_base64("Subject", KEYS[0].lower()), to_base64("Inspector", "SCJG-1"), "not an id"]
+        [to_base64("Subject", KEYS[0].lower()), to_base64("Account", "admin"), "not an id"]
     ),
 )
 NODE = _pick(["id", "__typename"], {})
-FRAGMENT = st.sampled_from(["... on Subject", "... on Department", "... on Node", "..."])
+FRAGMENT = st.sampled_from(
+    ["... on Subject", "... on Department", "... on Inspector", "... on Node", "..."]
+)
 
 
 @st.composite
@@ -181,7 +255,11 @@ def node_selection(draw: st.DrawFn) -> str:
     parts = [draw(NODE)] if draw(st.booleans()) else []
     for _ in range(draw(st.integers(0 if parts else 1, 3))):
         fragment = draw(FRAGMENT)
-        body = {"... on Subject": SUBJECT, "... on Department": DEPARTMENT}.get(fragment, NODE)
+        body = {
+            "... on Subject": SUBJECT,
+            "... on Department": DEPARTMENT,
+            "... on Inspector": INSPECTOR,
+        }.get(fragment, NODE)
         parts.append(f"{fragment} {{ {draw(body)} }}")
     return " ".join(parts)
 
@@ -213,7 +291,7 @@ def operations(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         root = draw(st.sampled_from(sorted(ROOTS)))
         alias = f"r{i}: " if i or draw(st.booleans()) else ""
         arg, arg_type, values, selection = ROOTS[root]
-        if root in ("subjects", "departments"):
+        if root in ("subjects", "departments", "inspectors"):
             args = _paging(draw, i, declared, variables)
             if draw(st.integers(0, 2)) == 0:
                 args.append(f"filter: $q{i}")
@@ -227,7 +305,7 @@ def operations(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
             args = []
         arglist = f"({', '.join(args)})" if args else ""
         sub = draw(selection) if selection is not None else ""
-        if sub and draw(st.integers(0, 4)) == 0 and root in ("subjects", "departments"):
+        if sub and draw(st.integers(0, 4)) == 0 and root.endswith("s"):
             sub = f"... {{ {sub} }}"
         roots.append(f"{alias}{root}{arglist} {{ {sub} }}" if sub else f"{alias}{root}")
     head = f"query Q({', '.join(declared)})" if declared else "query Q"
@@ -255,6 +333,8 @@ ROOTS: dict[str, tuple[str, str, st.SearchStrategy[Any], st.SearchStrategy[str] 
         st.one_of(st.none(), st.fixed_dictionaries({"member": st.sampled_from([None, True])})),
         DEPARTMENT_CONNECTION,
     ),
+    "inspectors": ("", "InspectorFilter", INSPECTOR_FILTER, INSPECTOR_CONNECTION),
+    "inspector": ("staffId", "String!", st.sampled_from([*STAFF_IDS, "scjg-01"]), INSPECTOR),
     "department": ("code", "String!", st.sampled_from(["SCJG", "STHJ", "scjg"]), DEPARTMENT),
     "node": ("id", "ID!", NODE_IDS, node_selection()),
     "nodes": ("ids", "[ID!]!", st.lists(NODE_IDS, max_size=4), node_selection()),
@@ -346,7 +426,8 @@ UNCOVERED = [
     "{ subjects(first: 1) { nodes { key } } viewer { userId } }",
     "{ __schema { queryType { name } } }",
     "query($s: Boolean!) { subjects(first: 1) { nodes { key @include(if: $s) name } } }",
-    '{ node(id: "SW5zcGVjdG9yOlNDSkctMQ==") { id ... on Subject { key } } }',
+    '{ node(id: "QWNjb3VudDphZG1pbg==") { id ... on Subject { key } } }',
+    "{ inspectors { nodes { trainings { nodes { id } } } } }",
     "mutation { __typename }",
     # errors: reported by the general executor
     "{ subjects(first: 500) { nodes { key } } }",

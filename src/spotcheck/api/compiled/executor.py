@@ -45,9 +45,11 @@ from spotcheck.api.common.pagination import decode_cursor, page_size
 from spotcheck.api.compiled import shapes
 from spotcheck.api.compiled.selection import Doc, NotCovered, collect
 from spotcheck.api.context import Context
+from spotcheck.api.inspectors.queries import LIST as INSPECTOR_LIST
 from spotcheck.api.schema import LIMIT_RULES
 from spotcheck.api.subjects.queries import SubjectFilter, list_query
 from spotcheck.domain import subject as s
+from spotcheck.domain.actor import Role
 
 DEFAULT_MAX_PLANS = 256
 _PARAM = re.compile(r"\$(\d+)")
@@ -55,7 +57,8 @@ _EMPTY_PAGE = "SELECT NULL::text AS id, NULL::jsonb AS state WHERE false"
 _KEY = "@@KEY@@"
 _VALUES = (
     "(SELECT $1::boolean AS staff, $2::boolean AS reads_all, $3::text AS dept, "
-    "$4::jsonb AS regions) v"
+    "$4::jsonb AS regions, $5::text AS user_id, $6::boolean AS is_admin, "
+    "$7::text AS admin_dept) v"
 )
 
 
@@ -98,18 +101,24 @@ def _subject_filter(given: Mapping[str, Any] | None) -> SubjectFilter:
 
 def _fill_subjects(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
     """``SubjectQueries.subjects``: the same checks in the same order, then the same page."""
-    try:
-        n = page_size(args.get("first"))
-        after = decode_cursor(args.get("after"))
-        if context.actor.is_staff:
+    n, after = _paging(args)
+    page = _EMPTY_PAGE
+    if context.actor.is_staff:
+        try:
             sql, page_args = list_query(_subject_filter(args.get("filter")), after, n + 1)
-            page = _renumber(sql, len(params))
-            params.extend(page_args)
-        else:
-            page = _EMPTY_PAGE
+        except GraphQLError:
+            raise Fallback from None
+        page = _renumber(sql, len(params))
+        params.extend(page_args)
+    return _page(templates[""], page, n, params)
+
+
+def _paging(args: Args) -> tuple[int, str | None]:
+    """``first`` and the key ``after`` names, checked as every list resolver checks them."""
+    try:
+        return page_size(args.get("first")), decode_cursor(args.get("after"))
     except GraphQLError:
         raise Fallback from None
-    return _page(templates[""], page, n, params)
 
 
 def _page(template: str, page: str, n: int, params: list[Any]) -> str:
@@ -119,17 +128,36 @@ def _page(template: str, page: str, n: int, params: list[Any]) -> str:
 
 def _fill_departments(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
     """``DepartmentQueries.departments``: every department, by code, optionally by membership."""
-    try:
-        n = page_size(args.get("first"))
-        after = decode_cursor(args.get("after"))
-    except GraphQLError:
-        raise Fallback from None
+    n, after = _paging(args)
     member = (args.get("filter") or {}).get("member")
     params.extend([after, member, n + 1])
     k = len(params)
     page = (
         f"SELECT id, state FROM departments WHERE (${k - 2}::text IS NULL OR id > ${k - 2})"
         f" AND (${k - 1}::boolean IS NULL OR member = ${k - 1}) ORDER BY id LIMIT ${k}"
+    )
+    return _page(templates[""], page, n, params)
+
+
+def _fill_inspectors(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
+    """``InspectorQueries.inspectors``: staff only, the resolver's own statement."""
+    n, after = _paging(args)
+    if not context.actor.is_staff:
+        return _page(templates[""], _EMPTY_PAGE, n, params)
+    f = args.get("filter") or {}
+    kind, status, expertise = f.get("kind"), f.get("status"), f.get("expertise")
+    valid_on = f.get("certificateValidOn")
+    page = _renumber(INSPECTOR_LIST, len(params))
+    params.extend(
+        [
+            after,
+            f.get("department"),
+            kind.value if kind else None,
+            status.value if status else None,
+            [expertise] if expertise is not None else None,
+            valid_on.isoformat() if valid_on else None,
+            n + 1,
+        ]
     )
     return _page(templates[""], page, n, params)
 
@@ -146,6 +174,10 @@ def _fill_subject(templates: Templates, args: Args, context: Context, params: li
 
 def _fill_department(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
     return _by_key(templates[""], args["code"], params)
+
+
+def _fill_inspector(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
+    return _by_key(templates[""], args["staffId"], params)
 
 
 def _fill_constant(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
@@ -173,6 +205,8 @@ def _node_templates(sets: list[SelectionSetNode], doc: Doc) -> Templates:
         f"WHERE r.id = {_KEY} AND v.staff)",
         "Department": f"(SELECT {shapes.department('r', sets, doc)} FROM departments r "
         f"WHERE r.id = {_KEY})",
+        "Inspector": f"(SELECT {shapes.inspector('r', sets, doc, aliases)} FROM inspectors r "
+        f"WHERE r.id = {_KEY} AND v.staff)",
     }
 
 
@@ -206,6 +240,9 @@ def _root(
     def subject(row: str, sub: list[SelectionSetNode]) -> str:
         return shapes.subject(row, sub, doc, aliases)
 
+    def inspector(row: str, sub: list[SelectionSetNode]) -> str:
+        return shapes.inspector(row, sub, doc, aliases)
+
     def department(row: str, sub: list[SelectionSetNode]) -> str:
         return shapes.department(row, sub, doc)
 
@@ -221,6 +258,12 @@ def _root(
     if name == "department":
         sql = f"(SELECT {department('r', sets)} FROM departments r WHERE r.id = {_KEY})"
         return Root(key, node, field, {"": sql}, _fill_department)
+    if name == "inspectors":
+        sql = shapes.connection("Inspector", inspector, sets, doc)
+        return Root(key, node, field, {"": sql}, _fill_inspectors)
+    if name == "inspector":
+        sql = f"(SELECT {inspector('r', sets)} FROM inspectors r WHERE r.id = {_KEY} AND v.staff)"
+        return Root(key, node, field, {"": sql}, _fill_inspector)
     if name == "node":
         return Root(key, node, field, _node_templates(sets, doc), _fill_node)
     if name == "nodes":
@@ -307,6 +350,9 @@ class CompiledOperations:
             actor.reads_everything,
             actor.department,
             {code: r.name for code, r in context.regions.items()},
+            actor.user_id,
+            actor.is_admin,
+            actor.department if Role.DEPARTMENT_ADMIN in actor.roles else None,
         ]
         pairs: list[tuple[str, str]] = []
         try:

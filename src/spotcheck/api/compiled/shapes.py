@@ -26,6 +26,7 @@ from graphql import SelectionSetNode
 
 from spotcheck.api.compiled.selection import Doc, Field, NotCovered, collect
 from spotcheck.domain import department as d
+from spotcheck.domain import inspector as ins
 from spotcheck.domain import subject as s
 from spotcheck.domain.values import Liaison
 
@@ -58,6 +59,7 @@ def _defaults(struct: type[msgspec.Struct]) -> dict[str, str]:
 _SUBJECT_DEFAULTS = _defaults(s.Subject)
 _DEPARTMENT_DEFAULTS = _defaults(d.Department)
 _LIAISON_DEFAULTS = _defaults(Liaison)
+_INSPECTOR_DEFAULTS = _defaults(ins.Inspector)
 
 
 def state_value(row: str, attr: str, defaults: dict[str, str]) -> str:
@@ -182,6 +184,63 @@ def liaison(value: str, sets: list[SelectionSetNode], doc: Doc) -> str:
         return expr if attr == "name" else f"CASE WHEN v.staff THEN {expr} END"
 
     return obj("Liaison", sets, doc, field)
+
+
+_INSPECTOR_PLAIN = {
+    "staffId": "staff_id",
+    "name": "name",
+    "kind": "kind",
+    "certificateValidFrom": "certificate_valid_from",
+    "certificateValidUntil": "certificate_valid_until",
+    "expertise": "expertise",
+    "status": "status",
+    "affiliation": "affiliation",
+    "userId": "user_id",
+}
+_INSPECTOR_PERSONAL = {
+    "certificateNumber": "certificate_number",
+    "phone": "phone",
+    "email": "email",
+}
+
+
+def inspector(row: str, sets: list[SelectionSetNode], doc: Doc, aliases: Aliases) -> str:
+    """``Inspector``: personal fields for ``may_see_personal`` (SYSTEM_ADMIN, AUDITOR, the
+    admin of the inspector's department, the inspector themself)."""
+    visible = (
+        f"(v.reads_all OR v.is_admin OR v.admin_dept = {row}.state->>'department'"
+        f" OR v.user_id = {row}.state->>'user_id')"
+    )
+
+    def field(f: Field) -> str | None:
+        if f.name in _INSPECTOR_PLAIN:
+            return state_value(row, _INSPECTOR_PLAIN[f.name], _INSPECTOR_DEFAULTS)
+        if f.name in _INSPECTOR_PERSONAL:
+            value = state_value(row, _INSPECTOR_PERSONAL[f.name], _INSPECTOR_DEFAULTS)
+            return f"CASE WHEN {visible} THEN {value} END"
+        if f.name == "id":
+            return global_id("Inspector", f"({row}.state->>'staff_id')")
+        if f.name == "department":
+            a = aliases.next("d")
+            return (
+                f"(SELECT {department(a, f.sub_sets(), doc)} FROM departments {a} "
+                f"WHERE {a}.id = {row}.state->>'department')"
+            )
+        if f.name == "conflicts":
+            c = aliases.next("c")
+            names = {
+                "subjectKey": f"{c}.value->'subject_key'",
+                "reason": f"CASE WHEN {visible} THEN {c}.value->'reason' END",
+            }
+            each = obj("ConflictOfInterest", f.sub_sets(), doc, lambda g: names.get(g.name))
+            conflicts = state_value(row, "conflicts", _INSPECTOR_DEFAULTS)
+            return (
+                f"(SELECT COALESCE(json_agg({each} ORDER BY {c}.n), '[]') FROM "
+                f"jsonb_array_elements({conflicts}) WITH ORDINALITY AS {c}(value, n))"
+            )
+        return None
+
+    return obj("Inspector", sets, doc, field)
 
 
 PAGE = "@@PAGE@@"
