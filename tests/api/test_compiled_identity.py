@@ -30,18 +30,24 @@ from spotcheck.api.compiled.executor import CompiledOperations
 from spotcheck.api.schema import build_schema
 from spotcheck.api.view import EXECUTOR_HEADER
 from spotcheck.auth.tokens import mint
+from spotcheck.domain import inspection as ic
 from spotcheck.domain import inspector as ins
 from spotcheck.domain import subject as s
 from spotcheck.domain.kinds import SubjectKind
 from spotcheck.domain.regions import Region, Regions
 from spotcheck.domain.uscc import check_character
-from spotcheck.services import inspectors, subjects
+from spotcheck.services import inspections, inspectors, subjects
+from tests.api import publishing as pub
 from tests.api.conftest import SEED, TOKENS, seed_people
 
 EXAMPLES = 60
 RETIRED_REGION = "retired-town"
 """A region the subjects were registered under that the server's configured list lacks."""
 
+CONFIRM = (
+    "mutation($input: ConfirmAbnormalListingInput!) { r: confirmAbnormalListing(input: $input) "
+    "{ errors { code } } }"
+)
 ROLES = [None, "no-account", "liaison-scjg", "inspector", "sthj-admin", "scjg-admin", "auditor"]
 ROLES += ["admin"]
 
@@ -121,6 +127,23 @@ async def seeded(app: Starlette) -> None:
     for inspector in _inspectors():
         out = await inspectors.handle(app.state.runner, SEED, inspector)
         assert out.events, inspector
+    # Published results (public search, credit records), one amended, one listed as abnormal.
+    await pub.seed_publishing(app, subject_count=3)
+    codes = [ic.ResultCode.R1, ic.ResultCode.R6, ic.ResultCode.A, ic.ResultCode.R1]
+    for n, code in enumerate(codes):
+        await pub.seeded_case(app, f"CMP-{n}", pub.uscc(n % 3), [pub.item_result(code)])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://spotcheck.test") as c:
+        gql = {"authorization": f"Bearer {mint('admin', TOKENS)}"}
+        confirm = {"inspectionId": pub.case_key("CMP-1"), "note": "无法联系"}
+        r = await c.post(
+            "/graphql", json={"query": CONFIRM, "variables": {"input": confirm}}, headers=gql
+        )
+        assert r.json()["data"]["r"]["errors"] == [], r.text
+    amend = ic.AmendInspectionResult(
+        inspection_id=pub.case_key("CMP-3"), result=pub.item_result(ic.ResultCode.B), reason="更正"
+    )
+    assert (await inspections.handle(app.state.runner, pub.SCJG_ADMIN, amend)).events
 
 
 # Selections -------------------------------------------------------------------------------
@@ -135,7 +158,7 @@ def _pick(fields: list[str], nested: dict[str, st.SearchStrategy[str]]) -> st.Se
         chosen = draw(st.lists(st.sampled_from(fields), min_size=1, max_size=8, unique=True))
         parts: list[str] = []
         for i, name in enumerate(chosen):
-            alias = draw(st.sampled_from(["", "", "", f"a{i}_{name.strip('_')}: "]))
+            alias = draw(st.sampled_from(["", "", "", f"a{i}_{name.strip('_').split('(')[0]}: "]))
             sub = f" {{ {draw(nested[name])} }}" if name in nested else ""
             parts.append(f"{alias}{name}{sub}")
             if draw(st.integers(0, 9)) == 0:  # the same key again: merged, not repeated
@@ -237,6 +260,76 @@ INSPECTOR_FILTER = st.fixed_dictionaries(
     },
 )
 DEPARTMENT_CONNECTION = _connection(DEPARTMENT)
+ITEM_RESULT = _pick(
+    [
+        "item",
+        "itemName",
+        "code",
+        "codeDescription",
+        "followUp",
+        "correctBy",
+        "receivingBody",
+        "__typename",
+    ],
+    {},
+)
+AMENDMENT = _pick(
+    ["number", "item", "beforeCode", "afterCode", "reason", "amendedOn", "__typename"], {}
+)
+RECORD = _pick(
+    [
+        "inspectionId",
+        "origin",
+        "taskId",
+        "taskTitle",
+        "subjectKey",
+        "subjectName",
+        "uscc",
+        "departments",
+        "inspectedOn",
+        "approvedOn",
+        "publishedOn",
+        "items",
+        "amendments",
+        "__typename",
+    ],
+    {"items": ITEM_RESULT, "amendments": AMENDMENT},
+)
+PUBLISHED = _pick(
+    ["id", "key", "record", "publishedAt", "amended", "__typename"], {"record": RECORD}
+)
+PUBLISHED_CONNECTION = _connection(PUBLISHED)
+LISTING = _pick(["inspectionId", "listedAt", "removedAt", "__typename"], {})
+CREDIT_RECORD = _pick(
+    [
+        "subjectKey",
+        "subjectName",
+        "uscc",
+        "inspectionCount",
+        "abnormalOperation",
+        "inspections",
+        "inspections(first: 1)",
+        "__typename",
+    ],
+    {
+        "abnormalOperation": LISTING,
+        "inspections": PUBLISHED_CONNECTION,
+        "inspections(first: 1)": PUBLISHED_CONNECTION,
+    },
+)
+PUBLISHED_FILTER = st.fixed_dictionaries(
+    {},
+    optional={
+        "subjectName": st.sampled_from(["鑫源1", "商贸", "无此名"]),
+        "uscc": st.sampled_from([pub.uscc(0).lower(), pub.uscc(1), "123"]),
+        "subjectKey": st.sampled_from([pub.uscc(2), "x"]),
+        "department": st.sampled_from(["SCJG", "STHJ"]),
+        "from": st.sampled_from(["2020-01-01", "2099-01-01"]),
+        "to": st.sampled_from(["2099-01-01"]),
+        "origin": st.sampled_from(["CASE", "RANDOM"]),
+    },
+)
+PUBLISHED_KEYS = [pub.case_key(f"CMP-{n}") for n in range(4)]
 NODE_IDS = st.one_of(
     st.sampled_from([to_base64("Subject", k) for k in KEYS]),
     st.sampled_from([to_base64("Department", c) for c in ("SCJG", "STHJ", "NONE")]),
@@ -246,7 +339,14 @@ NODE_IDS = st.one_of(
 )
 NODE = _pick(["id", "__typename"], {})
 FRAGMENT = st.sampled_from(
-    ["... on Subject", "... on Department", "... on Inspector", "... on Node", "..."]
+    [
+        "... on Subject",
+        "... on Department",
+        "... on Inspector",
+        "... on PublishedInspection",
+        "... on Node",
+        "...",
+    ]
 )
 
 
@@ -259,6 +359,7 @@ def node_selection(draw: st.DrawFn) -> str:
             "... on Subject": SUBJECT,
             "... on Department": DEPARTMENT,
             "... on Inspector": INSPECTOR,
+            "... on PublishedInspection": PUBLISHED,
         }.get(fragment, NODE)
         parts.append(f"{fragment} {{ {draw(body)} }}")
     return " ".join(parts)
@@ -291,7 +392,7 @@ def operations(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         root = draw(st.sampled_from(sorted(ROOTS)))
         alias = f"r{i}: " if i or draw(st.booleans()) else ""
         arg, arg_type, values, selection = ROOTS[root]
-        if root in ("subjects", "departments", "inspectors"):
+        if root in ("subjects", "departments", "inspectors", "publishedResults"):
             args = _paging(draw, i, declared, variables)
             if draw(st.integers(0, 2)) == 0:
                 args.append(f"filter: $q{i}")
@@ -335,6 +436,13 @@ ROOTS: dict[str, tuple[str, str, st.SearchStrategy[Any], st.SearchStrategy[str] 
     ),
     "inspectors": ("", "InspectorFilter", INSPECTOR_FILTER, INSPECTOR_CONNECTION),
     "inspector": ("staffId", "String!", st.sampled_from([*STAFF_IDS, "scjg-01"]), INSPECTOR),
+    "publishedResults": ("", "PublishedResultFilter", PUBLISHED_FILTER, PUBLISHED_CONNECTION),
+    "creditRecord": (
+        "subject",
+        "String!",
+        st.sampled_from([pub.uscc(0), pub.uscc(1).lower(), pub.uscc(2), "nothing"]),
+        CREDIT_RECORD,
+    ),
     "department": ("code", "String!", st.sampled_from(["SCJG", "STHJ", "scjg"]), DEPARTMENT),
     "node": ("id", "ID!", NODE_IDS, node_selection()),
     "nodes": ("ids", "[ID!]!", st.lists(NODE_IDS, max_size=4), node_selection()),
@@ -417,7 +525,50 @@ async def test_a_keyset_walk_is_identical_page_by_page(
                 break
             after = page["pageInfo"]["endCursor"]
     staff = user not in (None, "no-account")
-    assert pages == (4 if staff else 1)  # 14 subjects, 4 a page; the public sees none
+    assert pages == (5 if staff else 1)  # 14 + 3 subjects, 4 a page; the public sees none
+
+
+PUBLISHED_ALL = (
+    "id key publishedAt amended record { inspectionId origin taskId taskTitle subjectKey"
+    " subjectName uscc departments inspectedOn approvedOn publishedOn items { item itemName code"
+    " codeDescription followUp correctBy receivingBody } amendments { number item beforeCode"
+    " afterCode reason amendedOn } }"
+)
+FULL = {
+    "publishedResults": (
+        f"{{ publishedResults(first: 10) {{ nodes {{ {PUBLISHED_ALL} }} pageInfo {{ endCursor }}"
+        " } }",
+        ("CMP-3", "amendedOn", '"code":"R6"', '"code":"B"'),
+    ),
+    "creditRecord": (
+        f'{{ a: creditRecord(subject: "{pub.uscc(1).lower()}") {{ subjectKey subjectName uscc'
+        " inspectionCount abnormalOperation { inspectionId listedAt removedAt }"
+        f" inspections {{ edges {{ cursor node {{ {PUBLISHED_ALL} }} }} }} }}"
+        f' b: creditRecord(subject: "{pub.uscc(0)}") {{ inspections(first: 1) {{'
+        " pageInfo { hasNextPage endCursor } } } }",
+        ("listedAt", "inspectionCount"),
+    ),
+    "inspectors": (
+        "{ inspectors(first: 20) { nodes { id staffId name kind certificateValidFrom"
+        " certificateValidUntil expertise status affiliation userId certificateNumber phone email"
+        " conflicts { subjectKey reason } department { code liaison { phone } } } } }",
+        ("reason", "ZF-"),
+    ),
+}
+
+
+@pytest.mark.usefixtures("seeded")
+@pytest.mark.parametrize("root", sorted(FULL))
+async def test_every_field_of_a_covered_root_is_identical(
+    client: httpx.AsyncClient, root: str
+) -> None:
+    query, expected = FULL[root]
+    for user in ROLES:
+        fast, slow = await both(client, user, query, {})
+        assert_same(fast, slow, query)
+        assert fast.headers[EXECUTOR_HEADER] == "compiled", fast.text
+        if user in ("admin", "auditor") or root != "inspectors":
+            assert all(e in fast.text for e in expected), fast.text  # the seeded rows are there
 
 
 UNCOVERED = [

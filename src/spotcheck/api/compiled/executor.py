@@ -17,7 +17,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from graphql import (
@@ -38,18 +38,21 @@ from graphql import (
 from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.utilities import get_operation_ast
 from strawberry.relay.types import GlobalID, GlobalIDValueError
-from strawberry.utils.str_converters import to_snake_case
+from strawberry.utils.str_converters import to_camel_case
 
 from spotcheck.api.common.nodes import MAX_NODES
 from spotcheck.api.common.pagination import decode_cursor, page_size
+from spotcheck.api.compiled import publications as pub
 from spotcheck.api.compiled import shapes
 from spotcheck.api.compiled.selection import Doc, NotCovered, collect
 from spotcheck.api.context import Context
 from spotcheck.api.inspectors.queries import LIST as INSPECTOR_LIST
+from spotcheck.api.publications.queries import PublishedResultFilter, published_query
 from spotcheck.api.schema import LIMIT_RULES
 from spotcheck.api.subjects.queries import SubjectFilter, list_query
 from spotcheck.domain import subject as s
 from spotcheck.domain.actor import Role
+from spotcheck.projections.publications import PUBLISHED
 
 DEFAULT_MAX_PLANS = 256
 _PARAM = re.compile(r"\$(\d+)")
@@ -67,6 +70,7 @@ class Fallback(Exception):
 
 
 Args = dict[str, Any]
+T = TypeVar("T")
 Templates = Mapping[str, str]
 Fill = Callable[[Templates, Args, Context, list[Any]], str]
 
@@ -93,10 +97,15 @@ def _renumber(sql: str, offset: int) -> str:
     return _PARAM.sub(lambda m: f"${int(m.group(1)) + offset}", sql)
 
 
-def _subject_filter(given: Mapping[str, Any] | None) -> SubjectFilter:
+def _input(cls: type[T], given: Mapping[str, Any] | None) -> T:
+    """A strawberry input object from graphql-core's coerced value (keyed by GraphQL names)."""
     if given is None:
-        return SubjectFilter()
-    return SubjectFilter(**{to_snake_case(k): v for k, v in given.items()})
+        return cls()
+    names = {
+        f.graphql_name or to_camel_case(f.python_name): f.python_name
+        for f in cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    }
+    return cls(**{names[k]: v for k, v in given.items()})
 
 
 def _fill_subjects(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
@@ -105,7 +114,7 @@ def _fill_subjects(templates: Templates, args: Args, context: Context, params: l
     page = _EMPTY_PAGE
     if context.actor.is_staff:
         try:
-            sql, page_args = list_query(_subject_filter(args.get("filter")), after, n + 1)
+            sql, page_args = list_query(_input(SubjectFilter, args.get("filter")), after, n + 1)
         except GraphQLError:
             raise Fallback from None
         page = _renumber(sql, len(params))
@@ -124,6 +133,26 @@ def _paging(args: Args) -> tuple[int, str | None]:
 def _page(template: str, page: str, n: int, params: list[Any]) -> str:
     params.append(n)
     return template.replace(shapes.PAGE, page).replace(shapes.LIMIT, f"${len(params)}::integer")
+
+
+def _fill_published(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
+    """``PublicationQueries.published_results`` (``published_page``): public."""
+    n, after = _paging(args)
+    try:
+        sql, page_args = published_query(
+            _input(PublishedResultFilter, args.get("filter")), after, n + 1
+        )
+    except GraphQLError:
+        raise Fallback from None
+    page = _renumber(sql, len(params))
+    params.extend(page_args)
+    return _page(templates[""], page, n, params)
+
+
+def _fill_credit_record(
+    templates: Templates, args: Args, context: Context, params: list[Any]
+) -> str:
+    return _by_key(templates[""], s.normalise_key(args["subject"]), params)
 
 
 def _fill_departments(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
@@ -197,17 +226,30 @@ def _one_node(templates: Templates, given: object, params: list[Any]) -> str:
     return _by_key(template, gid.node_id, params)
 
 
+_NODE_TYPES = {
+    "Subject": "subject",
+    "Department": "department",
+    "Inspector": "inspector",
+}
+
+
+def _by_key_sql(root: str, sets: list[SelectionSetNode], doc: Doc, aliases: shapes.Aliases) -> str:
+    table, staff_only, emit, _ = _BY_KEY[root]
+    visible = " AND v.staff" if staff_only else ""
+    return f"(SELECT {emit('r', sets, doc, aliases)} FROM {table} r WHERE r.id = {_KEY}{visible})"
+
+
 def _node_templates(sets: list[SelectionSetNode], doc: Doc) -> Templates:
-    """The covered node types' subqueries, one template per type."""
+    """The covered node types' subqueries, one template per type (``resolve_nodes``: the same
+    visibility as the typed root field)."""
     aliases = shapes.Aliases()
-    return {
-        "Subject": f"(SELECT {shapes.subject('r', sets, doc, aliases)} FROM subjects r "
-        f"WHERE r.id = {_KEY} AND v.staff)",
-        "Department": f"(SELECT {shapes.department('r', sets, doc)} FROM departments r "
-        f"WHERE r.id = {_KEY})",
-        "Inspector": f"(SELECT {shapes.inspector('r', sets, doc, aliases)} FROM inspectors r "
-        f"WHERE r.id = {_KEY} AND v.staff)",
-    }
+    out: dict[str, str] = {}
+    for type_name, root in _NODE_TYPES.items():
+        out[type_name] = _by_key_sql(root, sets, doc, aliases)
+    out["PublishedInspection"] = (
+        f"(SELECT {pub.published('r', sets, doc, aliases)} FROM {PUBLISHED} r WHERE r.id = {_KEY})"
+    )
+    return out
 
 
 def _fill_node(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
@@ -224,6 +266,27 @@ def _fill_nodes(templates: Templates, args: Args, context: Context, params: list
     return "json_build_array(" + ", ".join(items) + ")"
 
 
+Node = Callable[[str, list[SelectionSetNode], Doc, shapes.Aliases], str]
+
+
+def _department(row: str, sets: list[SelectionSetNode], doc: Doc, _: shapes.Aliases) -> str:
+    return shapes.department(row, sets, doc)
+
+
+# Connections: (node type, node's SQL, fill); by key: (table, staff only, node's SQL, fill).
+_LISTS: dict[str, tuple[str, Node, Fill]] = {
+    "subjects": ("Subject", shapes.subject, _fill_subjects),
+    "departments": ("Department", _department, _fill_departments),
+    "inspectors": ("Inspector", shapes.inspector, _fill_inspectors),
+    "publishedResults": ("PublishedInspection", pub.published, _fill_published),
+}
+_BY_KEY: dict[str, tuple[str, bool, Node, Fill]] = {
+    "subject": ("subjects", True, shapes.subject, _fill_subject),
+    "department": ("departments", False, _department, _fill_department),
+    "inspector": ("inspectors", True, shapes.inspector, _fill_inspector),
+}
+
+
 def _root(
     schema: GraphQLSchema, key: str, node: FieldNode, sets: list[SelectionSetNode], doc: Doc
 ) -> Root:
@@ -236,38 +299,22 @@ def _root(
     if field is None:
         raise NotCovered(f"Query.{name}")
     aliases = shapes.Aliases()
+    if name in _LISTS:
+        type_name, emit, fill = _LISTS[name]
 
-    def subject(row: str, sub: list[SelectionSetNode]) -> str:
-        return shapes.subject(row, sub, doc, aliases)
+        def each(row: str, sub: list[SelectionSetNode]) -> str:
+            return emit(row, sub, doc, aliases)
 
-    def inspector(row: str, sub: list[SelectionSetNode]) -> str:
-        return shapes.inspector(row, sub, doc, aliases)
-
-    def department(row: str, sub: list[SelectionSetNode]) -> str:
-        return shapes.department(row, sub, doc)
-
-    if name == "subjects":
-        sql = shapes.connection("Subject", subject, sets, doc)
-        return Root(key, node, field, {"": sql}, _fill_subjects)
-    if name == "subject":
-        sql = f"(SELECT {subject('r', sets)} FROM subjects r WHERE r.id = {_KEY} AND v.staff)"
-        return Root(key, node, field, {"": sql}, _fill_subject)
-    if name == "departments":
-        sql = shapes.connection("Department", department, sets, doc)
-        return Root(key, node, field, {"": sql}, _fill_departments)
-    if name == "department":
-        sql = f"(SELECT {department('r', sets)} FROM departments r WHERE r.id = {_KEY})"
-        return Root(key, node, field, {"": sql}, _fill_department)
-    if name == "inspectors":
-        sql = shapes.connection("Inspector", inspector, sets, doc)
-        return Root(key, node, field, {"": sql}, _fill_inspectors)
-    if name == "inspector":
-        sql = f"(SELECT {inspector('r', sets)} FROM inspectors r WHERE r.id = {_KEY} AND v.staff)"
-        return Root(key, node, field, {"": sql}, _fill_inspector)
-    if name == "node":
-        return Root(key, node, field, _node_templates(sets, doc), _fill_node)
-    if name == "nodes":
-        return Root(key, node, field, _node_templates(sets, doc), _fill_nodes)
+        return Root(key, node, field, {"": shapes.connection(type_name, each, sets, doc)}, fill)
+    if name in _BY_KEY:
+        sql = _by_key_sql(name, sets, doc, aliases)
+        return Root(key, node, field, {"": sql}, _BY_KEY[name][3])
+    if name == "creditRecord":
+        sql = pub.credit_record(_KEY, sets, doc, aliases)
+        return Root(key, node, field, {"": sql}, _fill_credit_record)
+    if name in ("node", "nodes"):
+        fill = _fill_node if name == "node" else _fill_nodes
+        return Root(key, node, field, _node_templates(sets, doc), fill)
     raise NotCovered(f"Query.{name}")
 
 

@@ -44,7 +44,7 @@ def build(pairs: Sequence[tuple[str, str]]) -> str:
     return "json_build_object(" + ", ".join(f"{lit(k)}, {v}" for k, v in pairs) + ")"
 
 
-def _defaults(struct: type[msgspec.Struct]) -> dict[str, str]:
+def defaults(struct: type[msgspec.Struct]) -> dict[str, str]:
     """Each field's default as a jsonb literal (for a stored state that lacks the field)."""
     out: dict[str, str] = {}
     for f in msgspec.structs.fields(struct):
@@ -56,10 +56,10 @@ def _defaults(struct: type[msgspec.Struct]) -> dict[str, str]:
     return out
 
 
-_SUBJECT_DEFAULTS = _defaults(s.Subject)
-_DEPARTMENT_DEFAULTS = _defaults(d.Department)
-_LIAISON_DEFAULTS = _defaults(Liaison)
-_INSPECTOR_DEFAULTS = _defaults(ins.Inspector)
+_SUBJECT_DEFAULTS = defaults(s.Subject)
+_DEPARTMENT_DEFAULTS = defaults(d.Department)
+_LIAISON_DEFAULTS = defaults(Liaison)
+_INSPECTOR_DEFAULTS = defaults(ins.Inspector)
 
 
 def state_value(row: str, attr: str, defaults: dict[str, str]) -> str:
@@ -252,33 +252,38 @@ def connection(
     node: Callable[[str, list[SelectionSetNode]], str],
     sets: list[SelectionSetNode],
     doc: Doc,
+    page: str = PAGE,
+    limit: str = LIMIT,
+    row: str = "r",
 ) -> str:
-    """A keyset page as ``Connection``: ``PAGE`` is replaced by the page's SQL (rows ``id``,
-    ``state`` in key order, at most ``first + 1``) and ``LIMIT`` by ``first`` (a parameter).
-    One extra row means a next page, as in ``pagination.connection``."""
-    within = f"FILTER (WHERE r.ord <= {LIMIT})"
-    row_cursor = cursor("r.id")
-    edge_fields = {"cursor": lambda e: row_cursor, "node": lambda e: node("r", e.sub_sets())}
+    """A keyset page as ``Connection``: ``page`` is the page's SQL (rows with ``id`` and the
+    node's columns, at most ``first + 1``), ``limit`` is ``first``; at the root they are the
+    markers ``PAGE`` and ``LIMIT``, filled per request.  One extra row means a next page, as in
+    ``pagination.connection``."""
+    r = row
+    within = f"FILTER (WHERE {r}.ord <= {limit})"
+    row_cursor = cursor(f"{r}.id")
+    edge_fields = {"cursor": lambda e: row_cursor, "node": lambda e: node(r, e.sub_sets())}
     info_fields = {
-        "hasNextPage": f"count(r.ord) > {LIMIT}",
-        "endCursor": f"(array_agg({row_cursor} ORDER BY r.ord DESC) {within})[1]",
+        "hasNextPage": f"count({r}.ord) > {limit}",
+        "endCursor": f"(array_agg({row_cursor} ORDER BY {r}.ord DESC) {within})[1]",
     }
 
     def field(f: Field) -> str | None:
         if f.name == "nodes":
-            return f"COALESCE(json_agg({node('r', f.sub_sets())} ORDER BY r.ord) {within}, '[]')"
+            return f"COALESCE(json_agg({node(r, f.sub_sets())} ORDER BY {r}.ord) {within}, '[]')"
         if f.name == "edges":
             edge_type = f"{type_name}Edge"
             edge = obj(edge_type, f.sub_sets(), doc, lambda e: _opt(edge_fields, e))
-            return f"COALESCE(json_agg({edge} ORDER BY r.ord) {within}, '[]')"
+            return f"COALESCE(json_agg({edge} ORDER BY {r}.ord) {within}, '[]')"
         if f.name == "pageInfo":
             return obj("PageInfo", f.sub_sets(), doc, lambda p: info_fields.get(p.name))
         return None
 
     fields = obj(f"{type_name}Connection", sets, doc, field)
     return (
-        f"(SELECT {fields} FROM (SELECT p.id, p.state, row_number() OVER "
-        f"(ORDER BY p.id) AS ord FROM ({PAGE}) p) r)"
+        f"(SELECT {fields} FROM (SELECT p.*, row_number() OVER "
+        f"(ORDER BY p.id) AS ord FROM ({page}) p) {r})"
     )
 
 
