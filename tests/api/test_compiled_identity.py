@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from graphql import parse
 from hypothesis import HealthCheck, given, settings
@@ -32,11 +34,13 @@ from spotcheck.api.view import EXECUTOR_HEADER
 from spotcheck.auth.tokens import mint
 from spotcheck.domain import inspection as ic
 from spotcheck.domain import inspector as ins
+from spotcheck.domain import item as it
 from spotcheck.domain import subject as s
 from spotcheck.domain.kinds import SubjectKind
 from spotcheck.domain.regions import Region, Regions
 from spotcheck.domain.uscc import check_character
-from spotcheck.services import inspections, inspectors, subjects
+from spotcheck.services import inspections, inspectors, items, subjects
+from tests.api import fixtures_registry as reg
 from tests.api import publishing as pub
 from tests.api.conftest import SEED, TOKENS, seed_people
 
@@ -115,6 +119,29 @@ def _inspectors() -> list[ins.InspectorCommand]:
 STAFF_IDS = sorted(c.staff_id for c in _inspectors() if isinstance(c, ins.RegisterInspector))
 
 
+def _items() -> list[it.ItemCommand]:
+    """A draft never published (STHJ), one published and revised twice (a superseded version
+    and an open draft, a ratio cap), one retired."""
+    key = reg.item_content("重点事项")
+    general = msgspec.structs.replace(
+        key, category=it.ItemCategory.GENERAL, ratio_cap_percent=Decimal("12.50")
+    )
+    return [
+        it.CreateItem(code="STHJ-DRAFT", department="STHJ", content=key),
+        it.CreateItem(code="SCJG-REV", department="SCJG", content=key),
+        it.PublishItem(code="SCJG-REV"),
+        it.ReviseItem(code="SCJG-REV", content=general),
+        it.PublishItem(code="SCJG-REV"),
+        it.ReviseItem(code="SCJG-REV", content=msgspec.structs.replace(general, name="第三版")),
+        it.CreateItem(code="STHJ-OLD", department="STHJ", content=general),
+        it.PublishItem(code="STHJ-OLD"),
+        it.RetireItem(code="STHJ-OLD", reason="不再适用"),
+    ]
+
+
+ITEM_CODES = ["STHJ-DRAFT", "SCJG-REV", "STHJ-OLD", "SCJG-PUB"]
+
+
 @pytest.fixture
 async def seeded(app: Starlette) -> None:
     """Both departments, the accounts of every role, the subjects (registered under a list with
@@ -127,6 +154,8 @@ async def seeded(app: Starlette) -> None:
     for inspector in _inspectors():
         out = await inspectors.handle(app.state.runner, SEED, inspector)
         assert out.events, inspector
+    for command in _items():
+        assert (await items.handle(app.state.runner, SEED, command)).events, command
     # Published results (public search, credit records), one amended, one listed as abnormal.
     await pub.seed_publishing(app, subject_count=3)
     codes = [ic.ResultCode.R1, ic.ResultCode.R6, ic.ResultCode.A, ic.ResultCode.R1]
@@ -329,6 +358,60 @@ PUBLISHED_FILTER = st.fixed_dictionaries(
         "origin": st.sampled_from(["CASE", "RANDOM"]),
     },
 )
+CHECK_POINT = _pick(["code", "text", "__typename"], {})
+ITEM_VERSION = _pick(
+    [
+        "number",
+        "status",
+        "name",
+        "legalBasis",
+        "inspectingBody",
+        "content",
+        "methods",
+        "targetKind",
+        "category",
+        "ratioCapPercent",
+        "expertise",
+        "checklist",
+        "suitable",
+        "unsuitableReason",
+        "__typename",
+    ],
+    {"checklist": CHECK_POINT},
+)
+INSPECTION_ITEM = _pick(
+    [
+        "id",
+        "code",
+        "status",
+        "retiredReason",
+        "department",
+        "name",
+        "category",
+        "targetKind",
+        "ratioCapPercent",
+        "suitable",
+        "versions",
+        "inForce",
+        "draft",
+        "__typename",
+    ],
+    {
+        "department": DEPARTMENT,
+        "versions": ITEM_VERSION,
+        "inForce": ITEM_VERSION,
+        "draft": ITEM_VERSION,
+    },
+)
+ITEM_FILTER = st.fixed_dictionaries(
+    {},
+    optional={
+        "department": st.sampled_from(["SCJG", "STHJ"]),
+        "category": st.sampled_from(["KEY", "GENERAL"]),
+        "targetKind": st.sampled_from(["ENTERPRISE", "PRODUCT"]),
+        "status": st.sampled_from(["DRAFT", "PUBLISHED", "RETIRED"]),
+    },
+)
 PUBLISHED_KEYS = [pub.case_key(f"CMP-{n}") for n in range(4)]
 NODE_IDS = st.one_of(
     st.sampled_from([to_base64("Subject", k) for k in KEYS]),
@@ -344,6 +427,7 @@ FRAGMENT = st.sampled_from(
         "... on Department",
         "... on Inspector",
         "... on PublishedInspection",
+        "... on InspectionItem",
         "... on Node",
         "...",
     ]
@@ -360,6 +444,7 @@ def node_selection(draw: st.DrawFn) -> str:
             "... on Department": DEPARTMENT,
             "... on Inspector": INSPECTOR,
             "... on PublishedInspection": PUBLISHED,
+            "... on InspectionItem": INSPECTION_ITEM,
         }.get(fragment, NODE)
         parts.append(f"{fragment} {{ {draw(body)} }}")
     return " ".join(parts)
@@ -382,6 +467,9 @@ def _paging(draw: st.DrawFn, i: int, declared: list[str], variables: dict[str, A
     return args
 
 
+LISTS = ("subjects", "departments", "inspectors", "publishedResults", "inspectionItems")
+
+
 @st.composite
 def operations(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     """A query over the covered roots, with its variables."""
@@ -392,7 +480,7 @@ def operations(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         root = draw(st.sampled_from(sorted(ROOTS)))
         alias = f"r{i}: " if i or draw(st.booleans()) else ""
         arg, arg_type, values, selection = ROOTS[root]
-        if root in ("subjects", "departments", "inspectors", "publishedResults"):
+        if root in LISTS:
             args = _paging(draw, i, declared, variables)
             if draw(st.integers(0, 2)) == 0:
                 args.append(f"filter: $q{i}")
@@ -443,6 +531,8 @@ ROOTS: dict[str, tuple[str, str, st.SearchStrategy[Any], st.SearchStrategy[str] 
         st.sampled_from([pub.uscc(0), pub.uscc(1).lower(), pub.uscc(2), "nothing"]),
         CREDIT_RECORD,
     ),
+    "inspectionItems": ("", "InspectionItemFilter", ITEM_FILTER, _connection(INSPECTION_ITEM)),
+    "inspectionItem": ("code", "String!", st.sampled_from([*ITEM_CODES, "NONE"]), INSPECTION_ITEM),
     "department": ("code", "String!", st.sampled_from(["SCJG", "STHJ", "scjg"]), DEPARTMENT),
     "node": ("id", "ID!", NODE_IDS, node_selection()),
     "nodes": ("ids", "[ID!]!", st.lists(NODE_IDS, max_size=4), node_selection()),
@@ -547,6 +637,14 @@ FULL = {
         f' b: creditRecord(subject: "{pub.uscc(0)}") {{ inspections(first: 1) {{'
         " pageInfo { hasNextPage endCursor } } } }",
         ("listedAt", "inspectionCount"),
+    ),
+    "inspectionItems": (
+        "{ inspectionItems(first: 20) { nodes { id code status retiredReason department { code }"
+        " name category targetKind ratioCapPercent suitable versions { number status name"
+        " legalBasis inspectingBody content methods targetKind category ratioCapPercent expertise"
+        " checklist { code text } suitable unsuitableReason } inForce { number } draft { number"
+        " name } } } }",
+        ("SCJG-REV", '"12.50"', "SUPERSEDED", "STHJ-OLD"),
     ),
     "inspectors": (
         "{ inspectors(first: 20) { nodes { id staffId name kind certificateValidFrom"

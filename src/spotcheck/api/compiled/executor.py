@@ -42,11 +42,13 @@ from strawberry.utils.str_converters import to_camel_case
 
 from spotcheck.api.common.nodes import MAX_NODES
 from spotcheck.api.common.pagination import decode_cursor, page_size
+from spotcheck.api.compiled import items, shapes
 from spotcheck.api.compiled import publications as pub
-from spotcheck.api.compiled import shapes
 from spotcheck.api.compiled.selection import Doc, NotCovered, collect
 from spotcheck.api.context import Context
 from spotcheck.api.inspectors.queries import LIST as INSPECTOR_LIST
+from spotcheck.api.items.queries import ITEMS
+from spotcheck.api.items.types import may_see_drafts
 from spotcheck.api.publications.queries import PublishedResultFilter, published_query
 from spotcheck.api.schema import LIMIT_RULES
 from spotcheck.api.subjects.queries import SubjectFilter, list_query
@@ -149,6 +151,37 @@ def _fill_published(templates: Templates, args: Args, context: Context, params: 
     return _page(templates[""], page, n, params)
 
 
+def _fill_inspection_items(
+    templates: Templates, args: Args, context: Context, params: list[Any]
+) -> str:
+    """``ItemQueries.inspection_items``: the resolver's statement and visibility arguments."""
+    n, after = _paging(args)
+    actor = context.actor
+    f = args.get("filter") or {}
+    category, target_kind, status = f.get("category"), f.get("targetKind"), f.get("status")
+    own = [actor.department] if actor.department and may_see_drafts(actor, actor.department) else []
+    page = _renumber(ITEMS, len(params))
+    params.extend(
+        [
+            after,
+            f.get("department"),
+            category.value if category else None,
+            target_kind.value if target_kind else None,
+            status.value if status else None,
+            actor.reads_everything,
+            own,
+            n + 1,
+        ]
+    )
+    return _page(templates[""], page, n, params)
+
+
+def _fill_inspection_item(
+    templates: Templates, args: Args, context: Context, params: list[Any]
+) -> str:
+    return _by_key(templates[""], args["code"], params)
+
+
 def _fill_credit_record(
     templates: Templates, args: Args, context: Context, params: list[Any]
 ) -> str:
@@ -230,12 +263,12 @@ _NODE_TYPES = {
     "Subject": "subject",
     "Department": "department",
     "Inspector": "inspector",
+    "InspectionItem": "inspectionItem",
 }
 
 
 def _by_key_sql(root: str, sets: list[SelectionSetNode], doc: Doc, aliases: shapes.Aliases) -> str:
-    table, staff_only, emit, _ = _BY_KEY[root]
-    visible = " AND v.staff" if staff_only else ""
+    table, visible, emit, _ = _BY_KEY[root]
     return f"(SELECT {emit('r', sets, doc, aliases)} FROM {table} r WHERE r.id = {_KEY}{visible})"
 
 
@@ -279,11 +312,19 @@ _LISTS: dict[str, tuple[str, Node, Fill]] = {
     "departments": ("Department", _department, _fill_departments),
     "inspectors": ("Inspector", shapes.inspector, _fill_inspectors),
     "publishedResults": ("PublishedInspection", pub.published, _fill_published),
+    "inspectionItems": ("InspectionItem", items.item, _fill_inspection_items),
 }
-_BY_KEY: dict[str, tuple[str, bool, Node, Fill]] = {
-    "subject": ("subjects", True, shapes.subject, _fill_subject),
-    "department": ("departments", False, _department, _fill_department),
-    "inspector": ("inspectors", True, shapes.inspector, _fill_inspector),
+_STAFF = " AND v.staff"
+_BY_KEY: dict[str, tuple[str, str, Node, Fill]] = {
+    "subject": ("subjects", _STAFF, shapes.subject, _fill_subject),
+    "department": ("departments", "", _department, _fill_department),
+    "inspector": ("inspectors", _STAFF, shapes.inspector, _fill_inspector),
+    "inspectionItem": (
+        "inspection_items",
+        f" AND {items.item_visible('r')}",
+        items.item,
+        _fill_inspection_item,
+    ),
 }
 
 

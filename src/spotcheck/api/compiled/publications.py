@@ -65,10 +65,10 @@ _RECORD_PLAIN = {
 
 
 def _list(value: str, alias: str, each: str) -> str:
-    """A JSON list of ``each`` over the jsonb array ``value``, in order (``alias.v``)."""
+    """A JSON list of ``each`` over the jsonb array ``value``, in order (``alias.j``)."""
     return (
         f"(SELECT COALESCE(json_agg({each} ORDER BY {alias}.n), '[]') FROM "
-        f"jsonb_array_elements({value}) WITH ORDINALITY AS {alias}(v, n))"
+        f"jsonb_array_elements({value}) WITH ORDINALITY AS {alias}(j, n))"
     )
 
 
@@ -108,11 +108,11 @@ def record(row: str, sets: list[SelectionSetNode], doc: Doc, aliases: shapes.Ali
             return enum_name(f"{rec}->'origin'", ins.InspectionOrigin)
         if f.name == "items":
             a = aliases.next("i")
-            return _list(f"{rec}->'items'", a, _item(f"{a}.v", f.sub_sets(), doc))
+            return _list(f"{rec}->'items'", a, _item(f"{a}.j", f.sub_sets(), doc))
         if f.name == "amendments":
             a = aliases.next("m")
             value = f"COALESCE({rec}->'amendments', {_RECORD_DEFAULTS['amendments']})"
-            return _list(value, a, _amendment(f"{a}.v", f.sub_sets(), doc))
+            return _list(value, a, _amendment(f"{a}.j", f.sub_sets(), doc))
         return None
 
     return obj("PublishedRecord", sets, doc, field)
