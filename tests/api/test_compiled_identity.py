@@ -41,6 +41,7 @@ from spotcheck.domain.regions import Region, Regions
 from spotcheck.domain.uscc import check_character
 from spotcheck.services import inspections, inspectors, items, subjects
 from tests.api import fixtures_registry as reg
+from tests.api import inspection_fixtures as insp_fixtures
 from tests.api import publishing as pub
 from tests.api.conftest import SEED, TOKENS, seed_people
 
@@ -722,3 +723,107 @@ def test_the_plan_cache_is_bounded() -> None:
 def test_the_enums_served_from_state_serialise_to_their_stored_value() -> None:
     for enum in (SubjectKind, s.RegistrationStatus, s.RiskClass):
         assert all(m.name == m.value for m in enum)
+
+
+# Drawn inspections: a database of their own (tasks, draws), every role, the team's staff ids
+# for staff and pseudonyms (general executor) for the public.
+MEMBER = _pick(["staffId", "role", "inspector", "__typename"], {"inspector": INSPECTOR})
+INSPECTION = _pick(
+    [
+        "id",
+        "key",
+        "taskId",
+        "drawNumber",
+        "subjectKey",
+        "items",
+        "departments",
+        "startDate",
+        "endDate",
+        "status",
+        "lead",
+        "officers",
+        "experts",
+        "subject",
+        "members",
+        "__typename",
+    ],
+    {"subject": _pick(["key", "name", "__typename"], {}), "members": MEMBER},
+)
+INSPECTION_TAGS = ("C0", "C1", "C2")
+
+
+@st.composite
+def inspection_operations(draw: st.DrawFn, keys: list[str]) -> tuple[str, dict[str, Any]]:
+    variables: dict[str, Any] = {}
+    if draw(st.booleans()):
+        declared: list[str] = []
+        args = _paging(draw, 0, declared, variables)
+        given = draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "taskId": st.sampled_from(["TI-submitInspectionResults-C1", "none"]),
+                    "subjectKey": st.sampled_from([k.split("/")[-1] for k in keys]),
+                    "staffId": st.sampled_from(["SCJG-INS-1", "SCJG-INS-2"]),
+                },
+            )
+        )
+        if given:
+            args.append("filter: $q")
+            declared.append("$q: InspectionFilter")
+            variables["q"] = given
+        head = f"query Q({', '.join(declared)})" if declared else "query Q"
+        arglist = f"({', '.join(args)})" if args else ""
+        body = draw(_connection(INSPECTION))
+        return f"{head} {{ inspections{arglist} {{ {body} }} }}", variables
+    variables["k"] = draw(st.sampled_from([*keys, "none"]))
+    if draw(st.booleans()):
+        return f"query Q($k: String!) {{ inspection(key: $k) {{ {draw(INSPECTION)} }} }}", variables
+    variables["k"] = to_base64("Inspection", variables["k"])
+    body = draw(INSPECTION)
+    return f"query Q($k: ID!) {{ node(id: $k) {{ ... on Inspection {{ {body} }} }} }}", variables
+
+
+async def test_inspections_are_byte_identical_for_every_role(
+    app: Starlette, client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await seed_people(app.state.runner)
+    await reg.seed_matrix(app, tags=INSPECTION_TAGS)
+    await insp_fixtures.seed_inspections(app, "submitInspectionResults", tags=INSPECTION_TAGS)
+    keys = [insp_fixtures.inspection_of(t, "submitInspectionResults") for t in INSPECTION_TAGS]
+    loop = asyncio.get_running_loop()
+    seen = compiled = 0
+
+    @settings(
+        max_examples=EXAMPLES // 2,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(inspection_operations(keys), st.sampled_from(ROLES))
+    def check(operation: tuple[str, dict[str, Any]], user: str | None) -> None:
+        nonlocal seen, compiled
+        query, variables = operation
+        fast, slow = asyncio.run_coroutine_threadsafe(
+            both(client, user, query, variables), loop
+        ).result(timeout=60)
+        assert_same(fast, slow, query)
+        seen += 1
+        compiled += fast.headers.get(EXECUTOR_HEADER) == "compiled"
+
+    await asyncio.to_thread(check)
+    full = (
+        "{ inspections { nodes { id key taskId drawNumber subjectKey items departments startDate"
+        " endDate status lead officers experts subject { key name } members { staffId role"
+        " inspector { staffId phone } } } } }"
+    )
+    for user in ROLES:
+        fast, slow = await both(client, user, full, {})
+        assert_same(fast, slow, full)
+        staff = user not in (None, "no-account")
+        assert fast.headers.get(EXECUTOR_HEADER) == ("compiled" if staff else None)
+        assert keys[0] in fast.text
+    with capsys.disabled():
+        print(f"\n[compiled] inspections: {seen} operations, {compiled} compiled")
+    assert compiled >= seen // 4

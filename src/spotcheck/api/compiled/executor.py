@@ -42,10 +42,12 @@ from strawberry.utils.str_converters import to_camel_case
 
 from spotcheck.api.common.nodes import MAX_NODES
 from spotcheck.api.common.pagination import decode_cursor, page_size
+from spotcheck.api.compiled import inspections as insp
 from spotcheck.api.compiled import items, shapes
 from spotcheck.api.compiled import publications as pub
 from spotcheck.api.compiled.selection import Doc, NotCovered, collect
 from spotcheck.api.context import Context
+from spotcheck.api.draws.queries import InspectionFilter, inspections_query
 from spotcheck.api.inspectors.queries import LIST as INSPECTOR_LIST
 from spotcheck.api.items.queries import ITEMS
 from spotcheck.api.items.types import may_see_drafts
@@ -87,6 +89,7 @@ class Root:
     field: GraphQLField | None
     templates: Templates
     fill: Fill
+    needs_staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,23 @@ def _fill_inspection_item(
     return _by_key(templates[""], args["code"], params)
 
 
+def _fill_inspections(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
+    """``DrawQueries.inspections``: a staffId filter is for staff only (else the general
+    executor reports it)."""
+    n, after = _paging(args)
+    f = _input(InspectionFilter, args.get("filter"))
+    if f.staff_id is not None and not context.actor.is_staff:
+        raise Fallback
+    sql, page_args = inspections_query(f, after, n + 1)
+    page = _renumber(sql, len(params))
+    params.extend(page_args)
+    return _page(templates[""], page, n, params)
+
+
+def _fill_inspection(templates: Templates, args: Args, context: Context, params: list[Any]) -> str:
+    return _by_key(templates[""], args["key"], params)
+
+
 def _fill_credit_record(
     templates: Templates, args: Args, context: Context, params: list[Any]
 ) -> str:
@@ -264,6 +284,7 @@ _NODE_TYPES = {
     "Department": "department",
     "Inspector": "inspector",
     "InspectionItem": "inspectionItem",
+    "Inspection": "inspection",
 }
 
 
@@ -272,10 +293,9 @@ def _by_key_sql(root: str, sets: list[SelectionSetNode], doc: Doc, aliases: shap
     return f"(SELECT {emit('r', sets, doc, aliases)} FROM {table} r WHERE r.id = {_KEY}{visible})"
 
 
-def _node_templates(sets: list[SelectionSetNode], doc: Doc) -> Templates:
+def _node_templates(sets: list[SelectionSetNode], doc: Doc, aliases: shapes.Aliases) -> Templates:
     """The covered node types' subqueries, one template per type (``resolve_nodes``: the same
     visibility as the typed root field)."""
-    aliases = shapes.Aliases()
     out: dict[str, str] = {}
     for type_name, root in _NODE_TYPES.items():
         out[type_name] = _by_key_sql(root, sets, doc, aliases)
@@ -313,6 +333,7 @@ _LISTS: dict[str, tuple[str, Node, Fill]] = {
     "inspectors": ("Inspector", shapes.inspector, _fill_inspectors),
     "publishedResults": ("PublishedInspection", pub.published, _fill_published),
     "inspectionItems": ("InspectionItem", items.item, _fill_inspection_items),
+    "inspections": ("Inspection", insp.inspection, _fill_inspections),
 }
 _STAFF = " AND v.staff"
 _BY_KEY: dict[str, tuple[str, str, Node, Fill]] = {
@@ -325,6 +346,7 @@ _BY_KEY: dict[str, tuple[str, str, Node, Fill]] = {
         items.item,
         _fill_inspection_item,
     ),
+    "inspection": (insp.DRAWN, "", insp.inspection, _fill_inspection),
 }
 
 
@@ -346,16 +368,18 @@ def _root(
         def each(row: str, sub: list[SelectionSetNode]) -> str:
             return emit(row, sub, doc, aliases)
 
-        return Root(key, node, field, {"": shapes.connection(type_name, each, sets, doc)}, fill)
+        sql = shapes.connection(type_name, each, sets, doc)
+        return Root(key, node, field, {"": sql}, fill, aliases.needs_staff)
     if name in _BY_KEY:
         sql = _by_key_sql(name, sets, doc, aliases)
-        return Root(key, node, field, {"": sql}, _BY_KEY[name][3])
+        return Root(key, node, field, {"": sql}, _BY_KEY[name][3], aliases.needs_staff)
     if name == "creditRecord":
         sql = pub.credit_record(_KEY, sets, doc, aliases)
         return Root(key, node, field, {"": sql}, _fill_credit_record)
     if name in ("node", "nodes"):
         fill = _fill_node if name == "node" else _fill_nodes
-        return Root(key, node, field, _node_templates(sets, doc), fill)
+        templates = _node_templates(sets, doc, aliases)
+        return Root(key, node, field, templates, fill, aliases.needs_staff)
     raise NotCovered(f"Query.{name}")
 
 
@@ -445,6 +469,8 @@ class CompiledOperations:
         pairs: list[tuple[str, str]] = []
         try:
             for root in plan.roots:
+                if root.needs_staff and not actor.is_staff:
+                    return None
                 args = get_argument_values(root.field, root.node, values) if root.field else {}
                 pairs.append((root.key, root.fill(root.templates, args, context, params)))
         except (Fallback, GraphQLError):

@@ -119,6 +119,8 @@ class Aliases:
 
     def __init__(self) -> None:
         self.n = 0
+        self.needs_staff = False
+        """Set by a field the compiled path serves only to staff (falls back for others)."""
 
     def next(self, prefix: str) -> str:
         self.n += 1
