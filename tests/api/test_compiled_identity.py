@@ -554,27 +554,23 @@ async def both(
     return fast, slow
 
 
-def assert_same(fast: httpx.Response, slow: httpx.Response, query: str) -> None:
-    assert fast.status_code == slow.status_code, query
-    assert fast.headers["content-type"] == slow.headers["content-type"], query
-    assert fast.content == slow.content, (query, fast.content[:600], slow.content[:600])
-
-
-@pytest.mark.usefixtures("seeded")
-async def test_compiled_answers_are_byte_identical_for_every_role(
-    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def differential(
+    client: httpx.AsyncClient,
+    strategy: st.SearchStrategy[tuple[str, dict[str, Any]]],
+    examples: int,
+) -> tuple[int, int]:
+    """Send ``examples`` drawn operations as drawn roles both ways; (sent, answered compiled)."""
     loop = asyncio.get_running_loop()
     seen = compiled = 0
 
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         deadline=None,
         database=None,
         derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
-    @given(operations(), st.sampled_from(ROLES))
+    @given(strategy, st.sampled_from(ROLES))
     def check(operation: tuple[str, dict[str, Any]], user: str | None) -> None:
         nonlocal seen, compiled
         query, variables = operation
@@ -586,6 +582,20 @@ async def test_compiled_answers_are_byte_identical_for_every_role(
         compiled += fast.headers.get(EXECUTOR_HEADER) == "compiled"
 
     await asyncio.to_thread(check)
+    return seen, compiled
+
+
+def assert_same(fast: httpx.Response, slow: httpx.Response, query: str) -> None:
+    assert fast.status_code == slow.status_code, query
+    assert fast.headers["content-type"] == slow.headers["content-type"], query
+    assert fast.content == slow.content, (query, fast.content[:600], slow.content[:600])
+
+
+@pytest.mark.usefixtures("seeded")
+async def test_compiled_answers_are_byte_identical_for_every_role(
+    client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen, compiled = await differential(client, operations(), EXAMPLES)
     with capsys.disabled():
         print(f"\n[compiled] {seen} operations, {compiled} answered by the compiled path")
     assert seen >= EXAMPLES
@@ -791,28 +801,7 @@ async def test_inspections_are_byte_identical_for_every_role(
     await reg.seed_matrix(app, tags=INSPECTION_TAGS)
     await insp_fixtures.seed_inspections(app, "submitInspectionResults", tags=INSPECTION_TAGS)
     keys = [insp_fixtures.inspection_of(t, "submitInspectionResults") for t in INSPECTION_TAGS]
-    loop = asyncio.get_running_loop()
-    seen = compiled = 0
-
-    @settings(
-        max_examples=EXAMPLES // 2,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(inspection_operations(keys), st.sampled_from(ROLES))
-    def check(operation: tuple[str, dict[str, Any]], user: str | None) -> None:
-        nonlocal seen, compiled
-        query, variables = operation
-        fast, slow = asyncio.run_coroutine_threadsafe(
-            both(client, user, query, variables), loop
-        ).result(timeout=60)
-        assert_same(fast, slow, query)
-        seen += 1
-        compiled += fast.headers.get(EXECUTOR_HEADER) == "compiled"
-
-    await asyncio.to_thread(check)
+    seen, compiled = await differential(client, inspection_operations(keys), EXAMPLES // 2)
     full = (
         "{ inspections { nodes { id key taskId drawNumber subjectKey items departments startDate"
         " endDate status lead officers experts subject { key name } members { staffId role"
