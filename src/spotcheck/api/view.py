@@ -50,7 +50,14 @@ from spotcheck.api.compiled.executor import CompiledOperations
 from spotcheck.api.context import Context
 from spotcheck.api.cost import Budgets, operation_cost
 from spotcheck.api.http import database_unavailable_response, error_response, negotiate
-from spotcheck.api.input_screen import BadInput, nfc_document, nfc_variables, screen
+from spotcheck.api.input_screen import (
+    BadInput,
+    DocumentLiterals,
+    document_literals,
+    nfc_document,
+    nfc_variables,
+    screen,
+)
 from spotcheck.api.schema import MAX_TOKENS, build_schema
 from spotcheck.db.availability import database_unavailable
 from spotcheck.domain.errors import DomainError
@@ -88,6 +95,12 @@ def compiled_from_env(env: Mapping[str, str] = os.environ) -> bool:
 def _parse(query: str) -> DocumentNode:
     """The document, parsed once per distinct query text (as strawberry's ParserCache does)."""
     return parse(query, max_tokens=MAX_TOKENS)
+
+
+@functools.lru_cache(maxsize=512)
+def _literals(query: str) -> DocumentLiterals:
+    """The document's string literals, found once per distinct query text."""
+    return document_literals(_parse(query))
 
 
 class BadRequest(HTTPException):
@@ -198,7 +211,7 @@ class GraphQLApp(GraphQL[Context, None]):
                     "operationName",
                 )
             try:
-                literals_to_compose = screen(document, data.variables or {})
+                literals_to_compose = screen(_literals(data.query), data.variables or {})
             except BadInput as e:
                 raise BadRequest(e.message, e.code, e.field) from None
             data.variables = nfc_variables(data.variables)
