@@ -98,19 +98,35 @@ def describe(char: str) -> str:
     return f"U+{ord(char):04X}"
 
 
-def screen(document: DocumentNode, variables: Mapping[str, Any]) -> bool:
-    """Raise ``BadInput`` naming the first input that holds a forbidden character; else whether
-    a string literal of the document is not in NFC (then ``nfc_document`` rewrites it), so that
-    a request's document is walked once, not twice."""
+@dataclass(frozen=True)
+class DocumentLiterals:
+    """What ``screen`` needs of a document, found in one walk (cache it per document text)."""
+
+    found: tuple[tuple[str, str], ...]
+    """Strings written as argument values, by path."""
+    not_nfc: bool
+    """Some string literal (an argument or a variable's default) is not in NFC."""
+
+
+def document_literals(document: DocumentNode) -> DocumentLiterals:
     literals = _Literals()
     visit(document, literals)
+    texts = [t for _, t in literals.found] + literals.defaults
+    not_nfc = any(not unicodedata.is_normalized("NFC", t) for t in texts)
+    return DocumentLiterals(tuple(literals.found), not_nfc)
+
+
+def screen(document: DocumentNode | DocumentLiterals, variables: Mapping[str, Any]) -> bool:
+    """Raise ``BadInput`` naming the first input that holds a forbidden character; else whether
+    a string literal of the document is not in NFC (then ``nfc_document`` rewrites it), so that
+    a request's document is walked once, not twice (not at all with its ``DocumentLiterals``)."""
+    literals = document if isinstance(document, DocumentLiterals) else document_literals(document)
     for path, text in literals.found:
         _check(path, text)
     for name, value in variables.items():
         for path, text in _strings(value, name):
             _check(path, text)
-    texts = [t for _, t in literals.found] + literals.defaults
-    return any(not unicodedata.is_normalized("NFC", t) for t in texts)
+    return literals.not_nfc
 
 
 def _check(path: str, text: str) -> None:

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -44,10 +46,18 @@ from strawberry.types import ExecutionResult
 
 from spotcheck.api import ide
 from spotcheck.api.auth import actor_for
+from spotcheck.api.compiled.executor import CompiledOperations
 from spotcheck.api.context import Context
 from spotcheck.api.cost import Budgets, operation_cost
 from spotcheck.api.http import database_unavailable_response, error_response, negotiate
-from spotcheck.api.input_screen import BadInput, nfc_document, nfc_variables, screen
+from spotcheck.api.input_screen import (
+    BadInput,
+    DocumentLiterals,
+    document_literals,
+    nfc_document,
+    nfc_variables,
+    screen,
+)
 from spotcheck.api.replicas import read_context
 from spotcheck.api.schema import MAX_TOKENS, build_schema
 from spotcheck.db.availability import database_unavailable
@@ -70,10 +80,28 @@ _VALIDATION_CODES = (
 )
 
 
+EXECUTOR_HEADER = "X-Spotcheck-Executor"
+
+
+def compiled_from_env(env: Mapping[str, str] = os.environ) -> bool:
+    """``SPOTCHECK_COMPILED``: ``off`` sends every request to the general executor; unset or
+    ``on``: covered queries take the compiled path (``spotcheck.api.compiled``)."""
+    raw = env.get("SPOTCHECK_COMPILED", "on").strip().lower() or "on"
+    if raw not in ("on", "off"):
+        raise ValueError("SPOTCHECK_COMPILED must be on or off")
+    return raw == "on"
+
+
 @functools.lru_cache(maxsize=512)
 def _parse(query: str) -> DocumentNode:
     """The document, parsed once per distinct query text (as strawberry's ParserCache does)."""
     return parse(query, max_tokens=MAX_TOKENS)
+
+
+@functools.lru_cache(maxsize=512)
+def _literals(query: str) -> DocumentLiterals:
+    """The document's string literals, found once per distinct query text."""
+    return document_literals(_parse(query))
 
 
 class BadRequest(HTTPException):
@@ -118,6 +146,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.production = production
         self.budgets = budgets or Budgets.from_env()
         self.graphql_schema = schema._schema
+        self.compiled = CompiledOperations(self.graphql_schema) if compiled_from_env() else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -183,7 +212,7 @@ class GraphQLApp(GraphQL[Context, None]):
                     "operationName",
                 )
             try:
-                literals_to_compose = screen(document, data.variables or {})
+                literals_to_compose = screen(_literals(data.query), data.variables or {})
             except BadInput as e:
                 raise BadRequest(e.message, e.code, e.field) from None
             data.variables = nfc_variables(data.variables)
@@ -205,9 +234,44 @@ class GraphQLApp(GraphQL[Context, None]):
             self._check_cost(request_data, context)
             # A query may run on a read replica (spotcheck.api.replicas).
             context = await read_context(request, kind, context)
+            compiled = await self._run_compiled(request, request_data, context)
+            if compiled is not None:
+                if not self.production:
+                    sub_response.headers[EXECUTOR_HEADER] = "compiled"
+                return compiled
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+
+    async def _run_compiled(
+        self, request: Request, data: GraphQLRequestData, context: Context
+    ) -> ExecutionResult | None:
+        """The result from the compiled path, or None when the general executor answers: not
+        covered, a value it would report an error for, an unexpected failure (logged), or, in
+        development and tests, a request asking for the general executor by header."""
+        if self.compiled is None or request.method != "POST":
+            return None
+        if not isinstance(data.operation_name, str | None) or not isinstance(
+            data.variables, dict | None
+        ):
+            return None  # strawberry refuses these
+        if not self.production and request.headers.get(EXECUTOR_HEADER) == "general":
+            return None
+        try:
+            document = _parse(data.query or "")
+        except GraphQLSyntaxError:
+            return None
+        plan = self.compiled.plan(data.query or "", data.operation_name, document)
+        if plan is None:
+            return None
+        try:
+            found = await self.compiled.execute(plan, data.variables, context)
+        except Exception as e:
+            if database_unavailable(e):
+                raise
+            log.exception("compiled path failed; the general executor answers instead")
+            return None
+        return None if found is None else ExecutionResult(data=found, errors=None)
 
     def _note_operation(self, request: Request, data: GraphQLRequestData) -> str | None:
         """The operation's name and type for the request's log line and metrics; its type."""

@@ -26,7 +26,7 @@ class InspectorFilter:
     )
 
 
-_LIST = f"""
+LIST = f"""
 SELECT id, state FROM {TABLE}
  WHERE ($1::text IS NULL OR id > $1)
    AND ($2::text IS NULL OR department = $2)
@@ -57,7 +57,7 @@ class InspectorQueries:
             return connection([], n)
         f = filter or InspectorFilter()
         rows = await info.context.pool.fetch(
-            _LIST,
+            LIST,
             cursor,
             f.department,
             f.kind.value if f.kind else None,

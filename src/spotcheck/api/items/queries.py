@@ -34,7 +34,7 @@ class InspectionItemFilter:
     status: i.ItemStatus | None = strawberry.field(default=None, description="事项状态 Status.")
 
 
-_ITEMS = f"""
+ITEMS = f"""
 SELECT id, state FROM {TABLE}
  WHERE ($1::text IS NULL OR id > $1)
    AND ($2::text IS NULL OR department = $2)
@@ -68,7 +68,7 @@ class ItemQueries:
             else []
         )
         rows = await info.context.pool.fetch(
-            _ITEMS,
+            ITEMS,
             decode_cursor(after),
             f.department,
             f.category.value if f.category else None,
