@@ -13,8 +13,9 @@ docs/draw-protocol.md ("Transcript" and "Verifying") is the contract.
 * :func:`publish` derives the public transcript (inspectors by per-draw pseudonyms, no
   eligibility facts); :func:`verify_public` checks it, :func:`derived_from` ties it to the full one.
 
-Serialised as RFC 8785 canonical JSON (``orjson`` with sorted keys, over a domain without
-floats: the same bytes, as tests/eventstore/test_canonical.py shows).  Staff ids only: no
+Serialised as RFC 8785 canonical JSON (msgspec with sorted keys, over a domain without
+floats: the same bytes as rfc8785's and as the orjson encoding of the first transcripts, as
+tests/draw/test_transcript.py shows).  Staff ids only: no
 inspector's name, phone or certificate number is ever in a transcript.
 
 The package's parts: ``model`` (formats, encoding, shared checks), ``execute`` (commit, draw,
