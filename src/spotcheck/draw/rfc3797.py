@@ -17,7 +17,8 @@ docs/draw-protocol.md is the contract; this module is its reference implementati
   original order.  (Modulo bias: at most ``r / 2**256`` for SHA-256, negligible.)
 
 :class:`Shrinking` is the selection loop's list: blocks of original positions, each made on
-its first take, under a Fenwick (binary indexed) tree of the blocks' sizes, so k picks from n
+its first take (so at most min(n, k · block) positions are ever held), under a Fenwick
+(binary indexed) tree of the blocks' sizes, so k picks from n
 cost O(k log n) Python steps (plus C-speed copies of at most a block per pick) rather than the
 O(k·n) of removing from a Python list
 (:func:`select_naive`, kept as the plain reference an outsider would write).
@@ -32,6 +33,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+from array import array
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
@@ -217,12 +219,12 @@ class Shrinking:
     """Entries ``0 … n-1`` of a list in their original order, taken one at a time by their
     index among the entries still there: the selection loop's list.
 
-    The entries are cut into blocks of ``block``; a block is a Python list of the original
-    positions still in it, made on its first take (an untouched block costs nothing), and a
+    The entries are cut into blocks of ``block``; a block is an array of the original positions
+    still in it (8 bytes each), made on its first take (an untouched block costs nothing), and a
     Fenwick tree over the blocks' sizes finds the block holding the i-th entry by binary
     lifting, lowering the size of every node that covers it on the way down, so one pass both
-    finds and removes.  A take costs O(log(n / block)) steps plus one ``list.pop`` (a memmove
-    of at most ``block`` pointers, done in C; a block's list is made in C too): k picks from n
+    finds and removes.  A take costs O(log(n / block)) steps plus one ``array.pop`` (a memmove
+    of at most ``block`` entries, done in C; a block's array is made in C too): k picks from n
     cost O(n / block + k log n) Python steps.  ``steps`` counts the tree's inner loop
     iterations.
     """
@@ -236,7 +238,7 @@ class Shrinking:
             raise ValueError("a block holds at least 1 entry")
         self._n, self._block = n, block
         nb = -(-n // block)
-        self._blocks: list[list[int] | None] = [None] * nb
+        self._blocks: list[array[int] | None] = [None] * nb
         tree = [0] * (nb + 1)
         for i in range(1, nb + 1):
             tree[i] += min(block, n - (i - 1) * block)
@@ -273,7 +275,8 @@ class Shrinking:
         entries = self._blocks[pos]
         if entries is None:
             start = pos * self._block
-            entries = self._blocks[pos] = list(range(start, min(self._n, start + self._block)))
+            end = min(self._n, start + self._block)
+            entries = self._blocks[pos] = array("q", range(start, end))
         return entries.pop(rest)
 
 
