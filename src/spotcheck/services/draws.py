@@ -315,16 +315,18 @@ async def commit(
 
 # executeDraw
 async def previous_inspectors(
-    conn: asyncpg.Connection, task: task_aggregate.Task
+    conn: asyncpg.Connection, task: task_aggregate.Task, subjects: Sequence[str]
 ) -> dict[str, list[str]]:
     """Subject → the team of its latest inspection of another task starting on or before this
-    task's start (轮换: none of them again)."""
+    task's start (轮换: none of them again), for ``subjects`` (the drawn ones): index lookups
+    on (subject_key, start_date), whatever the number of inspections held."""
     rows = await conn.fetch(
         "SELECT DISTINCT ON (subject_key) subject_key, staff FROM inspections"
-        " WHERE task_id <> $1 AND start_date <= $2"
+        " WHERE subject_key = ANY($3::text[]) AND task_id <> $1 AND start_date <= $2"
         " ORDER BY subject_key, start_date DESC, id DESC",
         task.task_id,
         task.start_date.isoformat(),
+        list(subjects),
     )
     return {r["subject_key"]: list(r["staff"]) for r in rows if r["staff"]}
 
@@ -359,16 +361,17 @@ async def execute(
             await get_blob(conn, frozen.candidates_digest), type=list[InspectorCandidate]
         )
         try:
-            transcript = tr.draw(
+            selected = tr.select_draw(
                 frozen,
                 strata=strata,
                 candidates=candidates,
                 entropy=command.entropy,
                 server_seed=bytes(seed),
-                previous_inspectors=await previous_inspectors(conn, task),
             )
         except tr.DrawError as err:
             raise DomainError.one(ErrorCode.INVALID_FORMAT, "entropy", str(err)) from None
+        previous = await previous_inspectors(conn, task, selected.order)
+        transcript = tr.match_draw(selected, previous)
         transcript_digest = await put_blob(conn, tr.dumps(transcript))
         rules = frozen.rules
         outcome = d.DrawOutcome(

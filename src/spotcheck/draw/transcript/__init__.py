@@ -25,7 +25,15 @@ replace) and ``verification``.  Every public name is re-exported here, so
 
 from __future__ import annotations
 
-from spotcheck.draw.transcript.execute import commit_draw, current_teams, draw, replace_inspector
+from spotcheck.draw.transcript.execute import (
+    Selected,
+    commit_draw,
+    current_teams,
+    draw,
+    match_draw,
+    replace_inspector,
+    select_draw,
+)
 from spotcheck.draw.transcript.model import (
     FORMAT,
     HASH,
@@ -80,6 +88,7 @@ __all__ = [
     "EntropyValue",
     "Population",
     "PublicTranscript",
+    "Selected",
     "SourceKind",
     "StratumCommit",
     "Transcript",
@@ -96,12 +105,14 @@ __all__ = [
     "dumps",
     "is_public",
     "loads",
+    "match_draw",
     "pseudonym",
     "pseudonym_key_id",
     "public_dumps",
     "public_loads",
     "publish",
     "replace_inspector",
+    "select_draw",
     "sha256_hex",
     "verify",
     "verify_bytes",
