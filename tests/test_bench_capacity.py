@@ -30,7 +30,7 @@ def test_draw_figures() -> None:
     assert r["assignments"] == 200
     assert r["population_bytes"] == 3_000 * 19  # 18 digits and LF
     assert r["transcript_bytes"] > r["population_bytes"]
-    for key in ("decode_s", "digest_s", "select_s", "draw_s", "encode_s"):
+    for key in ("decode_s", "digest_s", "select_s", "select_draw_s", "match_draw_s", "encode_s"):
         assert r[key] >= 0, key
 
 
