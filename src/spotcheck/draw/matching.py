@@ -41,9 +41,13 @@ participating department.  The replacement takes the replaced member's place (an
 role, if the lead was replaced).
 
 Pools are Fenwick trees (:class:`~spotcheck.draw.rfc3797.Remaining`) over the sorted eligible
-lists: an exclusion is one O(log m) removal, undone after the subject, so matching ``N``
-subjects from ``m`` inspectors costs O(m log m + N·(t + e) log m) for teams of ``t`` and ``e``
-exclusions per subject, not O(N·m).
+lists, holding who is drawable (everyone eligible but those at the workload cap).  A subject's
+own exclusions (its team so far, conflicts, rotation) never touch the trees: a pick of index
+``i`` skips them by rank (the i-th drawable, pushed on by the excluded at or before it), so
+matching ``N`` subjects from ``m`` inspectors costs O(m log m + N·(t + e)² log m) for teams of
+``t`` and ``e`` exclusions per subject (a few each), not O(N·m); with nobody at a cap a pick
+needs no tree at all.  The hash state of ``C(j) ‖ K ‖ "match:"`` is made once per counter and
+copied per subject.
 """
 
 from __future__ import annotations
