@@ -517,11 +517,13 @@ async def blob_ref(pool: asyncpg.Pool, digest: str) -> TranscriptRef:
 BLOB_CHUNK = 1 << 20
 """The fewest bytes read from the database per statement when a blob is streamed."""
 BLOB_CHUNKS = 8
-"""The most statements a blob is streamed in.  PostgreSQL keeps a large blob compressed and
-decompresses from its start up to the end of each slice asked for, so reading n slices costs
-about n/2 whole decompressions: a 21 MB population took 0.45 s in 1 MB slices, 0.15 s in 4 MB
-ones and 0.08 s whole.  At most 8 slices bound that at about four decompressions whatever the
-size, holding at most an eighth of it (a 26 MB transcript: 3.3 MB) in memory at a time."""
+"""The most statements a blob is streamed in.  Blobs written before migration
+20261226000003 are kept compressed, and PostgreSQL decompresses from the start up to the end
+of each slice asked for, so reading n slices cost about n/2 whole decompressions: a 21 MB
+population took 0.45 s in 1 MB slices, 0.15 s in 4 MB ones and 0.08 s whole.  At most 8 slices
+bound that at about four decompressions whatever the size, holding at most an eighth of it (a
+26 MB transcript: 3.3 MB) in memory at a time.  Blobs written since are uncompressed (STORAGE
+EXTERNAL): a slice reads only its own bytes."""
 
 
 async def blob_chunks(
