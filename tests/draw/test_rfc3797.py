@@ -14,6 +14,7 @@ from spotcheck.draw.rfc3797 import (
     HashMode,
     KeyStringError,
     Remaining,
+    Shrinking,
     counter_bytes,
     extend_key,
     key_string,
@@ -175,12 +176,42 @@ def test_cost_is_k_log_n_not_k_n() -> None:
     """Counted tree steps per pick grow with log n; a list removal would grow with n."""
     k = 1000
     per_pick = {}
-    for bits in (10, 14, 18):
+    for bits in (10, 14, 18, 22):
         n = 1 << bits
-        tree = Remaining(n)
-        select_positions(n, k, "cost./", remaining=tree)
-        per_pick[bits] = tree.steps / k
-        # find: one step per bit level; remove: at most one per bit level.
-        assert tree.steps <= k * 2 * (bits + 1)
-    # From 1 024 to 262 144 entries (256×), the cost per pick grows less than 2×.
-    assert per_pick[18] < 2 * per_pick[10]
+        entries = Shrinking(n)
+        select_positions(n, k, "cost./", remaining=entries)
+        per_pick[bits] = entries.steps / k
+        # One step per level of the tree over the blocks.
+        assert entries.steps <= k * (bits + 1)
+    # From 16 384 to 4 194 304 entries (256× more, 8 more bits), a pick costs about 8 more
+    # steps: logarithmic (a list removal would cost 256× more).
+    assert per_pick[22] - per_pick[14] <= 8 + 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n=st.integers(min_value=0, max_value=400),
+    block=st.integers(min_value=1, max_value=70),
+    data=st.data(),
+)
+def test_shrinking_matches_a_list_model(n: int, block: int, data: st.DataObject) -> None:
+    """Blocks of any size take the same entries as removing from a plain list."""
+    entries = Shrinking(n, block)
+    model = list(range(n))
+    for _ in range(data.draw(st.integers(0, n))):
+        index = data.draw(st.integers(0, len(model) - 1))
+        assert entries.take(index) == model.pop(index)
+        assert len(entries) == len(model)
+    with pytest.raises(IndexError):
+        entries.take(len(model))
+
+
+@settings(max_examples=100, deadline=None)
+@given(n=st.integers(min_value=0, max_value=3000), block=st.integers(1, 64), data=st.data())
+def test_selection_does_not_depend_on_the_block_size(
+    n: int, block: int, data: st.DataObject
+) -> None:
+    k = data.draw(st.integers(0, n))
+    assert select_positions(n, k, "blocks./", remaining=Shrinking(n, block)) == (
+        select_positions(n, k, "blocks./")
+    )

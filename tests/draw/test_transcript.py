@@ -11,7 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import orjson
 import pytest
+import rfc8785
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from spotcheck.domain.inspector import (
     Conflict,
@@ -400,3 +404,62 @@ def test_spotcheck_draw_verify_exit_codes(
     bad.write_bytes(tr.dumps(altered))
     assert main(["draw", "verify", str(bad)]) != 0
     capsys.readouterr()
+
+
+# The canonical encoding: msgspec (sorted keys) gives the bytes every transcript so far was
+# made with (orjson over msgspec.to_builtins, sorted keys), and RFC 8785's.  Both sort object
+# keys by code point, RFC 8785 by UTF-16 code unit: they differ only for keys that mix
+# characters above U+FFFF with U+E000-U+FFFF, so the RFC 8785 comparison keeps keys in the BMP.
+_texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=24)
+_bmp_texts = st.text(st.characters(blacklist_categories=("Cs",), max_codepoint=0xFFFF), max_size=8)
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-tr.MAX_SAFE_INTEGER, tr.MAX_SAFE_INTEGER), _texts
+)
+
+
+def _values(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        _scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=5), st.dictionaries(keys, inner, max_size=5)
+        ),
+        max_leaves=30,
+    )
+
+
+def _orjson_canonical(value: Any) -> bytes:
+    return orjson.dumps(msgspec.to_builtins(value), option=orjson.OPT_SORT_KEYS)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_values(_texts))
+def test_canonical_equals_the_orjson_encoding(value: Any) -> None:
+    assert tr.canonical(value) == _orjson_canonical(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values(_bmp_texts))
+def test_canonical_equals_rfc8785(value: Any) -> None:
+    assert tr.canonical(value) == rfc8785.dumps(value)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    subjects=st.lists(_texts.filter(bool), max_size=6, unique=True),
+    staff=st.lists(_texts.filter(bool), max_size=4, unique=True),
+    data=st.data(),
+)
+def test_canonical_transcript_equals_the_orjson_encoding(
+    transcript: tr.Transcript, subjects: list[str], staff: list[str], data: st.DataObject
+) -> None:
+    """The structs of a transcript with any text in its strings and map keys."""
+    t = msgspec.structs.replace(
+        transcript,
+        previous_inspectors={x: sorted(staff) for x in subjects},
+        ineligible={s: data.draw(st.sampled_from(list(Ineligible))) for s in staff},
+        populations=[tr.Population(stratum=x, subjects=sorted(subjects)) for x in staff],
+        key=data.draw(_texts),
+    )
+    assert tr.dumps(t) == _orjson_canonical(t)

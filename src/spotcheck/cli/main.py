@@ -416,6 +416,12 @@ def cmd_bench_draw(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def cmd_bench_capacity(args: argparse.Namespace) -> int:
+    from spotcheck.cli.bench.capacity import main as bench_main
+
+    return bench_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="spotcheck", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -620,6 +626,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seconds", type=float, default=10.0, help="measured duration of each run")
     s.add_argument("--subjects", type=int, default=20_000, help="inspection subjects to load")
     s.set_defaults(func=cmd_bench_scale)
+
+    s = bench.add_parser("capacity", help="the figures of docs/scaling.md: ledger, sealer, draw")
+    s.add_argument("--json", action="store_true", help="JSON (the only output form)")
+    s.add_argument("--events", type=int, default=100_000, help="demo events (0: no ledger part)")
+    s.add_argument("--proofs", type=int, default=200, help="inclusion proofs to time")
+    s.add_argument(
+        "--sizes",
+        type=lambda text: [int(x) for x in text.split(",") if x.strip()],
+        default=[1_000_000, 10_000_000],
+        help="populations of the draw part, comma-separated",
+    )
+    s.add_argument("--drawn", type=int, default=50_000, help="subjects drawn per population")
+    s.add_argument("--inspectors", type=int, default=2_000, help="officers to match")
+    s.set_defaults(func=cmd_bench_capacity)
 
     s = bench.add_parser("rebuild", help="rebuild every read table against an INSERT … SELECT")
     s.add_argument("--json", action="store_true", help="print one JSON object with every figure")

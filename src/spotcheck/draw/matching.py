@@ -41,22 +41,38 @@ participating department.  The replacement takes the replaced member's place (an
 role, if the lead was replaced).
 
 Pools are Fenwick trees (:class:`~spotcheck.draw.rfc3797.Remaining`) over the sorted eligible
-lists: an exclusion is one O(log m) removal, undone after the subject, so matching ``N``
-subjects from ``m`` inspectors costs O(m log m + N·(t + e) log m) for teams of ``t`` and ``e``
-exclusions per subject, not O(N·m).
+lists, holding who is drawable (everyone eligible but those at the workload cap).  A subject's
+own exclusions (its team so far, conflicts, rotation) never touch the trees: a pick of index
+``i`` skips them by rank (the i-th drawable, pushed on by the excluded at or before it), so
+matching ``N`` subjects from ``m`` inspectors costs O(m log m + N·(t + e)² log m) for teams of
+``t`` and ``e`` exclusions per subject (a few each), not O(N·m); with nobody at a cap a pick
+needs no tree at all.  The hash state of ``C(j) ‖ K ‖ "match:"`` is made once per counter and
+copied per subject.
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
+from bisect import bisect_right
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import msgspec
 from msgspec.structs import force_setattr
 
-from spotcheck.draw.rfc3797 import HashMode, Remaining, extend_key, pick_index
+from spotcheck.draw.rfc3797 import (
+    HashMode,
+    Remaining,
+    counter_bytes,
+    extend_key,
+    is_text,
+    pick_index,
+)
 
+_COUNTERS = [counter_bytes(j) for j in range(64)]
+"""``C(j)`` of the first pick counters, made once."""
 OFFICER_FLOOR = 2
 """At least two officers (执法人员) per subject."""
 
@@ -308,7 +324,10 @@ class Replacement(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 
 
 class _Pool:
-    """A sorted list of staff ids with its Fenwick tree of who is still drawable."""
+    """A sorted list of staff ids with its Fenwick tree of who is still drawable (everyone
+    eligible but those at the workload cap).  A subject's own exclusions (its team so far,
+    conflicts, rotation) are not taken out of the tree: a pick skips them
+    (:meth:`nth_skipping`), which leaves the tree untouched for the next subject."""
 
     __slots__ = ("ids", "position", "tree")
 
@@ -323,13 +342,22 @@ class _Pool:
     def restore(self, staff_id: str) -> None:
         self.tree.restore(self.position[staff_id])
 
-    def pick(self, key: bytes, j: int, mode: HashMode, trace: list[PickStep] | None = None) -> str:
-        size = len(self.tree)
-        index = pick_index(key, j, size, mode)
-        staff_id = self.ids[self.tree.find(index)]
-        if trace is not None:
-            trace.append(PickStep(j=j, pool=size, index=index, pick=staff_id))
-        return staff_id
+    def nth_skipping(self, index: int, skip: list[int]) -> int:
+        """The position of the ``index``-th drawable entry that is not in ``skip`` (sorted
+        positions of drawable entries)."""
+        tree = self.tree
+        whole = tree.count == len(self.ids)  # nobody at the cap: the i-th drawable is i
+        position = index if whole else tree.find(index)
+        if not skip:
+            return position
+        # Skipped entries at or before the candidate push it on; at most len(skip) rounds.
+        before = 0
+        while True:
+            now = bisect_right(skip, position)
+            if now == before:
+                return position
+            before = now
+            position = index + now if whole else tree.find(index + now)
 
 
 class PickStep(msgspec.Struct, frozen=True, kw_only=True):
@@ -380,6 +408,10 @@ class Matcher:
         if problems:
             raise ValueError("; ".join(problems))
         self.key, self.rules, self.mode = key, rules, mode
+        self._hasher = hashlib.sha256 if mode is HashMode.SHA256 else hashlib.md5
+        self._prefix = (key + "match:").encode("utf-8")
+        self._states: list[Any] = []
+        """Per pick counter j, the hash state that has absorbed ``C(j) ‖ K ‖ "match:"``."""
         self.by_id = {c.staff_id: c for c in candidates}
         self.ineligible: dict[str, Ineligible] = {}
         dept_ids: dict[str, list[str]] = {d: [] for d in rules.departments}
@@ -489,33 +521,65 @@ class Matcher:
         )
 
     # Matching
+    def _pick(self, pool: _Pool, excluded: list[str], tail: bytes, j: int) -> str | None:
+        """Pick ``j`` of a subject's team from ``pool`` without ``excluded`` (drawable staff
+        ids), or None if nobody is left.  ``tail`` is ``x "./0./"``: the hash state that has
+        absorbed ``C(j) ‖ K ‖ "match:"`` is made once per counter and copied per subject."""
+        position = pool.position
+        if not excluded:
+            skip = []
+        elif len(excluded) == 1:
+            p = position.get(excluded[0])
+            skip = [] if p is None else [p]
+        else:
+            skip = sorted(position[s] for s in excluded if s in position)
+        size = pool.tree.count - len(skip)
+        if not size:
+            return None
+        states = self._states
+        while len(states) <= j:
+            states.append(self._hasher(counter_bytes(len(states)) + self._prefix))
+        h = states[j].copy()
+        h.update(tail + (_COUNTERS[j] if j < len(_COUNTERS) else counter_bytes(j)))
+        index = int.from_bytes(h.digest(), "big") % size
+        staff_id = pool.ids[pool.nth_skipping(index, skip)]
+        if self.trace is not None:
+            self.trace.append(PickStep(j=j, pool=size, index=index, pick=staff_id))
+        return staff_id
+
     def match(self, subject: SubjectRecord) -> Assignment | Unmatched:
         """Draw one subject's team (counter 0) and count its workload."""
-        rules, mode = self.rules, self.mode
-        key = matching_key(self.key, subject.key, 0).encode("utf-8")
-        out: list[str] = []
-        for s in (*self.conflicts_of.get(subject.key, ()), *subject.previous_inspectors):
-            if self._eligible(s) and self._withdraw(s):
-                out.append(s)
+        rules, x = self.rules, subject.key
+        if not is_text(x):
+            matching_key(self.key, x, 0)  # raises KeyStringError, saying why
+        tail = x.encode("utf-8") + b"./0./"
+        # Excluded for this subject: drawable candidates in conflict or on its previous
+        # inspection, then everyone picked; each pick skips them in its pool.
+        excluded: list[str] = []
+        conflicts = self.conflicts_of.get(x, ())
+        if conflicts or subject.previous_inspectors:
+            excluded = [
+                s
+                for s in dict.fromkeys((*conflicts, *subject.previous_inspectors))
+                if self._eligible(s) and s not in self.capped
+            ]
         officers: list[str] = []
         experts: list[str] = []
-        result: Assignment | Unmatched | None = None
         j = 0
         for d in rules.departments:
             pool = self.departments[d]
-            if not len(pool.tree):
-                result = self._unmatched(
+            s = self._pick(pool, excluded, tail, j)
+            if s is None:
+                return self._unmatched(
                     subject, UnmatchedReason.NO_OFFICER_FROM_DEPARTMENT, d, 1, 0, pool, officers
                 )
-                break
-            s = pool.pick(key, j, mode, self.trace)
             j += 1
-            self._withdraw(s)
-            out.append(s)
+            excluded.append(s)
             officers.append(s)
-        while result is None and len(officers) < rules.officers_per_subject:
-            if not len(self.officers.tree):
-                result = self._unmatched(
+        while len(officers) < rules.officers_per_subject:
+            s = self._pick(self.officers, excluded, tail, j)
+            if s is None:
+                return self._unmatched(
                     subject,
                     UnmatchedReason.NOT_ENOUGH_OFFICERS,
                     None,
@@ -524,15 +588,13 @@ class Matcher:
                     self.officers,
                     officers,
                 )
-                break
-            s = self.officers.pick(key, j, mode, self.trace)
             j += 1
-            self._withdraw(s)
-            out.append(s)
+            excluded.append(s)
             officers.append(s)
-        while result is None and len(experts) < rules.experts_per_subject:
-            if not len(self.experts.tree):
-                result = self._unmatched(
+        while len(experts) < rules.experts_per_subject:
+            s = self._pick(self.experts, excluded, tail, j)
+            if s is None:
+                return self._unmatched(
                     subject,
                     UnmatchedReason.NOT_ENOUGH_EXPERTS,
                     None,
@@ -541,20 +603,19 @@ class Matcher:
                     self.experts,
                     experts,
                 )
-                break
-            s = self.experts.pick(key, j, mode, self.trace)
             j += 1
-            self._withdraw(s)
-            out.append(s)
+            excluded.append(s)
             experts.append(s)
-        for s in out:
-            self._put_back(s)
-        if result is not None:
-            return result
-        for s in (*officers, *experts):
-            self._count(s, 1)
+        team = (*officers, *experts)
+        if rules.workload_cap is None:  # nobody reaches a cap: just count
+            assigned = self.assigned
+            for s in team:
+                assigned[s] = assigned.get(s, 0) + 1
+        else:
+            for s in team:
+                self._count(s, 1)
         return Assignment(
-            subject=subject.key, lead=officers[0], officers=tuple(officers), experts=tuple(experts)
+            subject=x, lead=officers[0], officers=tuple(officers), experts=tuple(experts)
         )
 
     def match_all(self, subjects: Iterable[SubjectRecord]) -> MatchResult:

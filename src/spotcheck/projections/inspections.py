@@ -64,7 +64,11 @@ TEAM = f"SELECT lead, officers, experts FROM {TABLE} WHERE id = $1"
 # The inspections read table
 # One statement, in the database: the outcome's assignments become rows without a round trip
 # through Python (the blob is in the same database, written in the same transaction).
-# MATERIALIZED, so that the blob is parsed once, not once per row.
+# MATERIALIZED, so that the blob is parsed once, not once per row.  The rows go in by id: the
+# btree indexes whose keys follow the id (the key, (subject_key, …), (lifecycle, id), (origin,
+# id)) then take them in order, one leaf after the other, rather than at random places: 50,000
+# rows of one draw went in 15-25% faster (issue 18).  Index upkeep is most of the statement's
+# time (2/3 with the eight secondary indexes); a COPY of the same rows from Python was no faster.
 _INSERT_INSPECTIONS = """
 WITH o AS MATERIALIZED (
   SELECT convert_from(content, 'UTF8')::jsonb AS o FROM draw_blobs WHERE digest = $1
@@ -84,6 +88,7 @@ SELECT draw.task || '/' || draw.number || '/' || (a->>'subject'), draw.task, dra
        ARRAY(SELECT jsonb_array_elements_text(a->'experts')),
        draw.start_date, draw.end_date, $2, $3, $3
   FROM draw CROSS JOIN LATERAL jsonb_array_elements(draw.assignments) AS a
+ ORDER BY 1
 """
 
 

@@ -315,16 +315,18 @@ async def commit(
 
 # executeDraw
 async def previous_inspectors(
-    conn: asyncpg.Connection, task: task_aggregate.Task
+    conn: asyncpg.Connection, task: task_aggregate.Task, subjects: Sequence[str]
 ) -> dict[str, list[str]]:
     """Subject → the team of its latest inspection of another task starting on or before this
-    task's start (轮换: none of them again)."""
+    task's start (轮换: none of them again), for ``subjects`` (the drawn ones): index lookups
+    on (subject_key, start_date), whatever the number of inspections held."""
     rows = await conn.fetch(
         "SELECT DISTINCT ON (subject_key) subject_key, staff FROM inspections"
-        " WHERE task_id <> $1 AND start_date <= $2"
+        " WHERE subject_key = ANY($3::text[]) AND task_id <> $1 AND start_date <= $2"
         " ORDER BY subject_key, start_date DESC, id DESC",
         task.task_id,
         task.start_date.isoformat(),
+        list(subjects),
     )
     return {r["subject_key"]: list(r["staff"]) for r in rows if r["staff"]}
 
@@ -359,16 +361,17 @@ async def execute(
             await get_blob(conn, frozen.candidates_digest), type=list[InspectorCandidate]
         )
         try:
-            transcript = tr.draw(
+            selected = tr.select_draw(
                 frozen,
                 strata=strata,
                 candidates=candidates,
                 entropy=command.entropy,
                 server_seed=bytes(seed),
-                previous_inspectors=await previous_inspectors(conn, task),
             )
         except tr.DrawError as err:
             raise DomainError.one(ErrorCode.INVALID_FORMAT, "entropy", str(err)) from None
+        previous = await previous_inspectors(conn, task, selected.order)
+        transcript = tr.match_draw(selected, previous)
         transcript_digest = await put_blob(conn, tr.dumps(transcript))
         rules = frozen.rules
         outcome = d.DrawOutcome(
@@ -514,11 +517,13 @@ async def blob_ref(pool: asyncpg.Pool, digest: str) -> TranscriptRef:
 BLOB_CHUNK = 1 << 20
 """The fewest bytes read from the database per statement when a blob is streamed."""
 BLOB_CHUNKS = 8
-"""The most statements a blob is streamed in.  PostgreSQL keeps a large blob compressed and
-decompresses from its start up to the end of each slice asked for, so reading n slices costs
-about n/2 whole decompressions: a 21 MB population took 0.45 s in 1 MB slices, 0.15 s in 4 MB
-ones and 0.08 s whole.  At most 8 slices bound that at about four decompressions whatever the
-size, holding at most an eighth of it (a 26 MB transcript: 3.3 MB) in memory at a time."""
+"""The most statements a blob is streamed in.  Blobs written before migration
+20261226000003 are kept compressed, and PostgreSQL decompresses from the start up to the end
+of each slice asked for, so reading n slices cost about n/2 whole decompressions: a 21 MB
+population took 0.45 s in 1 MB slices, 0.15 s in 4 MB ones and 0.08 s whole.  At most 8 slices
+bound that at about four decompressions whatever the size, holding at most an eighth of it (a
+26 MB transcript: 3.3 MB) in memory at a time.  Blobs written since are uncompressed (STORAGE
+EXTERNAL): a slice reads only its own bytes."""
 
 
 async def blob_chunks(

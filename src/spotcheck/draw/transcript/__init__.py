@@ -13,8 +13,9 @@ docs/draw-protocol.md ("Transcript" and "Verifying") is the contract.
 * :func:`publish` derives the public transcript (inspectors by per-draw pseudonyms, no
   eligibility facts); :func:`verify_public` checks it, :func:`derived_from` ties it to the full one.
 
-Serialised as RFC 8785 canonical JSON (``orjson`` with sorted keys, over a domain without
-floats: the same bytes, as tests/eventstore/test_canonical.py shows).  Staff ids only: no
+Serialised as RFC 8785 canonical JSON (msgspec with sorted keys, over a domain without
+floats: the same bytes as rfc8785's and as the orjson encoding of the first transcripts, as
+tests/draw/test_transcript.py shows).  Staff ids only: no
 inspector's name, phone or certificate number is ever in a transcript.
 
 The package's parts: ``model`` (formats, encoding, shared checks), ``execute`` (commit, draw,
@@ -24,7 +25,15 @@ replace) and ``verification``.  Every public name is re-exported here, so
 
 from __future__ import annotations
 
-from spotcheck.draw.transcript.execute import commit_draw, current_teams, draw, replace_inspector
+from spotcheck.draw.transcript.execute import (
+    Selected,
+    commit_draw,
+    current_teams,
+    draw,
+    match_draw,
+    replace_inspector,
+    select_draw,
+)
 from spotcheck.draw.transcript.model import (
     FORMAT,
     HASH,
@@ -79,6 +88,7 @@ __all__ = [
     "EntropyValue",
     "Population",
     "PublicTranscript",
+    "Selected",
     "SourceKind",
     "StratumCommit",
     "Transcript",
@@ -95,12 +105,14 @@ __all__ = [
     "dumps",
     "is_public",
     "loads",
+    "match_draw",
     "pseudonym",
     "pseudonym_key_id",
     "public_dumps",
     "public_loads",
     "publish",
     "replace_inspector",
+    "select_draw",
     "sha256_hex",
     "verify",
     "verify_bytes",

@@ -22,6 +22,7 @@ from spotcheck.draw.matching import (
 )
 from spotcheck.draw.select import (
     Stratum,
+    StratumSelection,
     batch_order,
     batch_problems,
     draw_order,
@@ -110,18 +111,31 @@ def _subject_records(
     return [SubjectRecord(key=x, previous_inspectors=tuple(previous.get(x, ()))) for x in order]
 
 
-def draw(
+class Selected(msgspec.Struct, frozen=True, kw_only=True):
+    """A committed draw with its key and selection (第一个随机), before the matching: what
+    :func:`select_draw` checked and computed, for :func:`match_draw`.  ``order`` is the drawn
+    subjects in draw order: whose previous inspections the matching needs."""
+
+    commit: Commit
+    strata: list[Stratum]
+    candidates: list[InspectorCandidate]
+    entropy: list[EntropyValue]
+    server_seed: str
+    key: str
+    selection: list[StratumSelection]
+    order: list[str]
+
+
+def select_draw(
     commit: Commit,
     *,
     strata: Sequence[Stratum],
     candidates: Sequence[InspectorCandidate],
     entropy: Sequence[EntropyValue],
     server_seed: bytes,
-    previous_inspectors: Mapping[str, Sequence[str]] | None = None,
-) -> Transcript:
-    """Execute a committed draw.  ``strata`` and ``candidates`` must be the committed ones
-    (their digests are checked); ``previous_inspectors`` may hold any subjects: only the drawn
-    ones go into the transcript."""
+) -> Selected:
+    """The first half of :func:`draw`: check the inputs against the commit, build the key and
+    select per stratum."""
     ordered = sorted(strata, key=lambda s: s.id)
     candidates = canonical_candidates(candidates)
     p: list[str] = []
@@ -145,7 +159,24 @@ def draw(
     seed_hex = server_seed.hex()
     key = draw_key(entropy, seed_hex)
     selection = [select_stratum(key, s, c.k) for s, c in zip(ordered, commit.strata, strict=True)]
-    order = draw_order(selection)
+    return Selected(
+        commit=commit,
+        strata=ordered,
+        candidates=candidates,
+        entropy=list(entropy),
+        server_seed=seed_hex,
+        key=key,
+        selection=selection,
+        order=draw_order(selection),
+    )
+
+
+def match_draw(
+    selected: Selected, previous_inspectors: Mapping[str, Sequence[str]] | None = None
+) -> Transcript:
+    """The second half of :func:`draw`: the batch order, the matching and the transcript.
+    ``previous_inspectors`` may hold any subjects: only the drawn ones go into the transcript."""
+    commit, key, order = selected.commit, selected.key, selected.order
     drawn = set(order)
     previous = {
         x: sorted(set(ids))
@@ -156,7 +187,9 @@ def draw(
     unmatched: list[Unmatched] = []
     ineligible: dict[str, Ineligible] = {}
     if commit.rules is not None:
-        result = Matcher(key, candidates, commit.rules).match_all(_subject_records(order, previous))
+        result = Matcher(key, selected.candidates, commit.rules).match_all(
+            _subject_records(order, previous)
+        )
         assignments, unmatched, ineligible = (
             result.assignments,
             result.unmatched,
@@ -165,18 +198,39 @@ def draw(
     return Transcript(
         commit=commit,
         commit_digest=commit_digest(commit),
-        populations=[Population(stratum=s.id, subjects=list(s.population)) for s in ordered],
-        candidates=list(candidates),
+        populations=[
+            Population(stratum=s.id, subjects=list(s.population)) for s in selected.strata
+        ],
+        candidates=list(selected.candidates),
         previous_inspectors=previous,
-        entropy=list(entropy),
-        server_seed=seed_hex,
+        entropy=selected.entropy,
+        server_seed=selected.server_seed,
         key=key,
-        selection=selection,
+        selection=selected.selection,
         batch_order=batch_order(key, commit.batches),
         ineligible=ineligible,
         assignments=assignments,
         unmatched=unmatched,
     )
+
+
+def draw(
+    commit: Commit,
+    *,
+    strata: Sequence[Stratum],
+    candidates: Sequence[InspectorCandidate],
+    entropy: Sequence[EntropyValue],
+    server_seed: bytes,
+    previous_inspectors: Mapping[str, Sequence[str]] | None = None,
+) -> Transcript:
+    """Execute a committed draw.  ``strata`` and ``candidates`` must be the committed ones
+    (their digests are checked); ``previous_inspectors`` may hold any subjects: only the drawn
+    ones go into the transcript.  (:func:`select_draw` then :func:`match_draw`: a caller that
+    reads the previous inspections from a database reads only the drawn subjects'.)"""
+    selected = select_draw(
+        commit, strata=strata, candidates=candidates, entropy=entropy, server_seed=server_seed
+    )
+    return match_draw(selected, previous_inspectors)
 
 
 # replaceInspector

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-import orjson
 
 from spotcheck.draw.matching import (
     Assignment,
@@ -128,9 +127,18 @@ class DrawError(ValueError):
 
 
 # Encoding
+_ENCODER = msgspec.json.Encoder(order="sorted")
+
+
 def canonical(value: Any) -> bytes:
-    """RFC 8785 canonical JSON of a struct or plain value (no floats in our domain)."""
-    return orjson.dumps(msgspec.to_builtins(value), option=orjson.OPT_SORT_KEYS)
+    """RFC 8785 canonical JSON of a struct or plain value (no floats in our domain).
+
+    msgspec encodes the structs directly, keys sorted, with no intermediate dicts: the same
+    bytes as ``orjson.dumps(msgspec.to_builtins(value), option=OPT_SORT_KEYS)`` (the encoding
+    every transcript so far was made with; tests/draw/test_transcript.py proves the two agree
+    over the transcript's value domain) in about a third of the time.
+    """
+    return _ENCODER.encode(value)
 
 
 def sha256_hex(data: bytes) -> str:
