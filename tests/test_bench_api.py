@@ -105,7 +105,12 @@ async def test_bench_api_smoke(db: Db) -> None:
         check_server(server, results[server])
     [lever] = results["levers"]
     assert lever["name"] == "asyncio-h11-reset"
-    assert lever["settings"] == {"loop": "asyncio", "http": "h11", "pool_reset": "full"}
+    assert lever["settings"] == {
+        "loop": "asyncio",
+        "http": "h11",
+        "pool_reset": "full",
+        "spotcheck_compiled": "off",
+    }
     check_server("lever", lever)
     for peer in ("reference", "levers"):
         assert results["ratios"][peer]

@@ -105,10 +105,18 @@ log = logger("api")
 
 # Variants of our server, each measured like ours in the same run (``--variants``): the levers
 # of issue 17 one by one, from the server as it was measured there (asyncio and h11, asyncpg's
-# reset query on every release) to ours as it serves now.
+# reset query on every release, the general executor) to ours as it serves now (each variant
+# adds one lever; ours adds the compiled path, spotcheck.api.compiled).
+_GENERAL = {"SPOTCHECK_COMPILED": "off"}
 VARIANTS: dict[str, dict[str, str]] = {
-    "asyncio-h11-reset": {ENV_LOOP: "asyncio", ENV_HTTP: "h11", ENV_POOL_RESET: "full"},
-    "uvloop-httptools-reset": {ENV_LOOP: "uvloop", ENV_HTTP: "httptools", ENV_POOL_RESET: "full"},
+    "asyncio-h11-reset": {ENV_LOOP: "asyncio", ENV_HTTP: "h11", ENV_POOL_RESET: "full", **_GENERAL},
+    "uvloop-httptools-reset": {
+        ENV_LOOP: "uvloop",
+        ENV_HTTP: "httptools",
+        ENV_POOL_RESET: "full",
+        **_GENERAL,
+    },
+    "general-executor": {ENV_LOOP: "uvloop", ENV_HTTP: "httptools", **_GENERAL},
 }
 
 
