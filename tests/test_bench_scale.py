@@ -30,3 +30,11 @@ async def test_bench_scale_smoke() -> None:
         assert pair["requests_per_s"] > 0 and pair["p99"] > 0
     assert json.loads(to_json(out))["benchmark"] == "spotcheck bench scale"
     assert "two_processes_replica" in render_table(out)
+
+
+def test_the_command_line_builds_its_options() -> None:
+    from spotcheck.cli.main import build_parser
+
+    args = build_parser().parse_args(["bench", "scale", "--seconds", "3", "--subjects", "900"])
+    opts = Options.from_args(args)
+    assert (opts.seconds, opts.subjects, opts.variants) == (3.0, 900, ())

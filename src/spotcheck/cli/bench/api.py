@@ -134,7 +134,8 @@ class Options:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Options:
-        variants = tuple(v for v in (args.variants or "").split(",") if v)
+        # ``bench scale`` shares these options without the api bench's peers and variants.
+        variants = tuple(v for v in (getattr(args, "variants", None) or "").split(",") if v)
         if variants == ("all",):
             variants = tuple(VARIANTS)
         unknown = [v for v in variants if v not in VARIANTS]
@@ -145,7 +146,7 @@ class Options:
             seconds=float(args.seconds),
             subjects=int(args.subjects),
             variants=variants,
-            postgraphile=not args.skip_postgraphile,
+            postgraphile=not getattr(args, "skip_postgraphile", False),
         )
         if opts.clients < 1 or opts.seconds <= 0 or opts.subjects < 1:
             raise SystemExit("--clients, --seconds and --subjects must be > 0")
