@@ -11,14 +11,14 @@ through the real write path (``api_seed.load_data``), a hot standby of it made w
 - ``two_processes_replica``: ``--workers 2`` with ``SPOTCHECK_REPLICA_URLS`` naming the standby,
   so the page's queries run there (the account lookup stays on the primary).
 
-Each is measured with ``bench api``'s own load generator (``api_load.measure``: closed-loop
-clients walking the page with ``after``), after the same warm-up, with its options
-(``api.Options``: ``--clients``, ``--seconds``, ``--subjects``).  Beside req/s and latency,
-each run reports the CPU used in its window by the server's processes (the supervisor and its
-workers), by the primary's and the standby's PostgreSQL processes, and by the load generator,
-and how many transactions the standby ran (which shows where the reads went).  The ratios are
-against the one-process run of the same invocation.  Other work on the machine skews every
-figure: the load average is reported at the start and the end.
+Each is measured with ``bench api``'s own load generator (the Node.js one, else
+``api_load.measure``: closed-loop clients walking the page with ``after``), after the same
+warm-up, with its options (``api.Options``: ``--clients``, ``--seconds``, ``--subjects``).
+Beside req/s and latency, each run reports the CPU used in its window by the server's processes
+(the supervisor and its workers), by the primary's and the standby's PostgreSQL processes, and
+by the load generator, and how many transactions the standby ran (which shows where the reads
+went). The ratios are against the one-process run of the same invocation. Other work on the
+machine skews every figure: the load average is reported at the start and the end.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ import httpx
 from spotcheck.auth.tokens import TokenSettings, mint
 from spotcheck.cli.bench.api import Options
 from spotcheck.cli.bench.api_load import PAGE_SIZE, QUERY, measure, process_cpu_seconds
+from spotcheck.cli.bench.api_node import CpuMeter, measure_node, node_binary
 from spotcheck.cli.bench.api_seed import INSPECTOR, load_data
 from spotcheck.cli.bench.api_servers import _stop_process
 from spotcheck.cli.bench.common import Target, logger, machine_facts, ratio, to_json
@@ -277,6 +278,25 @@ async def server(
 # --- the run ----------------------------------------------------------------------------------
 
 
+async def _load(url: str, pid: int, headers: dict[str, str], opts: Options) -> Results:
+    """``bench api``'s Node.js load generator (which reports whether it stayed under half a
+    core), else its httpx one."""
+    if node_binary() is None:
+        figures = await measure(url, pid, headers, opts.clients, opts.warmup, opts.seconds)
+        figures["load_generator"] = {"kind": "httpx (node not found)"}
+        return figures
+    return await measure_node(
+        url,
+        CpuMeter(pid, None),
+        headers={"content-type": "application/json", **headers},
+        query=QUERY,
+        connection="subjects",
+        clients=opts.clients,
+        warmup=opts.warmup,
+        seconds=opts.seconds,
+    )
+
+
 async def run_one(
     c: Cluster, opts: Options, workers: int, replica: bool, secret: str, headers: dict[str, str]
 ) -> Results:
@@ -289,7 +309,7 @@ async def run_one(
         loop = asyncio.get_running_loop()
         timer = loop.call_later(opts.warmup, meter.start)
         try:
-            figures = await measure(url, pid, headers, opts.clients, opts.warmup, opts.seconds)
+            figures = await _load(url, pid, headers, opts)
         finally:
             timer.cancel()
         cpu = meter.percents()
