@@ -110,6 +110,7 @@ async def test_bench_api_smoke(db: Db) -> None:
         "http": "h11",
         "pool_reset": "full",
         "spotcheck_compiled": "off",
+        "gc_freeze": "off",
     }
     check_server("lever", lever)
     for peer in ("reference", "levers"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -101,6 +102,7 @@ def create_app(
     pseudonym_key: bytes | None = None,
     ready: ReadyThresholds | None = None,
     pool_reset: PoolReset = "transaction",
+    freeze_gc: bool = True,
     replica_urls: list[str] | None = None,
     replica_max_wait: float | None = None,
 ) -> Starlette:
@@ -123,7 +125,9 @@ def create_app(
     tolerates (default ``ReadyThresholds.from_env()``). ``pseudonym_key``: names inspectors in
     public transcripts (default: ``SPOTCHECK_PSEUDONYM_KEY_FILE``, read on first use;
     spotcheck.transparency.pseudonym_key). ``pool_reset``: what a pooled connection runs when
-    released (spotcheck.db.pool; "full" only for the benchmark's baseline).
+    released (spotcheck.db.pool; "full" only for the benchmark's baseline). ``freeze_gc``: at
+    start, move every object then alive out of the garbage collector's reach (``gc.freeze``;
+    off only for the benchmark's variants).
     ``replica_urls``: read replicas for queries (default
     ``SPOTCHECK_REPLICA_URLS``), ``replica_max_wait``: seconds a query waits for one to reach
     ``X-Spotcheck-Min-Position`` (default ``SPOTCHECK_REPLICA_MAX_WAIT_MS``;
@@ -159,6 +163,12 @@ def create_app(
         if replicas.urls:
             await replicas.open()
             app.state.replicas = replicas
+        # What exists now (the schema, its caches, the modules) lives as long as the process:
+        # moved out of the collector's reach, full collections stop walking it on every request
+        # burst, which showed as the tail of the latency (issue 17).
+        if freeze_gc:
+            gc.collect()
+            gc.freeze()
         tasks = []
         if run_sealer:
             assert signing_key is not None

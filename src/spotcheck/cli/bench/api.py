@@ -68,6 +68,7 @@ from spotcheck.cli.bench.api_report import render_table
 from spotcheck.cli.bench.api_seed import INSPECTOR, load_data
 from spotcheck.cli.bench.api_servers import (
     ENV_DATABASE_URL,
+    ENV_GC_FREEZE,
     ENV_HTTP,
     ENV_JWT_SECRET,
     ENV_LOOP,
@@ -105,18 +106,16 @@ log = logger("api")
 
 # Variants of our server, each measured like ours in the same run (``--variants``): the levers
 # of issue 17 one by one, from the server as it was measured there (asyncio and h11, asyncpg's
-# reset query on every release, the general executor) to ours as it serves now (each variant
-# adds one lever; ours adds the compiled path, spotcheck.api.compiled).
-_GENERAL = {"SPOTCHECK_COMPILED": "off"}
+# reset query on every release, the general executor, no gc.freeze) to ours as it serves now:
+# each variant adds one lever, and ours adds the last (the collector's freeze at start).
+_NO_FREEZE = {ENV_GC_FREEZE: "off"}
+_GENERAL = {"SPOTCHECK_COMPILED": "off", **_NO_FREEZE}
+_FAST_HTTP = {ENV_LOOP: "uvloop", ENV_HTTP: "httptools"}
 VARIANTS: dict[str, dict[str, str]] = {
     "asyncio-h11-reset": {ENV_LOOP: "asyncio", ENV_HTTP: "h11", ENV_POOL_RESET: "full", **_GENERAL},
-    "uvloop-httptools-reset": {
-        ENV_LOOP: "uvloop",
-        ENV_HTTP: "httptools",
-        ENV_POOL_RESET: "full",
-        **_GENERAL,
-    },
-    "general-executor": {ENV_LOOP: "uvloop", ENV_HTTP: "httptools", **_GENERAL},
+    "uvloop-httptools-reset": {**_FAST_HTTP, ENV_POOL_RESET: "full", **_GENERAL},
+    "general-executor": {**_FAST_HTTP, **_GENERAL},
+    "compiled-no-gc-freeze": {**_FAST_HTTP, **_NO_FREEZE},
 }
 
 

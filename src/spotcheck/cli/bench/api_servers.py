@@ -43,6 +43,7 @@ ENV_PARENT = "SPOTCHECK_BENCH_PARENT_PID"
 ENV_LOOP = "SPOTCHECK_BENCH_LOOP"
 ENV_HTTP = "SPOTCHECK_BENCH_HTTP"
 ENV_POOL_RESET = "SPOTCHECK_BENCH_POOL_RESET"
+ENV_GC_FREEZE = "SPOTCHECK_BENCH_GC_FREEZE"
 Loop = Literal["auto", "asyncio", "uvloop"]
 Http = Literal["auto", "h11", "httptools"]
 LAUNCHER = "import sys; from spotcheck.cli.bench.api_servers import serve; sys.exit(serve())"
@@ -86,6 +87,7 @@ def serve() -> int:
             run_sealer=True,
             rate_limit=None,
             pool_reset="full" if os.environ.get(ENV_POOL_RESET) == "full" else "transaction",
+            freeze_gc=os.environ.get(ENV_GC_FREEZE) != "off",
         )
         lifespan = "on"
     else:
