@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import asyncpg
 
@@ -22,3 +22,25 @@ class Projection(Protocol):
     tables: tuple[str, ...]
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None: ...
+
+
+@runtime_checkable
+class Routed(Protocol):
+    """A projection that says which events its ``apply`` reads, so that a rebuild can feed it
+    those only (``spotcheck.projections.folded``)."""
+
+    stream_prefixes: tuple[str, ...]
+    """``apply`` reads the events of the streams whose id starts with one of these and ignores
+    every other event."""
+    reads: tuple[str, ...]
+    """The tables of other projections that ``apply`` reads (a rebuild writes them first)."""
+
+
+@runtime_checkable
+class FromLedger(Protocol):
+    """A projection whose tables one SQL statement can build from the ledger, for a rebuild
+    into empty tables (``spotcheck.projections.folded``).  The statement must give the rows
+    ``apply`` gives for the events at ledger positions ``$1 < position <= $2``, with
+    unqualified table names like ``apply``."""
+
+    def from_ledger_sql(self) -> str: ...

@@ -23,6 +23,8 @@ class EvidenceAttachmentsProjection:
 
     name = TABLE
     tables: tuple[str, ...] = (TABLE,)
+    stream_prefixes: tuple[str, ...] = (ob.SPEC.stream_prefix, i.SPEC.stream_prefix)
+    reads: tuple[str, ...] = ()
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         rows: list[tuple[str, str, object]] = []

@@ -34,6 +34,7 @@ import asyncpg
 from spotcheck.domain import draw as d
 from spotcheck.domain import inspection as i
 from spotcheck.eventstore.envelope import RecordedEvent
+from spotcheck.projections.state_tables import TASKS
 
 TABLE = "inspections"
 RECORDS = "inspection_records"
@@ -103,6 +104,8 @@ class InspectionsProjection:
 
     name = TABLE
     tables: tuple[str, ...] = (TABLE,)
+    stream_prefixes: tuple[str, ...] = (d.SPEC.stream_prefix,)
+    reads: tuple[str, ...] = ()
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         for e in events:
@@ -186,6 +189,8 @@ class InspectionLifecycleProjection:
 
     name = "inspection_lifecycle"
     tables: tuple[str, ...] = (TABLE,)
+    stream_prefixes: tuple[str, ...] = (d.SPEC.stream_prefix, i.SPEC.stream_prefix)
+    reads: tuple[str, ...] = (TASKS,)  # a task's kind, for origin SPECIAL
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         last: dict[str, RecordedEvent] = {}

@@ -34,6 +34,8 @@ SELECT n, i::jsonb, t, p FROM unnest($1::integer[], $2::text[], $3::text[], $4::
 class ItemListsProjection:
     name = TABLE
     tables: tuple[str, ...] = (TABLE,)
+    stream_prefixes: tuple[str, ...] = (item_list.SPEC.stream_prefix,)
+    reads: tuple[str, ...] = ()
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         numbers: list[int] = []

@@ -92,6 +92,8 @@ ON CONFLICT (id) DO UPDATE SET
 class PublicationsProjection:
     name = PUBLISHED
     tables: tuple[str, ...] = (PUBLISHED,)
+    stream_prefixes: tuple[str, ...] = (ins.SPEC.stream_prefix,)
+    reads: tuple[str, ...] = ()
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         for e in events:
@@ -148,6 +150,8 @@ UPDATE abnormal_operation_proposals
 class AbnormalProposalsProjection:
     name = PROPOSALS
     tables: tuple[str, ...] = (PROPOSALS,)
+    stream_prefixes: tuple[str, ...] = (ins.SPEC.stream_prefix, al.SPEC.stream_prefix)
+    reads: tuple[str, ...] = ()
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         for e in events:
@@ -241,6 +245,8 @@ def _status(value: ins.TransferStatus | None) -> str | None:
 class FollowUpsProjection:
     name = FOLLOW_UPS
     tables: tuple[str, ...] = (FOLLOW_UPS,)
+    stream_prefixes: tuple[str, ...] = (ins.SPEC.stream_prefix,)
+    reads: tuple[str, ...] = ()
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         # The last relevant event of each inspection in the batch: its state as of that event.

@@ -25,6 +25,19 @@ ON CONFLICT (stream_id) DO UPDATE SET
     last_recorded_at = greatest(s.last_recorded_at, excluded.last_recorded_at)
 """
 
+# The same rows from the ledger in one statement, for a rebuild into an empty table: the
+# highest version and its event type, the count, the first and last times.
+_FROM_LEDGER = """
+INSERT INTO streams (stream_id, version, event_count, last_event_type, first_recorded_at,
+                     last_recorded_at)
+SELECT e.stream_id, max(e.stream_version), count(*),
+       (array_agg(e.event_type ORDER BY e.stream_version DESC))[1], min(e.recorded_at),
+       max(e.recorded_at)
+  FROM ledger l JOIN events e ON e.seq = l.seq
+ WHERE l.position > $1 AND l.position <= $2
+ GROUP BY e.stream_id ORDER BY e.stream_id
+"""
+
 
 @dataclass
 class _StreamRow:
@@ -38,6 +51,10 @@ class _StreamRow:
 class StreamsProjection:
     name = TABLE
     tables: tuple[str, ...] = (TABLE,)
+
+    def from_ledger_sql(self) -> str:
+        """The rows ``apply`` makes, in one statement, for a rebuild (``FromLedger``)."""
+        return _FROM_LEDGER
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         # Order-free: the highest version gives the version and last type, the times are a
