@@ -11,11 +11,15 @@ the unsealed ones must be replayed too, or a rebuild would lag behind what the s
 ``rebuild``:
 1. In a scratch schema, one empty copy of each projection table (``LIKE … INCLUDING`` defaults,
    constraints, generated columns, identity, comments, storage, statistics) with its primary
-   key and unique constraints; the ledger replayed into them in batches of committed
-   transactions (``synchronous_commit`` off: a crash only means running the rebuild again),
-   while the server keeps writing: the ledger only, which the sealer keeps free of gaps (the
-   committed events past the ledger head could still have a gap below them, a number whose
-   transaction commits a moment later).  Then the other indexes and foreign keys, ANALYZE.
+   key and unique constraints; the ledger replayed into them (``synchronous_commit`` off: a
+   crash only means running the rebuild again), while the server keeps writing: the ledger
+   only, which the sealer keeps free of gaps (the committed events past the ledger head could
+   still have a gap below them, a number whose transaction commits a moment later).  Up to the
+   ledger head at its start by ``spotcheck.projections.folded`` (the state tables folded in
+   memory and each row written once by COPY, ``streams`` in one statement; the tables are the
+   ones ``apply`` gives), then what was sealed meanwhile in batches through ``apply``.  Then
+   the other indexes and ANALYZE, two tables at a time on the two connections, and the
+   foreign keys.
 2. One swap transaction: ``LOCK TABLE`` every projection table ``IN ACCESS EXCLUSIVE MODE``
    in the order the command runner writes them, with a ``lock_timeout`` of 50 ms, so that the
    rebuild always gives way to the server: a command holds a read lock on some table from its
@@ -56,6 +60,7 @@ import asyncpg
 from spotcheck.eventstore.envelope import RecordedEvent
 from spotcheck.eventstore.store import record_from_row
 from spotcheck.projections.base import Projection
+from spotcheck.projections.folded import FOLD_LIMIT, replay_folded
 
 BATCH = 10_000
 SWAP_DEADLINE_S = 60.0
@@ -268,17 +273,50 @@ async def create_scratch(
             )
 
 
-async def finish_scratch(conn: asyncpg.Connection, tables: Sequence[str], schema: str) -> None:
-    """The secondary indexes and foreign keys of the live tables, then fresh statistics."""
+async def finish_scratch(
+    conn: asyncpg.Connection,
+    tables: Sequence[str],
+    schema: str,
+    *,
+    helper: asyncpg.Connection | None = None,
+) -> None:
+    """The secondary indexes of the live tables and fresh statistics, then their foreign keys.
+    With a ``helper`` connection two tables are worked on at a time, the largest first (each
+    table's indexes and ANALYZE on one connection: they would wait for each other)."""
     schema = ident(schema)
+    work: dict[str, list[str]] = {}
     for t in tables:
-        for r in await _catalog(conn, _INDEXES, t):
-            await conn.execute(_qualified(r["def"], schema, t))
+        indexes = [_qualified(r["def"], schema, t) for r in await _catalog(conn, _INDEXES, t)]
+        work[t] = [*indexes, f"ANALYZE {schema}.{t}"]
+    sizes = {
+        r["relname"]: r["size"]
+        for r in await conn.fetch(
+            "SELECT relname, pg_total_relation_size(oid) AS size FROM pg_class"
+            " WHERE relnamespace = $1::regnamespace",
+            schema,
+        )
+    }
+    queue = sorted(tables, key=lambda t: -sizes.get(t, 0))
+
+    async def worker(c: asyncpg.Connection) -> None:
+        while queue:
+            for statement in work[queue.pop(0)]:
+                await c.execute(statement)
+
+    if helper is None:
+        await worker(conn)
+    else:
+        try:
+            async with asyncio.TaskGroup() as tg:  # one failing cancels the other
+                tg.create_task(worker(conn))
+                tg.create_task(worker(helper))
+        except ExceptionGroup as group:
+            raise group.exceptions[0] from None
+    for t in tables:
         for r in await _catalog(conn, _OWN_FOREIGN_KEYS, t):
             await conn.execute(
                 f'ALTER TABLE {schema}.{t} ADD CONSTRAINT "{r["conname"]}" {r["def"]}'
             )
-        await conn.execute(f"ANALYZE {schema}.{t}")
 
 
 @dataclass
@@ -390,10 +428,15 @@ async def rebuild(
     batch: int = BATCH,
     reader: asyncpg.Connection | None = None,
     log: Callable[[str], None] | None = None,
+    folded: bool = True,
+    fold_limit: int = FOLD_LIMIT,
 ) -> RebuildReport:
     """Build every projection table afresh from the ledger and swap them in (see the module
     docstring).  ``conn`` is the owner's: it creates and drops tables.  ``reader``, a second
-    connection, reads the next ledger batch while one is applied."""
+    connection, reads the next ledger batch while one is applied, and shares the writing and
+    the indexing.  ``folded``: the ledger up to its head is replayed by ``replay_folded``
+    (``spotcheck.projections.folded``, each row written once) rather than batch by batch
+    through ``apply``, with at most ``fold_limit`` rows of a table in memory."""
     say = log or (lambda _m: None)
     started = time.perf_counter()
     schema = ident(schema or f"spotcheck_rebuild_{os.getpid()}")
@@ -406,11 +449,17 @@ async def rebuild(
         say(f"replaying the ledger into {schema} ({len(tables)} tables)")
         # The ledger only: reading unsealed events by seq outside the lock could step past a
         # number whose transaction commits a moment later (the sealer waits for such gaps).
+        progress = Progress()
+        if folded:
+            progress = await replay_folded(
+                conn, projections, schema, progress, batch=batch, limit=fold_limit, reader=reader
+            )
+        # (after a folded replay: what was sealed since it started)
         progress = await replay(
             conn,
             projections,
             schema,
-            Progress(),
+            progress,
             sealed_only=True,
             batch=batch,
             own_transactions=True,
@@ -418,7 +467,7 @@ async def rebuild(
         )
         say(f"replayed {progress.events:,} events in {progress.seconds:.2f} s; indexing")
         t0 = time.perf_counter()
-        await finish_scratch(conn, tables, schema)
+        await finish_scratch(conn, tables, schema, helper=reader)
         index_s = time.perf_counter() - t0
         catch_up, swap_s, attempts = await _swap(conn, projections, tables, schema, progress)
         await conn.execute("RESET synchronous_commit")
