@@ -15,7 +15,8 @@ data as JSON text), and:
   writes every row it holds and forgets them all; a later event of a forgotten row loads it
   back from the table and goes through the upsert of ``apply``, as ``apply`` does.
 * a projection that can build its table in one statement (``FromLedger``: ``streams``) runs
-  it first on the writing connection, while the first batches are folded.
+  it at the start on the reading connection, while the first batches are read on the writing
+  one (without a second connection: as the first write).
 * any other projection gets its ``apply`` called per batch, as before, in a transaction of its
   own, with the events of the streams it reads (``Routed.stream_prefixes``; all events if it
   does not say) read back as whole rows; the folded tables it reads (``Routed.reads``; all if
@@ -363,22 +364,21 @@ class _Plan:
             first = [f for _, f in self.folds if reads is None or f.table in reads]
             self.applied.append((self.router.add(prefixes), p, first))
 
-    async def start(self, writer: _Writer, through: int) -> None:
-        """The last version of the streams with more than one event (if there are no more
-        than ``limit``), then the statements, first on the writing connection while the first
-        batches fold."""
+    async def start(self, writer: _Writer) -> None:
+        """The last version of the streams with more than one event, if there are no more
+        than ``limit``."""
         limit = min(f.limit for _, f in self.folds) if self.folds else 0
         rows = await writer.conn.fetch(_LAST, limit + 1)
         last = {r[0]: r[1] for r in rows} if len(rows) <= limit else None
         for _, fold in self.folds:
             fold.last = last
-        for p in self.built:
-            sql = p.from_ledger_sql()
 
-            async def build(conn: asyncpg.Connection, sql: str = sql) -> None:
-                await conn.execute(sql, 0, through)
-
-            await writer.submit(build)
+    async def statements(self, conn: asyncpg.Connection, through: int) -> None:
+        """The ``FromLedger`` statements, in a transaction."""
+        async with conn.transaction():
+            await conn.execute(f"SET LOCAL search_path = {self.schema}, public")
+            for p in self.built:
+                await conn.execute(p.from_ledger_sql(), 0, through)
 
     async def batch(self, writer: _Writer, events: Sequence[asyncpg.Record]) -> None:
         routed = self.router.route(events)
@@ -451,6 +451,10 @@ class _Plan:
                 await other.close()
 
 
+def _done(task: asyncio.Future[None] | None) -> bool:
+    return task is None or task.done()
+
+
 async def replay_folded(
     conn: asyncpg.Connection,
     projections: Sequence[Projection],
@@ -470,8 +474,14 @@ async def replay_folded(
     through = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM ledger"))
     plan = _Plan(projections, schema, limit)
     writer = _Writer(conn, schema)
-    await plan.start(writer, through)
-    source = reader if reader is not None else conn
+    await plan.start(writer)
+    # The statements run on the reading connection while the first batches are read on the
+    # writing one (idle until their rows are folded); without one, as the first write.
+    building: asyncio.Future[None] | None = None
+    if reader is None:
+        await writer.submit(lambda c: plan.statements(c, through))
+    elif plan.built:
+        building = asyncio.ensure_future(plan.statements(reader, through))
     collecting = gc.isenabled()
     gc.disable()
     pending: asyncio.Future[list[asyncpg.Record]] | None = None
@@ -479,6 +489,7 @@ async def replay_folded(
         after = 0
         while True:
             if pending is None:
+                source = conn if reader is None or not _done(building) else reader
                 if source is conn:
                     await writer.idle()
                 pending = asyncio.ensure_future(source.fetch(_LEAN, after, through, batch))
@@ -487,18 +498,21 @@ async def replay_folded(
             if not rows:
                 break
             after = rows[-1][_POSITION]
-            if source is not conn:  # the next batch is read while this one is folded
-                pending = asyncio.ensure_future(source.fetch(_LEAN, after, through, batch))
+            if reader is not None and _done(building):  # read the next batch meanwhile
+                pending = asyncio.ensure_future(reader.fetch(_LEAN, after, through, batch))
             await plan.batch(writer, rows)
             progress.seq = rows[-1][_SEQ]
             progress.position = after
             progress.events += len(rows)
+        if building is not None:
+            await building
         await plan.finish(writer, reader)
     finally:
-        if pending is not None and not pending.done():
-            pending.cancel()
-        if pending is not None:
-            await asyncio.gather(pending, return_exceptions=True)
+        for task in (pending, building):
+            if task is not None and not task.done():
+                task.cancel()
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)
         await writer.close()
         if collecting:
             gc.enable()
