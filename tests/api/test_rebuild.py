@@ -268,7 +268,8 @@ async def test_batch_size_does_not_change_the_tables(
 
 
 @pytest.mark.parametrize(
-    ("batch", "fold_limit", "second"), [(7, 2, True), (7, 60, False), (500, 3, True)]
+    ("batch", "fold_limit", "second", "fold"),
+    [(7, 2, True, True), (7, 60, False, True), (500, 3, True, True), (7, 2, True, False)],
 )
 @CALENDAR
 async def test_folded_rebuild_equals_the_applied_one(
@@ -279,6 +280,7 @@ async def test_folded_rebuild_equals_the_applied_one(
     batch: int,
     fold_limit: int,
     second: bool,
+    fold: bool,
 ) -> None:
     """The folded replay (state tables folded in memory across batches and written once by
     COPY as their stream ends, ``streams`` in one statement, the other projections applied
@@ -286,7 +288,8 @@ async def test_folded_rebuild_equals_the_applied_one(
     ``apply`` and compares both ways with EXCEPT ALL.  Tiny limits make the folds write and
     forget their rows between batches and load them back (60: with the last versions known,
     rows written as their stream ends; 2 and 3: too many streams with several events to
-    know them all, rows written at the limit and at the end)."""
+    know them all, rows written at the limit and at the end).  ``folded=False``: the rebuild
+    through ``apply`` alone, as before."""
     await scripted_year(app)
     await load_demo(app.state.runner, app.state.regions, subjects=40, inspector_count=8)
     # quotes and a backslash in the JSON state: escaped in the COPY text
@@ -298,7 +301,12 @@ async def test_folded_rebuild_equals_the_applied_one(
     reader = await connect(db.owner_url) if second else None
     try:
         report = await rebuilder.rebuild(
-            owner_conn, projections(), batch=batch, fold_limit=fold_limit, reader=reader
+            owner_conn,
+            projections(),
+            batch=batch,
+            fold_limit=fold_limit,
+            reader=reader,
+            folded=fold,
         )
     finally:
         if reader is not None:
