@@ -36,7 +36,7 @@ import asyncio
 import gc
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +101,9 @@ class StateTableFold:
         self._dirty: set[str] = set()
         self._final: list[str] = []
         self._decoders: dict[tuple[str, int], Callable[[str], Any]] = {}
+        self.keys: list[str] = []
+        """Statements that add the table's keys, if not added yet (``create_scratch``)."""
+        self.written = 0
         self.last: dict[str, int] | None = None
         """The last version of each stream with more than one event (None: not known)."""
         self._select = (
@@ -116,8 +119,15 @@ class StateTableFold:
         rows = self._rows
         return [k for k in dict.fromkeys(e[_STREAM][cut:] for e in events) if k not in rows]
 
+    async def add_keys(self, conn: asyncpg.Connection) -> None:
+        """The table's keys, if not added yet (before a lookup or an upsert needs them)."""
+        keys, self.keys = self.keys, []
+        for statement in keys:
+            await conn.execute(statement)
+
     async def load(self, conn: asyncpg.Connection, keys: list[str]) -> None:
         """Rows from the table, as ``apply`` loads them."""
+        await self.add_keys(conn)
         for r in await conn.fetch(self._select, keys):
             state = self.spec.state_from_data(r["state"])
             self._rows[r["id"]] = [state, 0, r["created_at"], None, True]
@@ -175,6 +185,7 @@ class StateTableFold:
         else:
             keys, self._dirty = list(self._dirty), set()
         self._final = []
+        self.written += len(keys)
         new: list[bytes] = []
         old: Rows = []
         rows = self._rows
@@ -220,6 +231,7 @@ class StateTableFold:
                 format="text",
             )
         if old:
+            await self.add_keys(conn)
             await conn.execute(self.projection._upsert, *(list(c) for c in zip(*old, strict=True)))
 
 
@@ -328,18 +340,19 @@ class _Plan:
     built only if every applied one says what it reads (``Routed``) and none reads its
     tables."""
 
-    def __init__(self, projections: Sequence[Projection], schema: str, limit: int) -> None:
-        writers: dict[str, int] = {}
-        for p in projections:
-            for t in p.tables:
-                writers[t] = writers.get(t, 0) + 1
+    def __init__(
+        self,
+        projections: Sequence[Projection],
+        schema: str,
+        limit: int,
+        keys: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        writers = _writers(projections)
 
         def alone(p: Projection) -> bool:
             return all(writers[t] == 1 for t in p.tables)
 
-        folded: list[StateTableProjection[Any]] = [
-            p for p in projections if isinstance(p, StateTableProjection) and alone(p)
-        ]
+        folded = _folded(projections)
         built = [
             p for p in projections if p not in folded and isinstance(p, FromLedger) and alone(p)
         ]
@@ -352,12 +365,14 @@ class _Plan:
         self.router = _Router()
         self.built = [p for p in built if isinstance(p, FromLedger)]
         self.folds: list[tuple[int, StateTableFold]] = []
-        for p in folded:
-            fold = StateTableFold(p, schema, limit)
+        for sp in folded:
+            fold = StateTableFold(sp, schema, limit)
+            fold.keys = list((keys or {}).get(fold.table, ()))
             self.folds.append((self.router.add([fold.prefix], by_head=True), fold))
         self.applied: list[tuple[int, Projection, list[StateTableFold]]] = []
+        skip = {id(x) for x in (*folded, *built)}
         for p in projections:
-            if p in folded or p in built:
+            if id(p) in skip:
                 continue
             prefixes = p.stream_prefixes if isinstance(p, Routed) else None
             reads = p.reads if isinstance(p, Routed) else None
@@ -446,13 +461,59 @@ class _Plan:
                 await other.submit(self._writes(theirs))
                 await other.idle()
             await writer.idle()
+            # the keys not added yet, the largest tables first, on the two connections
+            keyless = sorted((f for _, f in self.folds if f.keys), key=lambda f: -f.written)
+            shares: list[tuple[_Writer, list[StateTableFold], list[int]]] = [
+                (w, [], [0]) for w in (writer, other) if w is not None
+            ]
+            for fold in keyless:
+                share = min(shares, key=lambda s: s[2][0])
+                share[1].append(fold)
+                share[2][0] += fold.written
+            for w, folds, _ in shares:
+                if folds:
+                    await w.submit(self._keys(folds))
+            for w, _, _ in shares:
+                await w.idle()
         finally:
             if other is not None:
                 await other.close()
 
+    @staticmethod
+    def _keys(folds: list[StateTableFold]) -> Job:
+        async def job(conn: asyncpg.Connection) -> None:
+            for fold in folds:
+                await fold.add_keys(conn)
+
+        return job
+
 
 def _done(task: asyncio.Future[None] | None) -> bool:
     return task is None or task.done()
+
+
+def _writers(projections: Sequence[Projection]) -> dict[str, int]:
+    writers: dict[str, int] = {}
+    for p in projections:
+        for t in p.tables:
+            writers[t] = writers.get(t, 0) + 1
+    return writers
+
+
+def _folded(projections: Sequence[Projection]) -> list[StateTableProjection[Any]]:
+    """The state table projections that are the only writer of their tables."""
+    writers = _writers(projections)
+    return [
+        p
+        for p in projections
+        if isinstance(p, StateTableProjection) and all(writers[t] == 1 for t in p.tables)
+    ]
+
+
+def folded_tables(projections: Sequence[Projection]) -> set[str]:
+    """The tables ``replay_folded`` folds (and writes without their keys until it needs
+    them: ``keys``)."""
+    return {t for p in _folded(projections) for t in p.tables}
 
 
 async def replay_folded(
@@ -464,15 +525,18 @@ async def replay_folded(
     batch: int,
     limit: int = FOLD_LIMIT,
     reader: asyncpg.Connection | None = None,
+    keys: Mapping[str, list[str]] | None = None,
 ) -> Progress:
     """Replay the ledger, up to its head at the start, into the empty tables of ``schema``
     (``create_scratch``; each write commits on its own) and return how far it got.
-    ``reader``, a second connection, reads the next batch while one is folded."""
+    ``reader``, a second connection, reads the next batch while one is folded.  ``keys``: the
+    statements that add the keys of folded tables created without them (``create_scratch``'s
+    ``defer_keys``), run before a lookup or an upsert needs them, else at the end."""
     if progress.position or progress.seq or progress.events:
         raise ValueError("a folded replay starts from empty tables")
     started = time.perf_counter()
     through = int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM ledger"))
-    plan = _Plan(projections, schema, limit)
+    plan = _Plan(projections, schema, limit, keys)
     writer = _Writer(conn, schema)
     await plan.start(writer)
     # The statements run on the reading connection while the first batches are read on the

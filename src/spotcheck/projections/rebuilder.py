@@ -51,7 +51,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +60,7 @@ import asyncpg
 from spotcheck.eventstore.envelope import RecordedEvent
 from spotcheck.eventstore.store import record_from_row
 from spotcheck.projections.base import Projection
-from spotcheck.projections.folded import FOLD_LIMIT, replay_folded
+from spotcheck.projections.folded import FOLD_LIMIT, folded_tables, replay_folded
 
 BATCH = 10_000
 SWAP_DEADLINE_S = 60.0
@@ -249,14 +249,21 @@ async def _catalog(conn: asyncpg.Connection, sql: str, table: str) -> list[async
 
 
 async def create_scratch(
-    conn: asyncpg.Connection, tables: Sequence[str], schema: str, *, unlogged: bool = False
-) -> None:
+    conn: asyncpg.Connection,
+    tables: Sequence[str],
+    schema: str,
+    *,
+    unlogged: bool = False,
+    defer_keys: Collection[str] = (),
+) -> dict[str, list[str]]:
     """Empty copies of the live tables in a new ``schema``, with their keys (the projections'
-    upserts need them); secondary indexes come after the replay (``finish_scratch``)."""
+    upserts need them); secondary indexes come after the replay (``finish_scratch``).  The
+    keys of the ``defer_keys`` tables are not added but returned, by table, as statements."""
     schema = ident(schema)
     await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     await conn.execute(f"CREATE SCHEMA {schema}")
     kind = "UNLOGGED TABLE" if unlogged else "TABLE"
+    deferred: dict[str, list[str]] = {}
     for t in tables:
         for check, what in ((_DEPENDENT_VIEWS, "views"), (_POLICIES, "row security policies")):
             rows = await _catalog(conn, check, t)
@@ -267,10 +274,16 @@ async def create_scratch(
             "CONSTRAINTS INCLUDING GENERATED INCLUDING IDENTITY INCLUDING COMMENTS INCLUDING "
             "STORAGE INCLUDING COMPRESSION INCLUDING STATISTICS)"
         )
-        for r in await _catalog(conn, _KEY_CONSTRAINTS, t):
-            await conn.execute(
-                f'ALTER TABLE {schema}.{t} ADD CONSTRAINT "{r["conname"]}" {r["def"]}'
-            )
+        keys = [
+            f'ALTER TABLE {schema}.{t} ADD CONSTRAINT "{r["conname"]}" {r["def"]}'
+            for r in await _catalog(conn, _KEY_CONSTRAINTS, t)
+        ]
+        if t in defer_keys:
+            deferred[t] = keys
+            continue
+        for statement in keys:
+            await conn.execute(statement)
+    return deferred
 
 
 async def finish_scratch(
@@ -445,14 +458,25 @@ async def rebuild(
         raise RuntimeError("another projection rebuild is running on this database")
     try:
         await conn.execute("SET synchronous_commit = off")
-        await create_scratch(conn, tables, schema)
+        # The folded tables' keys are built after their rows are in (or before a fold first
+        # needs them), not kept up row by row.
+        keys = await create_scratch(
+            conn, tables, schema, defer_keys=folded_tables(projections) if folded else ()
+        )
         say(f"replaying the ledger into {schema} ({len(tables)} tables)")
         # The ledger only: reading unsealed events by seq outside the lock could step past a
         # number whose transaction commits a moment later (the sealer waits for such gaps).
         progress = Progress()
         if folded:
             progress = await replay_folded(
-                conn, projections, schema, progress, batch=batch, limit=fold_limit, reader=reader
+                conn,
+                projections,
+                schema,
+                progress,
+                batch=batch,
+                limit=fold_limit,
+                reader=reader,
+                keys=keys,
             )
         # (after a folded replay: what was sealed since it started)
         progress = await replay(
