@@ -15,8 +15,9 @@ data as JSON text), and:
   writes every row it holds and forgets them all; a later event of a forgotten row loads it
   back from the table and goes through the upsert of ``apply``, as ``apply`` does.
 * a projection that can build its table in one statement (``FromLedger``: ``streams``) runs
-  it at the start on the reading connection, while the first batches are read on the writing
-  one (without a second connection: as the first write).
+  it on the reading connection once that has read the first batches ahead (folded meanwhile,
+  the next ones read on the writing connection); without a second connection, as the first
+  write.
 * any other projection gets its ``apply`` called per batch, as before, in a transaction of its
   own, with the events of the streams it reads (``Routed.stream_prefixes``; all events if it
   does not say) read back as whole rows; the folded tables it reads (``Routed.reads``; all if
@@ -51,6 +52,8 @@ from spotcheck.projections.state_table import StateTableProjection
 if TYPE_CHECKING:
     from spotcheck.projections.rebuilder import Progress
 
+_AHEAD = 2
+"""Batches read before the statements take the reading connection."""
 _CHUNK = 500
 """Events folded between two turns of the event loop (which sends the rows of the write in
 flight: while the fold holds it, PostgreSQL only gets what the socket buffer holds)."""
@@ -488,8 +491,78 @@ class _Plan:
         return job
 
 
-def _done(task: asyncio.Future[None] | None) -> bool:
-    return task is None or task.done()
+class _Reading:
+    """The ledger's batches up to ``through``.  With a reading connection: the first ones are
+    read ahead on it, then the statements run on it (the batches read ahead are folded
+    meanwhile, then the next ones read on the writing connection once idle), then each next
+    batch is read on it while one is folded.  Without: on the writing connection, the
+    statements as its first write."""
+
+    def __init__(
+        self,
+        conn: asyncpg.Connection,
+        reader: asyncpg.Connection | None,
+        writer: _Writer,
+        through: int,
+        batch: int,
+    ) -> None:
+        self.conn, self.reader, self.writer = conn, reader, writer
+        self.through, self.batch = through, batch
+        self.after = 0
+        self.ready: deque[list[asyncpg.Record]] = deque()
+        self.pending: asyncio.Future[list[asyncpg.Record]] | None = None
+        self.building: asyncio.Future[None] | None = None
+
+    async def begin(self, plan: _Plan) -> None:
+        if self.reader is None:
+            await self.writer.submit(lambda c: plan.statements(c, self.through))
+            return
+        if not plan.built:
+            return
+        for _ in range(_AHEAD):
+            rows = await self.reader.fetch(_LEAN, self.after, self.through, self.batch)
+            if not rows:
+                break
+            self.ready.append(rows)
+            self.after = rows[-1][_POSITION]
+        self.building = asyncio.ensure_future(plan.statements(self.reader, self.through))
+
+    def _reader_free(self) -> bool:
+        return self.reader is not None and (self.building is None or self.building.done())
+
+    async def _read(self) -> asyncio.Future[list[asyncpg.Record]]:
+        source = self.reader if self._reader_free() else self.conn
+        if source is self.conn:
+            await self.writer.idle()
+        assert source is not None
+        task: asyncio.Future[list[asyncpg.Record]] = asyncio.ensure_future(
+            source.fetch(_LEAN, self.after, self.through, self.batch)
+        )
+        return task
+
+    async def next(self) -> list[asyncpg.Record]:
+        """The next batch ([] at the end)."""
+        if self.ready:
+            rows = self.ready.popleft()
+        else:
+            rows = await (self.pending or await self._read())
+            self.pending = None
+            if rows:
+                self.after = rows[-1][_POSITION]
+        if rows and not self.ready and self._reader_free():
+            self.pending = await self._read()  # the next batch, while this one is folded
+        return rows
+
+    async def end(self) -> None:
+        if self.building is not None:
+            await self.building
+
+    async def close(self) -> None:
+        for task in (self.pending, self.building):
+            if task is not None and not task.done():
+                task.cancel()
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)
 
 
 def _writers(projections: Sequence[Projection]) -> dict[str, int]:
@@ -539,44 +612,20 @@ async def replay_folded(
     plan = _Plan(projections, schema, limit, keys)
     writer = _Writer(conn, schema)
     await plan.start(writer)
-    # The statements run on the reading connection while the first batches are read on the
-    # writing one (idle until their rows are folded); without one, as the first write.
-    building: asyncio.Future[None] | None = None
-    if reader is None:
-        await writer.submit(lambda c: plan.statements(c, through))
-    elif plan.built:
-        building = asyncio.ensure_future(plan.statements(reader, through))
+    reading = _Reading(conn, reader, writer, through, batch)
     collecting = gc.isenabled()
     gc.disable()
-    pending: asyncio.Future[list[asyncpg.Record]] | None = None
     try:
-        after = 0
-        while True:
-            if pending is None:
-                source = conn if reader is None or not _done(building) else reader
-                if source is conn:
-                    await writer.idle()
-                pending = asyncio.ensure_future(source.fetch(_LEAN, after, through, batch))
-            rows = await pending
-            pending = None
-            if not rows:
-                break
-            after = rows[-1][_POSITION]
-            if reader is not None and _done(building):  # read the next batch meanwhile
-                pending = asyncio.ensure_future(reader.fetch(_LEAN, after, through, batch))
+        await reading.begin(plan)
+        while rows := await reading.next():
             await plan.batch(writer, rows)
             progress.seq = rows[-1][_SEQ]
-            progress.position = after
+            progress.position = rows[-1][_POSITION]
             progress.events += len(rows)
-        if building is not None:
-            await building
+        await reading.end()
         await plan.finish(writer, reader)
     finally:
-        for task in (pending, building):
-            if task is not None and not task.done():
-                task.cancel()
-            if task is not None:
-                await asyncio.gather(task, return_exceptions=True)
+        await reading.close()
         await writer.close()
         if collecting:
             gc.enable()
