@@ -1,3 +1,4 @@
+# Over 500 lines: the folds, their writer, the reading and the plan share one replay protocol.
 """叠 A rebuild's replay folded in memory: the ledger into empty scratch tables, each row
 written once, by COPY, while the next batch is folded.
 
