@@ -455,6 +455,8 @@ class _Plan:
         for _, fold in self.folds:
             new, old = fold.take()
             fold.forget()
+            if old and fold.keys:  # before the two connections write at once: a key built
+                await fold.add_keys(await writer.idle())  # then would wait for the other
             half = len(new) // 2 if helper is not None else 0
             ours.append((fold, (new[half:], old)))
             theirs.append((fold, (new[:half], [])))
