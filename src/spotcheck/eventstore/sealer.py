@@ -66,10 +66,14 @@ HASHER_RETRY = 60.0
 HASHER_IDLE = 60.0
 """Seconds without a full batch after which the sealer stops its hasher."""
 # The batch and its notification in one statement: one round trip, one implicit transaction.
+# The hashes go as two byte strings, 32 bytes an event, cut in the database: a bytea[] of
+# 5,000 elements cost asyncpg about 1 us an event (three ABC checks per element).
 _INSERT = """
 WITH sealed AS (
   INSERT INTO ledger (position, seq, content_hash, chain_hash)
-  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[]))
+  SELECT $1::bigint + s.i - 1, s.seq, substring($3::bytea FROM (32 * s.i - 31)::int FOR 32),
+         substring($4::bytea FROM (32 * s.i - 31)::int FOR 32)
+    FROM unnest($2::bigint[]) WITH ORDINALITY AS s(seq, i))
 SELECT pg_notify($5, $6)
 """
 # Has every transaction older than the gap's horizon ended, and which numbers of the gap are
@@ -230,28 +234,29 @@ class Sealer:
         if not take:
             return 0
         seqs = read[:take]
-        positions = list(range(head.position + 1, head.position + take + 1))
-        contents, chains = [], []
+        first, pos = head.position + 1, head.position + take
+        contents, chains = bytearray(), bytearray()
         prev = head.chain_hash
         for i in range(take):
             content = content_of(i)
             prev = chain_hash(prev, content)
-            contents.append(content)
-            chains.append(prev)
-        pos = positions[-1]
-        await conn.execute(_INSERT, positions, seqs, contents, chains, LEDGER_CHANNEL, str(pos))
+            contents += content
+            chains += prev
+        await conn.execute(
+            _INSERT, first, seqs, bytes(contents), bytes(chains), LEDGER_CHANNEL, str(pos)
+        )
         if by_child:
             self.hashed_by_child += take
         self.head = LedgerHead(pos, seqs[-1], prev)
         ms = round((time.perf_counter() - started) * 1000, 2)
         log.info(
             "sealed positions %s..%s (%s events) in %s ms",
-            positions[0],
+            first,
             pos,
             take,
             ms,
             extra={
-                "first_position": positions[0],
+                "first_position": first,
                 "last_position": pos,
                 "count": take,
                 "ms": ms,
