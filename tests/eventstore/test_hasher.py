@@ -143,3 +143,22 @@ async def test_the_child_ends_with_the_sealer(db: Db, store: EventStore) -> None
         hasher = await child_ready(sealer)
     async with asyncio.timeout(TIMEOUT):
         assert await hasher._proc.wait() == 0
+
+
+async def test_an_answer_read_ahead_for_other_numbers_is_dropped(db: Db, store: EventStore) -> None:
+    recorded = await store.append_many(
+        [StreamAppend(f"r-{i}", NO_STREAM, [ev(i=i)]) for i in range(70)]
+    )
+    seqs = [r["seq"] for r in await store.pool.fetch("SELECT seq FROM events ORDER BY seq")]
+    hasher = await Hasher.start(db.app_url)
+    try:
+        hasher.read_ahead(0, 5)
+        got, hashes = await hasher.read(seqs[9], 5)  # not what was read ahead
+        assert got == seqs[10:15]
+        hasher.read_ahead(seqs[14], 5)
+        got, hashes = await hasher.read(seqs[14], 5)  # what was read ahead
+        assert got == seqs[15:20]
+        by_seq = dict(zip(seqs, recorded, strict=True))
+        assert hashes == b"".join(by_seq[s].content_hash for s in got)
+    finally:
+        await hasher.close()

@@ -66,6 +66,7 @@ class Hasher:
 
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self._proc = proc
+        self._ahead: tuple[int, int, asyncio.Task[tuple[list[int], bytes]]] | None = None
 
     @classmethod
     async def start(cls, url: str) -> Hasher:
@@ -96,7 +97,22 @@ class Hasher:
 
     async def read(self, after_seq: int, limit: int) -> tuple[list[int], bytes]:
         """The ``seq`` of up to ``limit`` committed events after ``after_seq``, in order, and
-        their content hashes, 32 bytes each, concatenated."""
+        their content hashes, 32 bytes each, concatenated.  The answer to :meth:`read_ahead`
+        if that asked the same (read then, it holds the events committed then)."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            result = await ahead[2]
+            if ahead[:2] == (after_seq, limit):
+                return result
+        return await self._ask(after_seq, limit)
+
+    def read_ahead(self, after_seq: int, limit: int) -> None:
+        """Ask now for what :meth:`read` will be asked next (the sealer, while it writes the
+        batch before): the child reads and hashes while the sealer writes."""
+        if self._ahead is None:
+            self._ahead = (after_seq, limit, asyncio.create_task(self._ask(after_seq, limit)))
+
+    async def _ask(self, after_seq: int, limit: int) -> tuple[list[int], bytes]:
         stdin, stdout = self._proc.stdin, self._proc.stdout
         assert stdin is not None and stdout is not None
         try:
@@ -116,6 +132,11 @@ class Hasher:
     async def close(self) -> None:
         """Close its stdin (it exits), and kill it if it has not within a second."""
         proc = self._proc
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead[2].cancel()
+            with contextlib.suppress(asyncio.CancelledError, HasherError):
+                await ahead[2]
         if proc.stdin is not None:
             proc.stdin.close()
         try:

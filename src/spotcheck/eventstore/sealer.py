@@ -283,6 +283,9 @@ class Sealer:
             else:
                 if len(seqs) == self.batch_size:
                     self._last_full = time.monotonic()
+                    # A backlog: the child reads and hashes the next batch while this one is
+                    # written (if this one is not sealed whole, that answer is dropped).
+                    hasher.read_ahead(seqs[-1], self.batch_size)
                 elif self.hasher == "auto" and time.monotonic() - self._last_full > HASHER_IDLE:
                     await self._stop_hasher()  # the bulk load is over
                 return seqs, lambda i: hashes[i * HASH_BYTES : (i + 1) * HASH_BYTES], True
