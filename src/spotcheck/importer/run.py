@@ -14,10 +14,12 @@ from spotcheck.domain.errors import DomainError, ErrorCode
 from spotcheck.importer.engine import Importer, ImportReport, ImportSpec, Rejects, batches
 from spotcheck.importer.formats import Row, detect_format, read_rows
 from spotcheck.importer.parse import check_columns
+from spotcheck.importer.workers import WorkerContext, start_workers
 from spotcheck.services.runner import Caller, CommandRunner
 
 DEFAULT_BATCH = 5000
 IN_FLIGHT = 2
+WORKERS = 2
 
 
 async def import_rows(
@@ -32,13 +34,54 @@ async def import_rows(
     total: int | None = None,
     progress: bool = False,
     in_flight: int = IN_FLIGHT,
+    workers: int = WORKERS,
 ) -> ImportReport:
     """Import ``rows`` in batches, ``in_flight`` batches at a time on their own connections.
 
     Two batches in flight let one batch's rows be checked in Python while the database writes
-    the other's; each batch is still its own transaction.
+    the other's; each batch is still its own transaction.  With ``workers`` > 0, that many
+    forked processes parse, validate and decide the rows (importer.workers); 0 does it all here.
     """
-    importer = Importer(runner, spec, caller, reason=reason, rejects=Rejects(rejects_out))
+    pool = None
+    refs = None
+    if workers > 0:
+        async with runner.store.pool.acquire() as conn:
+            refs = await spec.load_refs(conn)
+        pool = start_workers(workers, WorkerContext(spec, caller.actor, refs, reason))
+    importer = Importer(
+        runner,
+        spec,
+        caller,
+        reason=reason,
+        rejects=Rejects(rejects_out),
+        workers=pool,
+        worker_refs=refs,
+    )
+    try:
+        return await _import(
+            importer,
+            rows,
+            batch_size=batch_size,
+            total=total,
+            progress=progress,
+            # A batch holds no connection while a worker checks it: keep the workers busy.
+            in_flight=in_flight + workers,
+        )
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+async def _import(
+    importer: Importer[Any, Any],
+    rows: Iterable[Row],
+    *,
+    batch_size: int,
+    total: int | None,
+    progress: bool,
+    in_flight: int,
+) -> ImportReport:
+    spec, runner = importer.spec, importer.runner
     bar = tqdm(total=total, unit="rows", desc=spec.name, file=sys.stderr, disable=not progress)
     slots = asyncio.Semaphore(in_flight)
     running: set[asyncio.Task[None]] = set()
@@ -65,6 +108,7 @@ async def import_rows(
                 task.add_done_callback(running.discard)
             await asyncio.gather(*running)
         finally:
+            importer.rejects.flush()
             bar.close()
         if errors:
             raise errors[0]
