@@ -159,6 +159,9 @@ class Importer(Generic[C, S]):
         """Worker processes deciding rows ahead (see importer.workers), holding ``worker_refs``."""
         self.worker_refs = worker_refs
         self._seq = 0
+        self._existing = False
+        """The last batch found most of its keys already imported: a worker deciding them as
+        new would only be undone here (a re-import), so rows are checked here meanwhile."""
 
     def _parse(self, batch: list[Row]) -> tuple[list[tuple[int, C]], list[_Reject]]:
         parsed: list[tuple[int, C]] = []
@@ -177,14 +180,15 @@ class Importer(Generic[C, S]):
     async def import_batch(self, batch: list[Row]) -> None:
         seq, self._seq = self._seq, self._seq + 1  # before any await: in call order
         self.report.rows += len(batch)
-        if self.workers is not None:
+        ahead = self.workers is not None and not self._existing
+        if ahead:
             loop = asyncio.get_running_loop()
             results = await loop.run_in_executor(self.workers, prepare_rows, batch)
         else:
             parsed, rejected = self._parse(batch)
         for attempt in range(ATTEMPTS):
             try:
-                if self.workers is not None:
+                if ahead:
                     await self._write_prepared(seq, results)
                 else:
                     await self._write(seq, parsed, rejected)
@@ -204,28 +208,13 @@ class Importer(Generic[C, S]):
             conn = uow.conn
             refs = await spec.load_refs(conn)
             keys = list(dict.fromkeys(spec.key(c) for _, c in parsed))
-            current: dict[str, Any] = {}
-            versions: dict[str, int] = {}
-            for r in await conn.fetch(
-                f"SELECT id, version, state FROM {spec.table} WHERE id = ANY($1::text[])", keys
-            ):
-                current[r["id"]] = agg.state_from_data(r["state"])
-                versions[r["id"]] = r["version"]
+            current, versions = await self._current(conn, keys)
             pending: dict[str, list[Event]] = {}
             for line, command in parsed:
                 key = spec.key(command)
-                state = current.get(key)
-                try:
-                    events = spec.decide(state, command, self.caller.actor, refs, self.reason)
-                except DomainError as exc:
-                    rejected_here.append((line, key, exc.problems))
-                    continue
-                if not events:
-                    counts["unchanged"] += 1
-                    continue
-                counts["registered" if state is None else "changed"] += 1
-                current[key] = agg.fold(events, state)
-                pending.setdefault(key, []).extend(events)
+                events = self._decide(current, key, command, refs, (line, counts, rejected_here))
+                if events:
+                    pending.setdefault(key, []).extend(events)
             appends = [
                 StreamAppend(
                     agg.stream_id(key),
@@ -238,8 +227,50 @@ class Importer(Generic[C, S]):
                 recorded = await uow.append_many(appends)
                 await self.runner.project(conn, recorded)
                 self.report.events += len(recorded)
-        # Committed: only now count the batch and write its rejects (a retry recounts).
-        self.rejects.batch(seq, rejected_here)
+        self._committed(seq, counts, rejected_here)
+
+    async def _current(
+        self, conn: asyncpg.Connection, keys: list[str]
+    ) -> tuple[dict[str, Any], dict[str, int]]:
+        """The state and version of every key of the batch that exists."""
+        spec = self.spec
+        current: dict[str, Any] = {}
+        versions: dict[str, int] = {}
+        for r in await conn.fetch(
+            f"SELECT id, version, state FROM {spec.table} WHERE id = ANY($1::text[])", keys
+        ):
+            current[r["id"]] = spec.aggregate.state_from_data(r["state"])
+            versions[r["id"]] = r["version"]
+        self._existing = len(current) * 2 > len(keys)
+        return current, versions
+
+    def _decide(
+        self,
+        current: dict[str, Any],
+        key: str,
+        command: C,
+        refs: Any,
+        into: tuple[int, dict[str, int], list[_Reject]],
+    ) -> list[Event]:
+        """One row decided on its key's current state (then moved on): its events, counted,
+        or [] for an unchanged row or a rejected one (``into``: line, counts, rejects)."""
+        line, counts, rejected = into
+        state = current.get(key)
+        try:
+            events = self.spec.decide(state, command, self.caller.actor, refs, self.reason)
+        except DomainError as exc:
+            rejected.append((line, key, exc.problems))
+            return []
+        if not events:
+            counts["unchanged"] += 1
+            return []
+        counts["registered" if state is None else "changed"] += 1
+        current[key] = self.spec.aggregate.fold(events, state)
+        return events
+
+    def _committed(self, seq: int, counts: dict[str, int], rejected: list[_Reject]) -> None:
+        """Committed: only now count the batch and write its rejects (a retry recounts)."""
+        self.rejects.batch(seq, rejected)
         self.report.registered += counts["registered"]
         self.report.changed += counts["changed"]
         self.report.unchanged += counts["unchanged"]
@@ -256,13 +287,7 @@ class Importer(Generic[C, S]):
             refs = await spec.load_refs(conn)
             trusted = refs == self.worker_refs  # else every row is decided again here
             keys = list(dict.fromkeys(r[2] for r in results if r[0] != REJECT))
-            current: dict[str, Any] = {}
-            versions: dict[str, int] = {}
-            for r in await conn.fetch(
-                f"SELECT id, version, state FROM {spec.table} WHERE id = ANY($1::text[])", keys
-            ):
-                current[r["id"]] = agg.state_from_data(r["state"])
-                versions[r["id"]] = r["version"]
+            current, versions = await self._current(conn, keys)
             pending: dict[str, list[NewEvent]] = {}
             fast: dict[str, bytes] = {}  # new keys decided by a worker: their state JSON
             for result in results:
@@ -280,21 +305,12 @@ class Importer(Generic[C, S]):
                     continue
                 if key in fast:  # a key repeated in the batch: decide on its folded state
                     current[key] = agg.state_from_data(orjson.loads(fast.pop(key)))
-                state = current.get(key)
                 command = spec.parse(result[3])  # parsed by the worker: cannot fail
-                try:
-                    events = spec.decide(state, command, self.caller.actor, refs, self.reason)
-                except DomainError as exc:
-                    rejected_here.append((line, key, exc.problems))
-                    continue
-                if not events:
-                    counts["unchanged"] += 1
-                    continue
-                counts["registered" if state is None else "changed"] += 1
-                current[key] = agg.fold(events, state)
-                pending.setdefault(key, []).extend(
-                    NewEvent(type(e).__name__, to_data(e), meta) for e in events
-                )
+                events = self._decide(current, key, command, refs, (line, counts, rejected_here))
+                if events:
+                    pending.setdefault(key, []).extend(
+                        NewEvent(type(e).__name__, to_data(e), meta) for e in events
+                    )
             appends = [
                 StreamAppend(agg.stream_id(key), versions.get(key) or NO_STREAM, events)
                 for key, events in pending.items()
@@ -303,10 +319,7 @@ class Importer(Generic[C, S]):
                 recorded = await uow.append_many(appends)
                 await self._project(conn, recorded, fast)
                 self.report.events += len(recorded)
-        self.rejects.batch(seq, rejected_here)
-        self.report.registered += counts["registered"]
-        self.report.changed += counts["changed"]
-        self.report.unchanged += counts["unchanged"]
+        self._committed(seq, counts, rejected_here)
 
     async def _project(
         self, conn: asyncpg.Connection, recorded: list[RecordedEvent], fast: dict[str, bytes]
