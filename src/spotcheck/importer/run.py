@@ -41,22 +41,9 @@ async def import_rows(
     Two batches in flight let one batch's rows be checked in Python while the database writes
     the other's; each batch is still its own transaction.  With ``workers`` > 0, that many
     forked processes parse, validate and decide the rows (importer.workers); 0 does it all here.
+    They start with the second batch: a single batch (the demo, most tests) forks nothing.
     """
-    pool = None
-    refs = None
-    if workers > 0:
-        async with runner.store.pool.acquire() as conn:
-            refs = await spec.load_refs(conn)
-        pool = start_workers(workers, WorkerContext(spec, caller.actor, refs, reason))
-    importer = Importer(
-        runner,
-        spec,
-        caller,
-        reason=reason,
-        rejects=Rejects(rejects_out),
-        workers=pool,
-        worker_refs=refs,
-    )
+    importer = Importer(runner, spec, caller, reason=reason, rejects=Rejects(rejects_out))
     try:
         return await _import(
             importer,
@@ -66,10 +53,20 @@ async def import_rows(
             progress=progress,
             # A batch holds no connection while a worker checks it: keep the workers busy.
             in_flight=in_flight + workers,
+            workers=workers,
         )
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if importer.workers is not None:
+            importer.workers.shutdown(cancel_futures=True)
+
+
+async def _start_workers(importer: Importer[Any, Any], count: int) -> None:
+    spec = importer.spec
+    async with importer.runner.store.pool.acquire() as conn:
+        refs = await spec.load_refs(conn)
+    context = WorkerContext(spec, importer.caller.actor, refs, importer.reason)
+    importer.worker_refs = refs
+    importer.workers = start_workers(count, context)
 
 
 async def _import(
@@ -80,6 +77,7 @@ async def _import(
     total: int | None,
     progress: bool,
     in_flight: int,
+    workers: int = 0,
 ) -> ImportReport:
     spec, runner = importer.spec, importer.runner
     bar = tqdm(total=total, unit="rows", desc=spec.name, file=sys.stderr, disable=not progress)
@@ -99,7 +97,9 @@ async def _import(
 
     with runner.timed(f"import:{spec.name}"):
         try:
-            for batch in batches(rows, batch_size):
+            for n, batch in enumerate(batches(rows, batch_size)):
+                if n == 1 and workers > 0 and importer.workers is None:
+                    await _start_workers(importer, workers)
                 await slots.acquire()
                 if errors:
                     break
