@@ -30,6 +30,8 @@ async def test_bench_import_smoke(db: Db) -> None:
     for figure in (first, again, copy):
         assert positive(figure["seconds"]) and positive(figure["rows_per_s"])
     assert positive(results["import_vs_raw_copy"])
+    cpu = first["cpu_us_per_row"]
+    assert positive(cpu["importing_process"]) and cpu["workers"] >= 0
     assert results["target"]["met"] is None  # judged only from 1,000,000 rows
     text = render(results)
-    assert "spotcheck import subjects" in text and "raw COPY" in text
+    assert "spotcheck import subjects" in text and "raw COPY" in text and "CPU per row" in text

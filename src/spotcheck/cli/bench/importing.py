@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import resource
 import sys
 import tempfile
 import time
@@ -77,6 +78,7 @@ async def timed_import(
     runner: CommandRunner, path: Path, regions: Regions, workers: int
 ) -> tuple[Results, Any]:
     started = time.perf_counter()
+    cpu, children = time.process_time(), _children_cpu()
     report = await import_rows(
         runner,
         subjects_spec(regions),
@@ -86,7 +88,20 @@ async def timed_import(
         progress=sys.stderr.isatty(),
         workers=workers,
     )
-    return figure(report.rows, time.perf_counter() - started), report
+    result = figure(report.rows, time.perf_counter() - started)
+    rows = max(report.rows, 1)
+    # CPU per row of this process (it includes the sealer) and of the worker processes
+    # (counted once they have exited, at the end of the import); PostgreSQL's is not here.
+    result["cpu_us_per_row"] = {
+        "importing_process": round((time.process_time() - cpu) * 1e6 / rows, 1),
+        "workers": round((_children_cpu() - children) * 1e6 / rows, 1),
+    }
+    return result, report
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def wait_sealed(pool: asyncpg.Pool, sealer: Sealer) -> float:
@@ -200,6 +215,9 @@ def render(r: Results) -> str:
     lines += [
         "",
         f"(b) sealed {r['sealed_after_s']:.1f} s after the last commit",
+        "CPU per row (a), us: importing process {importing_process}, workers {workers}".format(
+            **r["import"]["cpu_us_per_row"]
+        ),
         f"import / raw COPY: {r['import_vs_raw_copy']:.3f}",
         f"target: {t['rows']:,} subjects in under {t['seconds']:g} s: {verdict}",
     ]
