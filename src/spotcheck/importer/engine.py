@@ -189,7 +189,7 @@ class Importer(Generic[C, S]):
         for attempt in range(ATTEMPTS):
             try:
                 if ahead:
-                    await self._write_prepared(seq, results)
+                    await self._write_prepared(seq, batch, results)
                 else:
                     await self._write(seq, parsed, rejected)
                 break
@@ -275,7 +275,7 @@ class Importer(Generic[C, S]):
         self.report.changed += counts["changed"]
         self.report.unchanged += counts["unchanged"]
 
-    async def _write_prepared(self, seq: int, results: list[Result]) -> None:
+    async def _write_prepared(self, seq: int, batch: list[Row], results: list[Result]) -> None:
         """``_write`` for rows a worker already parsed and decided as new (importer.workers):
         the same events, rejects, counts and read tables, with the new keys' decisions taken
         as they come and their states upserted as the decision folded them."""
@@ -305,7 +305,7 @@ class Importer(Generic[C, S]):
                     continue
                 if key in fast:  # a key repeated in the batch: decide on its folded state
                     current[key] = agg.state_from_data(orjson.loads(fast.pop(key)))
-                command = spec.parse(result[3])  # parsed by the worker: cannot fail
+                command = spec.parse(batch[result[3]].values)  # the worker parsed it: no error
                 events = self._decide(current, key, command, refs, (line, counts, rejected_here))
                 if events:
                     pending.setdefault(key, []).extend(

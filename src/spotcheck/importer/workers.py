@@ -29,10 +29,10 @@ from spotcheck.importer.formats import Row
 
 # One result per row, by its first item:
 #   (REJECT, line, key or None, problems): cannot be read or parsed
-#   (NEW, line, key, values, ((event type, data), ...), state JSON): decided as a new key
-#   (REFUSED, line, key, values, problems): decide(None, ...) raised these problems
-# A row's values (plain text) go back rather than its parsed command: cheaper to pickle, and
-# parsed again only for a row decided again.
+#   (NEW, line, key, index, ((event type, data), ...), state JSON): decided as a new key
+#   (REFUSED, line, key, index, problems): decide(None, ...) raised these problems
+# ``index`` is the row's place in its batch: a row decided again is parsed again from the
+# importing process's own copy, so neither its values nor its command cross the pipe back.
 REJECT, NEW, REFUSED = 0, 1, 2
 Result = tuple[Any, ...]
 
@@ -61,7 +61,7 @@ def prepare_rows(rows: Sequence[Row]) -> list[Result]:
     assert ctx is not None, "prepare_rows runs in a worker started by start_workers"
     spec, agg = ctx.spec, ctx.spec.aggregate
     out: list[Result] = []
-    for row in rows:
+    for index, row in enumerate(rows):
         if row.error is not None:
             problem = Problem(ErrorCode.INVALID_FORMAT, None, row.error)
             out.append((REJECT, row.line, None, (problem,)))
@@ -75,11 +75,11 @@ def prepare_rows(rows: Sequence[Row]) -> list[Result]:
         try:
             events = spec.decide(None, command, ctx.actor, ctx.refs, ctx.reason)
         except DomainError as exc:
-            out.append((REFUSED, row.line, key, row.values, exc.problems))
+            out.append((REFUSED, row.line, key, index, exc.problems))
             continue
         state = agg.fold(events, None)
         encoded = tuple((type(e).__name__, to_data(e)) for e in events)
-        out.append((NEW, row.line, key, row.values, encoded, agg.state_json(state)))
+        out.append((NEW, row.line, key, index, encoded, agg.state_json(state)))
     return out
 
 
