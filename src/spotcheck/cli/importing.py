@@ -61,6 +61,7 @@ def run_import_command(args: argparse.Namespace) -> int:
                     reason=reason,
                     rejects_out=out,
                     batch_size=args.batch_size,
+                    workers=args.workers,
                     total=count_records(path),
                     progress=not args.quiet,
                 )

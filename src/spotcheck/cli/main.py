@@ -531,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--format", choices=("csv", "jsonl"), help="default: from the suffix")
         s.add_argument("--rejects", help="rejects file (default: FILE.rejects.csv)")
         s.add_argument("--batch-size", type=int, default=5000, help="rows per transaction")
+        s.add_argument("--workers", type=int, default=2, help="processes that check rows (0: none)")
         s.add_argument("--quiet", action="store_true", help="no progress bar")
         s.set_defaults(func=cmd_import)
 
@@ -591,6 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = bench.add_parser("import", help="bulk import of N subjects against PostgreSQL COPY")
     s.add_argument("--json", action="store_true", help="print one JSON object with every figure")
     s.add_argument("--rows", type=int, default=1_000_000, help="subjects in the file")
+    s.add_argument("--workers", type=int, default=2, help="processes that check rows (0: none)")
     s.set_defaults(func=cmd_bench_import)
 
     s = bench.add_parser(

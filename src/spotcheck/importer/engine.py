@@ -17,20 +17,26 @@ rows already imported: keys are USCCs or identifiers (subjects) and staff ids (i
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TextIO, TypeVar
 
 import asyncpg
+import orjson
 
 from spotcheck.domain.actor import Actor
 from spotcheck.domain.aggregate import AggregateSpec, Command, Event, to_data
 from spotcheck.domain.errors import DomainError, ErrorCode, Problem
-from spotcheck.eventstore.envelope import NO_STREAM, NewEvent, StreamAppend
+from spotcheck.eventstore.envelope import NO_STREAM, NewEvent, RecordedEvent, StreamAppend
 from spotcheck.eventstore.errors import ConcurrencyError
 from spotcheck.importer.formats import Row
+from spotcheck.importer.workers import NEW, REJECT, Result, guess_key, prepare_rows
+from spotcheck.projections.state_table import StateTableProjection
 from spotcheck.services.runner import Caller, CommandRunner, metadata
 
 C = TypeVar("C", bound=Command)
@@ -85,8 +91,30 @@ class Rejects:
     count: int = 0
     _writer: Any = field(default=None, init=False)
 
+    _held: dict[int, list[_Reject]] = field(default_factory=dict, init=False)
+    _next: int = field(default=0, init=False)
+
+    def batch(self, seq: int, rejects: list[_Reject]) -> None:
+        """The rejects of committed batch number ``seq`` (from 0), written in batch order:
+        batches in flight commit in any order, the file keeps the input's."""
+        self._held[seq] = sorted(rejects, key=lambda r: r[0])
+        self.count += len(rejects)
+        while self._next in self._held:
+            for line, key, problems in self._held.pop(self._next):
+                self._write(line, key, problems)
+            self._next += 1
+
+    def flush(self) -> None:
+        """Write what is held behind a batch that never committed (the import failed)."""
+        for seq in sorted(self._held):
+            for line, key, problems in self._held.pop(seq):
+                self._write(line, key, problems)
+
     def add(self, line: int, key: str | None, problems: Iterable[Problem]) -> None:
         self.count += 1
+        self._write(line, key, problems)
+
+    def _write(self, line: int, key: str | None, problems: Iterable[Problem]) -> None:
         if self.out is None:
             return
         if self._writer is None:
@@ -117,6 +145,8 @@ class Importer(Generic[C, S]):
         *,
         reason: str,
         rejects: Rejects,
+        workers: Executor | None = None,
+        worker_refs: Any = None,
     ) -> None:
         self.runner = runner
         self.spec = spec
@@ -125,6 +155,13 @@ class Importer(Generic[C, S]):
         self.rejects = rejects
         self.report = ImportReport()
         self._meta = metadata(caller, reason)
+        self.workers = workers
+        """Worker processes deciding rows ahead (see importer.workers), holding ``worker_refs``."""
+        self.worker_refs = worker_refs
+        self._seq = 0
+        self._existing = False
+        """The last batch found most of its keys already imported: a worker deciding them as
+        new would only be undone here (a re-import), so rows are checked here meanwhile."""
 
     def _parse(self, batch: list[Row]) -> tuple[list[tuple[int, C]], list[_Reject]]:
         parsed: list[tuple[int, C]] = []
@@ -137,15 +174,24 @@ class Importer(Generic[C, S]):
             try:
                 parsed.append((row.line, self.spec.parse(row.values)))
             except DomainError as exc:
-                rejected.append((row.line, _guess_key(row.values), exc.problems))
+                rejected.append((row.line, guess_key(row.values), exc.problems))
         return parsed, rejected
 
     async def import_batch(self, batch: list[Row]) -> None:
+        seq, self._seq = self._seq, self._seq + 1  # before any await: in call order
         self.report.rows += len(batch)
-        parsed, rejected = self._parse(batch)
+        ahead = self.workers is not None and not self._existing
+        if ahead:
+            loop = asyncio.get_running_loop()
+            results = await loop.run_in_executor(self.workers, prepare_rows, batch)
+        else:
+            parsed, rejected = self._parse(batch)
         for attempt in range(ATTEMPTS):
             try:
-                await self._write(parsed, rejected)
+                if ahead:
+                    await self._write_prepared(seq, batch, results)
+                else:
+                    await self._write(seq, parsed, rejected)
                 break
             except ConcurrencyError:
                 if attempt == ATTEMPTS - 1:
@@ -154,7 +200,7 @@ class Importer(Generic[C, S]):
         self.report.batches += 1
         self.report.rejected = self.rejects.count
 
-    async def _write(self, parsed: list[tuple[int, C]], rejected: list[_Reject]) -> None:
+    async def _write(self, seq: int, parsed: list[tuple[int, C]], rejected: list[_Reject]) -> None:
         spec, agg = self.spec, self.spec.aggregate
         counts = {"registered": 0, "changed": 0, "unchanged": 0}
         rejected_here: list[_Reject] = list(rejected)
@@ -162,28 +208,13 @@ class Importer(Generic[C, S]):
             conn = uow.conn
             refs = await spec.load_refs(conn)
             keys = list(dict.fromkeys(spec.key(c) for _, c in parsed))
-            current: dict[str, Any] = {}
-            versions: dict[str, int] = {}
-            for r in await conn.fetch(
-                f"SELECT id, version, state FROM {spec.table} WHERE id = ANY($1::text[])", keys
-            ):
-                current[r["id"]] = agg.state_from_data(r["state"])
-                versions[r["id"]] = r["version"]
+            current, versions = await self._current(conn, keys)
             pending: dict[str, list[Event]] = {}
             for line, command in parsed:
                 key = spec.key(command)
-                state = current.get(key)
-                try:
-                    events = spec.decide(state, command, self.caller.actor, refs, self.reason)
-                except DomainError as exc:
-                    rejected_here.append((line, key, exc.problems))
-                    continue
-                if not events:
-                    counts["unchanged"] += 1
-                    continue
-                counts["registered" if state is None else "changed"] += 1
-                current[key] = agg.fold(events, state)
-                pending.setdefault(key, []).extend(events)
+                events = self._decide(current, key, command, refs, (line, counts, rejected_here))
+                if events:
+                    pending.setdefault(key, []).extend(events)
             appends = [
                 StreamAppend(
                     agg.stream_id(key),
@@ -196,17 +227,121 @@ class Importer(Generic[C, S]):
                 recorded = await uow.append_many(appends)
                 await self.runner.project(conn, recorded)
                 self.report.events += len(recorded)
-        # Committed: only now count the batch and write its rejects (a retry recounts).
-        for line, rkey, problems in sorted(rejected_here, key=lambda r: r[0]):
-            self.rejects.add(line, rkey, problems)
+        self._committed(seq, counts, rejected_here)
+
+    async def _current(
+        self, conn: asyncpg.Connection, keys: list[str]
+    ) -> tuple[dict[str, Any], dict[str, int]]:
+        """The state and version of every key of the batch that exists."""
+        spec = self.spec
+        current: dict[str, Any] = {}
+        versions: dict[str, int] = {}
+        for r in await conn.fetch(
+            f"SELECT id, version, state FROM {spec.table} WHERE id = ANY($1::text[])", keys
+        ):
+            current[r["id"]] = spec.aggregate.state_from_data(r["state"])
+            versions[r["id"]] = r["version"]
+        self._existing = len(current) * 2 > len(keys)
+        return current, versions
+
+    def _decide(
+        self,
+        current: dict[str, Any],
+        key: str,
+        command: C,
+        refs: Any,
+        into: tuple[int, dict[str, int], list[_Reject]],
+    ) -> list[Event]:
+        """One row decided on its key's current state (then moved on): its events, counted,
+        or [] for an unchanged row or a rejected one (``into``: line, counts, rejects)."""
+        line, counts, rejected = into
+        state = current.get(key)
+        try:
+            events = self.spec.decide(state, command, self.caller.actor, refs, self.reason)
+        except DomainError as exc:
+            rejected.append((line, key, exc.problems))
+            return []
+        if not events:
+            counts["unchanged"] += 1
+            return []
+        counts["registered" if state is None else "changed"] += 1
+        current[key] = self.spec.aggregate.fold(events, state)
+        return events
+
+    def _committed(self, seq: int, counts: dict[str, int], rejected: list[_Reject]) -> None:
+        """Committed: only now count the batch and write its rejects (a retry recounts)."""
+        self.rejects.batch(seq, rejected)
         self.report.registered += counts["registered"]
         self.report.changed += counts["changed"]
         self.report.unchanged += counts["unchanged"]
 
+    async def _write_prepared(self, seq: int, batch: list[Row], results: list[Result]) -> None:
+        """``_write`` for rows a worker already parsed and decided as new (importer.workers):
+        the same events, rejects, counts and read tables, with the new keys' decisions taken
+        as they come and their states upserted as the decision folded them."""
+        spec, agg, meta = self.spec, self.spec.aggregate, self._meta
+        counts = {"registered": 0, "changed": 0, "unchanged": 0}
+        rejected_here: list[_Reject] = []
+        async with self.runner.store.unit_of_work() as uow:
+            conn = uow.conn
+            refs = await spec.load_refs(conn)
+            trusted = refs == self.worker_refs  # else every row is decided again here
+            keys = list(dict.fromkeys(r[2] for r in results if r[0] != REJECT))
+            current, versions = await self._current(conn, keys)
+            pending: dict[str, list[NewEvent]] = {}
+            fast: dict[str, bytes] = {}  # new keys decided by a worker: their state JSON
+            for result in results:
+                if result[0] == REJECT:
+                    rejected_here.append((result[1], result[2], result[3]))
+                    continue
+                line, key = result[1], result[2]
+                if trusted and key not in current and key not in pending:
+                    if result[0] == NEW:
+                        counts["registered"] += 1
+                        pending[key] = [NewEvent(t, d, meta) for t, d in result[4]]
+                        fast[key] = result[5]
+                    else:
+                        rejected_here.append((line, key, result[4]))
+                    continue
+                if key in fast:  # a key repeated in the batch: decide on its folded state
+                    current[key] = agg.state_from_data(orjson.loads(fast.pop(key)))
+                command = spec.parse(batch[result[3]].values)  # the worker parsed it: no error
+                events = self._decide(current, key, command, refs, (line, counts, rejected_here))
+                if events:
+                    pending.setdefault(key, []).extend(
+                        NewEvent(type(e).__name__, to_data(e), meta) for e in events
+                    )
+            appends = [
+                StreamAppend(agg.stream_id(key), versions.get(key) or NO_STREAM, events)
+                for key, events in pending.items()
+            ]
+            if appends:
+                recorded = await uow.append_many(appends)
+                await self._project(conn, recorded, fast)
+                self.report.events += len(recorded)
+        self._committed(seq, counts, rejected_here)
 
-def _guess_key(values: dict[str, Any]) -> str | None:
-    for name in ("uscc", "identifier", "staff_id"):
-        v = values.get(name)
-        if v:
-            return str(v)
-    return None
+    async def _project(
+        self, conn: asyncpg.Connection, recorded: list[RecordedEvent], fast: dict[str, bytes]
+    ) -> None:
+        """Every projection as ``runner.project`` runs them, except that the streams of keys
+        in ``fast`` (new, one decision each) get the state the worker folded."""
+        agg = self.spec.aggregate
+        for p in self.runner.projections:
+            if not (isinstance(p, StateTableProjection) and p.spec is agg):
+                await p.apply(conn, recorded)
+                continue
+            folded: list[tuple[str, int, bytes, datetime]] = []
+            rest: list[RecordedEvent] = []
+            for e in recorded:
+                key = agg.key_of(e.stream_id)
+                state = fast.get(key)
+                if state is None:
+                    rest.append(e)
+                else:  # a new stream: its last event carries its version
+                    if folded and folded[-1][0] == key:
+                        folded.pop()
+                    folded.append((key, e.stream_version, state, e.recorded_at))
+            await p.apply_states(conn, folded)
+            if rest:
+                await p.apply(conn, rest)

@@ -14,10 +14,12 @@ from spotcheck.domain.errors import DomainError, ErrorCode
 from spotcheck.importer.engine import Importer, ImportReport, ImportSpec, Rejects, batches
 from spotcheck.importer.formats import Row, detect_format, read_rows
 from spotcheck.importer.parse import check_columns
+from spotcheck.importer.workers import WorkerContext, start_workers
 from spotcheck.services.runner import Caller, CommandRunner
 
 DEFAULT_BATCH = 5000
 IN_FLIGHT = 2
+WORKERS = 2
 
 
 async def import_rows(
@@ -32,13 +34,52 @@ async def import_rows(
     total: int | None = None,
     progress: bool = False,
     in_flight: int = IN_FLIGHT,
+    workers: int = WORKERS,
 ) -> ImportReport:
     """Import ``rows`` in batches, ``in_flight`` batches at a time on their own connections.
 
     Two batches in flight let one batch's rows be checked in Python while the database writes
-    the other's; each batch is still its own transaction.
+    the other's; each batch is still its own transaction.  With ``workers`` > 0, that many
+    forked processes parse, validate and decide the rows (importer.workers); 0 does it all here.
+    They start with the second batch: a single batch (the demo, most tests) forks nothing.
     """
     importer = Importer(runner, spec, caller, reason=reason, rejects=Rejects(rejects_out))
+    try:
+        return await _import(
+            importer,
+            rows,
+            batch_size=batch_size,
+            total=total,
+            progress=progress,
+            # A batch holds no connection while a worker checks it: keep the workers busy.
+            in_flight=in_flight + workers,
+            workers=workers,
+        )
+    finally:
+        if importer.workers is not None:
+            importer.workers.shutdown(cancel_futures=True)
+
+
+async def _start_workers(importer: Importer[Any, Any], count: int) -> None:
+    spec = importer.spec
+    async with importer.runner.store.pool.acquire() as conn:
+        refs = await spec.load_refs(conn)
+    context = WorkerContext(spec, importer.caller.actor, refs, importer.reason)
+    importer.worker_refs = refs
+    importer.workers = start_workers(count, context)
+
+
+async def _import(
+    importer: Importer[Any, Any],
+    rows: Iterable[Row],
+    *,
+    batch_size: int,
+    total: int | None,
+    progress: bool,
+    in_flight: int,
+    workers: int = 0,
+) -> ImportReport:
+    spec, runner = importer.spec, importer.runner
     bar = tqdm(total=total, unit="rows", desc=spec.name, file=sys.stderr, disable=not progress)
     slots = asyncio.Semaphore(in_flight)
     running: set[asyncio.Task[None]] = set()
@@ -56,7 +97,9 @@ async def import_rows(
 
     with runner.timed(f"import:{spec.name}"):
         try:
-            for batch in batches(rows, batch_size):
+            for n, batch in enumerate(batches(rows, batch_size)):
+                if n == 1 and workers > 0 and importer.workers is None:
+                    await _start_workers(importer, workers)
                 await slots.acquire()
                 if errors:
                     break
@@ -65,6 +108,7 @@ async def import_rows(
                 task.add_done_callback(running.discard)
             await asyncio.gather(*running)
         finally:
+            importer.rejects.flush()
             bar.close()
         if errors:
             raise errors[0]

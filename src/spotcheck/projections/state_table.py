@@ -91,3 +91,21 @@ class StateTableProjection(Generic[S]):
             [current[k][1] for k in ids],
             [rows[k][1] for k in ids],
         )
+
+    async def apply_states(
+        self, conn: asyncpg.Connection, rows: Sequence[tuple[str, int, bytes, datetime]]
+    ) -> None:
+        """Upsert states already folded by the writer: ``(key, version, state JSON, recorded
+        at)`` for streams whose every event is in this batch (so ``created_at`` is the time
+        they were recorded).  The bulk importer's fast path: it holds the state its decision
+        produced, so it need not decode its events and fold them again."""
+        if not rows:
+            return
+        await conn.execute(
+            self._upsert,
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [orjson.Fragment(r[2]) for r in rows],
+            [r[3] for r in rows],
+            [r[3] for r in rows],
+        )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import resource
 import sys
 import tempfile
 import time
@@ -38,7 +39,7 @@ from spotcheck.eventstore.sealer import Sealer
 from spotcheck.eventstore.store import EventStore
 from spotcheck.importer.formats import read_rows, write_csv
 from spotcheck.importer.registries import SUBJECT_COLUMNS, subjects_spec
-from spotcheck.importer.run import DEFAULT_BATCH, import_rows
+from spotcheck.importer.run import DEFAULT_BATCH, WORKERS, import_rows
 from spotcheck.services.catalog import event_registry, projections
 from spotcheck.services.runner import Caller, CommandRunner
 
@@ -73,8 +74,11 @@ def figure(rows: int, seconds: float) -> Results:
     return {"rows": rows, "seconds": round(seconds, 3), "rows_per_s": round(rows / seconds, 1)}
 
 
-async def timed_import(runner: CommandRunner, path: Path, regions: Regions) -> tuple[Results, Any]:
+async def timed_import(
+    runner: CommandRunner, path: Path, regions: Regions, workers: int
+) -> tuple[Results, Any]:
     started = time.perf_counter()
+    cpu, children = time.process_time(), _children_cpu()
     report = await import_rows(
         runner,
         subjects_spec(regions),
@@ -82,8 +86,22 @@ async def timed_import(runner: CommandRunner, path: Path, regions: Regions) -> t
         Caller(actor=SYSTEM, request_id="bench-import"),
         reason="bench import",
         progress=sys.stderr.isatty(),
+        workers=workers,
     )
-    return figure(report.rows, time.perf_counter() - started), report
+    result = figure(report.rows, time.perf_counter() - started)
+    rows = max(report.rows, 1)
+    # CPU per row of this process (it includes the sealer) and of the worker processes
+    # (counted once they have exited, at the end of the import); PostgreSQL's is not here.
+    result["cpu_us_per_row"] = {
+        "importing_process": round((time.process_time() - cpu) * 1e6 / rows, 1),
+        "workers": round((_children_cpu() - children) * 1e6 / rows, 1),
+    }
+    return result, report
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def wait_sealed(pool: asyncpg.Pool, sealer: Sealer) -> float:
@@ -113,7 +131,9 @@ async def copy_reference(owner_url: str, path: Path) -> Results:
         await conn.close()
 
 
-async def run_benchmark(owner_url: str, app_url: str, rows: int, database: str) -> Results:
+async def run_benchmark(
+    owner_url: str, app_url: str, rows: int, database: str, workers: int = WORKERS
+) -> Results:
     regions = Regions.load()
     pool = await create_pool(app_url, min_size=2, max_size=8)
     store = EventStore(pool, event_registry())
@@ -130,12 +150,12 @@ async def run_benchmark(owner_url: str, app_url: str, rows: int, database: str) 
             log(f"writing {rows} demo subjects to {path}")
             write_file(path, rows)
             log("(a) importing")
-            first, report = await timed_import(runner, path, regions)
+            first, report = await timed_import(runner, path, regions, workers)
             log(f"    {report.summary()}")
             log("(b) waiting for the ledger to seal")
             sealed = await wait_sealed(pool, sealer)
             log("(c) importing the same file again")
-            again, report_again = await timed_import(runner, path, regions)
+            again, report_again = await timed_import(runner, path, regions, workers)
             log(f"    {report_again.summary()}")
             log("(d) raw COPY reference")
             copy = await copy_reference(owner_url, path)
@@ -151,7 +171,12 @@ async def run_benchmark(owner_url: str, app_url: str, rows: int, database: str) 
         met = first["seconds"] * TARGET_ROWS / rows < TARGET_SECONDS
     return {
         "machine": machine,
-        "settings": {"rows": rows, "batch_size": DEFAULT_BATCH, "database": database},
+        "settings": {
+            "rows": rows,
+            "batch_size": DEFAULT_BATCH,
+            "workers": workers,
+            "database": database,
+        },
         "import": first | {"registered": report.registered, "rejected": report.rejected},
         "sealed_after_s": round(sealed, 3),
         "reimport_unchanged": again | {"events": report_again.events},
@@ -166,9 +191,9 @@ async def run_benchmark(owner_url: str, app_url: str, rows: int, database: str) 
     }
 
 
-async def _run(rows: int) -> Results:
+async def _run(rows: int, workers: int) -> Results:
     async with provisioned_database(log) as (target, label):
-        return await run_benchmark(target.owner_url, target.app_url, rows, label)
+        return await run_benchmark(target.owner_url, target.app_url, rows, label, workers)
 
 
 def render(r: Results) -> str:
@@ -190,6 +215,9 @@ def render(r: Results) -> str:
     lines += [
         "",
         f"(b) sealed {r['sealed_after_s']:.1f} s after the last commit",
+        "CPU per row (a), us: importing process {importing_process}, workers {workers}".format(
+            **r["import"]["cpu_us_per_row"]
+        ),
         f"import / raw COPY: {r['import_vs_raw_copy']:.3f}",
         f"target: {t['rows']:,} subjects in under {t['seconds']:g} s: {verdict}",
     ]
@@ -199,6 +227,8 @@ def render(r: Results) -> str:
 def main(args: argparse.Namespace) -> int:
     if args.rows < 1:
         raise SystemExit("--rows must be > 0")
-    results = asyncio.run(_run(args.rows))
+    if args.workers < 0:
+        raise SystemExit("--workers must be >= 0")
+    results = asyncio.run(_run(args.rows, args.workers))
     print(to_json(results) if args.json else render(results))
     return 0

@@ -1,0 +1,101 @@
+"""Parse, validate and decide rows in worker processes, ahead of the batch's transaction.
+
+A worker turns each row of a batch into one compact result: a reject (the row cannot be read or
+parsed: final, whatever the database holds), or the parsed command with the decision it gets if
+its key is new (``decide(None, ...)``): the events' types and data, ready to append, and the
+state they fold to as JSON, ready for the state table; or the problems that decision raised.
+The transaction then reads which keys exist: a row whose key is new and first in its batch
+takes the worker's decision as it is; any other row (an existing key, a key repeated in the
+batch, or reference data that changed since the workers got their copy) is decided again in the
+importing process exactly as without workers.  The events, rejects and read tables are the same
+either way (tests/importer/test_workers.py compares them).
+
+The workers are forked: they inherit the import's spec, caller and reference data, so nothing
+but rows and results crosses the pipe.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from spotcheck.domain.actor import Actor
+from spotcheck.domain.aggregate import to_data
+from spotcheck.domain.errors import DomainError, ErrorCode, Problem
+from spotcheck.importer.formats import Row
+
+# One result per row, by its first item:
+#   (REJECT, line, key or None, problems): cannot be read or parsed
+#   (NEW, line, key, index, ((event type, data), ...), state JSON): decided as a new key
+#   (REFUSED, line, key, index, problems): decide(None, ...) raised these problems
+# ``index`` is the row's place in its batch: a row decided again is parsed again from the
+# importing process's own copy, so neither its values nor its command cross the pipe back.
+REJECT, NEW, REFUSED = 0, 1, 2
+Result = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    """What a worker needs to decide a row, inherited at fork."""
+
+    spec: Any  # ImportSpec (not imported here: the engine imports this module)
+    actor: Actor
+    refs: Any
+    reason: str
+
+
+_context: WorkerContext | None = None
+
+
+def _init(context: WorkerContext) -> None:
+    global _context
+    _context = context
+
+
+def prepare_rows(rows: Sequence[Row]) -> list[Result]:
+    """In a worker: every row of a batch, parsed and decided as if its key were new."""
+    ctx = _context
+    assert ctx is not None, "prepare_rows runs in a worker started by start_workers"
+    spec, agg = ctx.spec, ctx.spec.aggregate
+    out: list[Result] = []
+    for index, row in enumerate(rows):
+        if row.error is not None:
+            problem = Problem(ErrorCode.INVALID_FORMAT, None, row.error)
+            out.append((REJECT, row.line, None, (problem,)))
+            continue
+        try:
+            command = spec.parse(row.values)
+        except DomainError as exc:
+            out.append((REJECT, row.line, guess_key(row.values), exc.problems))
+            continue
+        key = spec.key(command)
+        try:
+            events = spec.decide(None, command, ctx.actor, ctx.refs, ctx.reason)
+        except DomainError as exc:
+            out.append((REFUSED, row.line, key, index, exc.problems))
+            continue
+        state = agg.fold(events, None)
+        encoded = tuple((type(e).__name__, to_data(e)) for e in events)
+        out.append((NEW, row.line, key, index, encoded, agg.state_json(state)))
+    return out
+
+
+def start_workers(count: int, context: WorkerContext) -> ProcessPoolExecutor:
+    """``count`` forked worker processes holding ``context``."""
+    return ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_init,
+        initargs=(context,),
+    )
+
+
+def guess_key(values: dict[str, Any]) -> str | None:
+    for name in ("uscc", "identifier", "staff_id"):
+        v = values.get(name)
+        if v:
+            return str(v)
+    return None
