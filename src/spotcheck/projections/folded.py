@@ -240,7 +240,9 @@ class StateTableFold:
 
 
 def _copy_text(value: str) -> bytes:
-    """A text value in COPY's text format."""
+    """A text value in COPY's text format.  Written here because the folded state is already
+    JSON text: asyncpg's record COPY would encode every value again through its codecs, and
+    its binary format measured no faster (issue 18)."""
     if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
         value = (
             value.replace("\\", "\\\\")
