@@ -14,9 +14,6 @@ asyncpg still rolls back a transaction left open and drops the listeners added w
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from typing import Any, Literal
 
 import asyncpg
@@ -37,33 +34,13 @@ async def init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
-_SESSION_UNTOUCHED: ContextVar[bool] = ContextVar("spotcheck_session_untouched", default=False)
-
-
 async def _full_reset(conn: asyncpg.Connection) -> None:
     """asyncpg's reset on release (unlock advisory locks, CLOSE ALL, UNLISTEN, RESET ALL), for
-    ``reset="full"``, skipped for a connection acquired with :func:`acquire_untouched`.  An open
-    transaction is rolled back either way (by the pool, before this runs)."""
-    if _SESSION_UNTOUCHED.get():
-        return
+    ``reset="full"``.  An open transaction is rolled back either way (by the pool, before this
+    runs)."""
     query = conn.get_reset_query()
     if query:
         await conn.execute(query)
-
-
-@asynccontextmanager
-async def acquire_untouched(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
-    """A pooled connection for statements that leave no session state behind (no SET, LISTEN,
-    session advisory lock, cursor or temporary table outside a transaction).  Its release skips
-    the reset query (with ``reset="full"``; the default pool runs none), a round trip and a
-    server transaction: the event store's single-statement append is a round trip of its own,
-    and the reset doubled it."""
-    token = _SESSION_UNTOUCHED.set(True)
-    try:
-        async with pool.acquire() as conn:
-            yield conn
-    finally:
-        _SESSION_UNTOUCHED.reset(token)
 
 
 CONNECT_TIMEOUT = 10.0

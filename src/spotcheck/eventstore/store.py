@@ -19,7 +19,6 @@ from typing import Any
 import asyncpg
 import orjson
 
-from spotcheck.db.pool import acquire_untouched
 from spotcheck.eventstore.canonical import check_json_value, checked_canonical_json
 from spotcheck.eventstore.envelope import (
     ANY,
@@ -418,8 +417,8 @@ class EventStore:
         for attempt in range(1, attempts + 1):
             try:
                 if project is None and _single_statement(appends):
-                    # One statement, no session state: released without the reset round trip.
-                    async with acquire_untouched(self.pool) as conn:
+                    # One statement in its own implicit transaction: one round trip.
+                    async with self.pool.acquire() as conn:
                         uow = UnitOfWork(self, conn)
                         recorded = await uow.append_many(appends, check_existing=check_existing)
                     if uow.appended:
