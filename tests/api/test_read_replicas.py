@@ -31,6 +31,7 @@ from spotcheck.api.replicas import (
     format_position,
     parse_position,
 )
+from spotcheck.api.view import EXECUTOR_HEADER
 from spotcheck.auth.tokens import mint
 from spotcheck.db.embedded import EmbeddedPostgres
 from spotcheck.db.migrate import migrate
@@ -254,3 +255,108 @@ async def test_with_the_replica_stopped_reads_fall_back_to_the_primary(
         assert r.primary_fallbacks == fallbacks + 2
     finally:
         replicated.standby.start()
+
+
+async def recovery_conflict_on(replicated: Replicated) -> asyncpg.PostgresError:
+    """What a standby raises when replay cancels a query: a real one, provoked here.  A long
+    query holds a lock on ``accounts`` on the standby while the primary takes an ACCESS
+    EXCLUSIVE lock on it, and the standby may not delay replay (max_standby_streaming_delay 0)."""
+    await replicated.on_standby("ALTER SYSTEM SET max_standby_streaming_delay = 0")
+    await replicated.on_standby("SELECT pg_reload_conf()")
+    reader = await asyncpg.connect(replicated.standby.url(database="spotcheck"))
+    locker = await asyncpg.connect(replicated.primary.url(database="spotcheck"))
+    try:
+        long_query = asyncio.create_task(
+            reader.fetchval("SELECT count(*) FROM accounts, pg_sleep(20)")
+        )
+        await asyncio.sleep(0.5)  # the query holds its lock on accounts
+        async with locker.transaction():
+            await locker.execute("LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE")
+        async with asyncio.timeout(15):
+            with pytest.raises(asyncpg.PostgresError) as raised:
+                await long_query
+        return raised.value
+    finally:
+        await locker.close()
+        await reader.close()
+        await replicated.on_standby("ALTER SYSTEM RESET max_standby_streaming_delay")
+        await replicated.on_standby("SELECT pg_reload_conf()")
+
+
+class CancelledOnce:
+    """A replica's pool whose next query (not the replay-position check) fails with
+    ``error``, as a query cancelled by a recovery conflict does."""
+
+    def __init__(self, pool: asyncpg.Pool, error: BaseException) -> None:
+        self._pool = pool
+        self.error: BaseException | None = error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
+
+    def _fail(self, query: str) -> None:
+        if self.error is not None and "pg_last_wal_replay_lsn" not in query:
+            error, self.error = self.error, None
+            raise error
+
+    async def fetch(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        self._fail(query)
+        return await self._pool.fetch(query, *args, **kwargs)
+
+    async def fetchrow(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        self._fail(query)
+        return await self._pool.fetchrow(query, *args, **kwargs)
+
+    async def fetchval(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        self._fail(query)
+        return await self._pool.fetchval(query, *args, **kwargs)
+
+
+SUBJECTS = "{ subjects(first: 1) { nodes { key } } }"
+
+
+@pytest.mark.parametrize(
+    ("executor", "failure"),
+    [("compiled", "conflict"), ("general", "conflict"), ("general", "lost")],
+)
+async def test_a_query_the_replica_cannot_finish_is_answered_by_the_primary(
+    app: Starlette, http: httpx.AsyncClient, replicated: Replicated, executor: str, failure: str
+) -> None:
+    """Both executors (``subjects`` takes the compiled path, ``account`` the general one); a
+    recovery conflict (provoked for real, then raised by the replica's pool) leaves the replica
+    in use, a connection lost mid-query skips it a while."""
+    if failure == "conflict":
+        error: BaseException = await recovery_conflict_on(replicated)
+        assert "conflict with recovery" in str(error), error
+    else:
+        error = asyncpg.ConnectionDoesNotExistError(
+            "connection was closed in the middle of operation"
+        )
+    uid = f"rw-{failure}-{executor}"
+    position = await create(http, uid)
+    if executor == "compiled":
+        query: dict[str, Any] = {"query": SUBJECTS}
+        expected: Any = {"subjects": {"nodes": []}}
+    else:
+        query = {"query": READ, "variables": {"u": uid}}
+        expected = {"account": {"userId": uid, "displayName": uid}}
+    r = replicas(app)
+    replica = r.replicas[0]
+    real_pool = replica.pool
+    cancelling = CancelledOnce(real_pool, error)
+    replica.pool = cancelling
+    try:
+        before = replica.reads, r.retried_on_primary, replica.down_until
+        resp = await http.post("/graphql", json=query, headers={MIN_POSITION_HEADER: position})
+    finally:
+        replica.pool = real_pool
+    assert cancelling.error is None, "the replica was not asked"
+    assert resp.status_code == 200, resp.text
+    assert resp.headers.get(EXECUTOR_HEADER) == ("compiled" if executor == "compiled" else None)
+    assert resp.json() == {"data": expected}
+    assert (replica.reads, r.retried_on_primary) == (before[0] + 1, before[1] + 1)
+    if failure == "conflict":
+        assert replica.down_until == before[2], "a conflict does not take the replica out"
+    else:
+        assert replica.down_until > before[2], "a replica gone mid-query is skipped a while"
+        replica.down_until = before[2]

@@ -16,6 +16,12 @@ transaction anyway.  A client that sends the highest position it was given back 
 that far, at most ``SPOTCHECK_REPLICA_MAX_WAIT_MS`` (default 200 ms), then runs on the primary.
 Without the header a query is served by any replica that answers, however far behind.
 
+A query a replica could not answer is run again on the primary, once, before anything is sent:
+cancelled by a recovery conflict (replay had to remove row versions or take a lock the query
+held: SQLSTATE 40001 or 40P01, "conflict with recovery"), or cut off because the replica went
+away (the replica is then skipped as below).  A query only reads, so running it twice writes
+nothing; ``Replicas.retried_on_primary`` counts these.
+
 A replica that fails to answer (down, refusing, not a standby any more) is skipped for
 ``DOWN_SECONDS``; its state is read again at most every ``RECHECK_SECONDS`` (one small query),
 and each time a waiting query polls it (every ``POLL_SECONDS``).
@@ -29,7 +35,7 @@ import itertools
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,6 +45,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spotcheck.api.http import error_response
+from spotcheck.db.availability import database_unavailable
 from spotcheck.db.pool import create_pool
 
 if TYPE_CHECKING:
@@ -62,6 +69,9 @@ POOL_MAX = 20
 _LSN = re.compile(r"([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})")
 _REPLAYED = "SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint"
 _CURRENT = "SELECT pg_current_wal_lsn()::text"
+_CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
+"""What a standby's recovery conflict raises: serialization_failure (snapshot, lock, buffer pin,
+tablespace) or deadlock_detected (a buffer-pin deadlock with the startup process)."""
 
 
 def parse_position(text: str) -> int | None:
@@ -72,6 +82,27 @@ def parse_position(text: str) -> int | None:
 
 def format_position(value: int) -> str:
     return f"{value >> 32:X}/{value & 0xFFFFFFFF:X}"
+
+
+def recovery_conflict(exc: BaseException | None) -> bool:
+    """True when ``exc``, or an exception it was raised from, is a standby cancelling a query
+    (or its session) because replay conflicted with it."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, asyncpg.PostgresError) and exc.sqlstate in _CONFLICT_SQLSTATES:
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def replica_failure(errors: Sequence[BaseException | None]) -> BaseException | None:
+    """Among a query's errors (their original exceptions), the first one the primary would not
+    meet: a recovery conflict or the replica unavailable; None when there is none."""
+    return next(
+        (e for e in errors if e is not None and (recovery_conflict(e) or database_unavailable(e))),
+        None,
+    )
 
 
 def replica_urls_from_env(env: Mapping[str, str] = os.environ) -> list[str]:
@@ -107,6 +138,9 @@ class Replicas:
         self.replicas: list[Replica] = []
         self.primary_fallbacks = 0
         """Queries that asked for a replica and ran on the primary (none caught up, or down)."""
+        self.retried_on_primary = 0
+        """Queries a replica started and could not finish (recovery conflict, replica gone),
+        then answered by the primary."""
         self._turn = itertools.count()
 
     async def open(self) -> None:
@@ -126,6 +160,16 @@ class Replicas:
         replica.down_until = loop.time() + DOWN_SECONDS
         replica.replayed = None
         log.warning("replica skipped for %s s: %s", DOWN_SECONDS, why)
+
+    def failed(self, replica: Replica, exc: BaseException) -> None:
+        """``replica`` could not finish a query because of ``exc``; it runs on the primary."""
+        self.retried_on_primary += 1
+        if database_unavailable(exc):
+            self.mark_down(replica, repr(exc))
+        else:
+            log.warning(
+                "a query on replica %s was cancelled (%r); the primary answers", replica.url, exc
+            )
 
     async def choose(self, min_position: int | None) -> Replica | None:
         """A replica that has replayed ``min_position`` (any replica that answers when None),
@@ -188,6 +232,21 @@ async def read_context(request: Request, kind: str | None, context: Context) -> 
         return context
     request.state.replica = chosen
     return dataclasses.replace(context, pool=chosen.pool)
+
+
+def on_replica(request: Request) -> Replica | None:
+    """The replica ``read_context`` chose for this request's query, if any."""
+    found: Replica | None = getattr(request.state, "replica", None)
+    return found
+
+
+def replica_failed(request: Request, exc: BaseException) -> None:
+    """The replica chosen for this request could not finish its query: note it (skipping the
+    replica if it went away) so that the query runs again on the primary."""
+    replica = on_replica(request)
+    assert replica is not None
+    request.state.replica = None
+    request.app.state.replicas.failed(replica, exc)
 
 
 class ReadYourWrites:

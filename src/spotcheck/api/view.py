@@ -25,7 +25,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
@@ -58,7 +58,13 @@ from spotcheck.api.input_screen import (
     nfc_variables,
     screen,
 )
-from spotcheck.api.replicas import read_context
+from spotcheck.api.replicas import (
+    on_replica,
+    read_context,
+    recovery_conflict,
+    replica_failed,
+    replica_failure,
+)
 from spotcheck.api.schema import MAX_TOKENS, build_schema
 from spotcheck.db.availability import database_unavailable
 from spotcheck.domain.errors import DomainError
@@ -229,19 +235,53 @@ class GraphQLApp(GraphQL[Context, None]):
         root_value: None,
         sub_response: Any,
     ) -> Any:
-        if isinstance(request_data, GraphQLRequestData) and request_data.query:
-            kind = self._note_operation(request, request_data)
-            self._check_cost(request_data, context)
-            # A query may run on a read replica (spotcheck.api.replicas).
-            context = await read_context(request, kind, context)
-            compiled = await self._run_compiled(request, request_data, context)
-            if compiled is not None:
-                if not self.production:
-                    sub_response.headers[EXECUTOR_HEADER] = "compiled"
-                return compiled
-        return await super().execute_operation(
+        if not (isinstance(request_data, GraphQLRequestData) and request_data.query):
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        kind = self._note_operation(request, request_data)
+        self._check_cost(request_data, context)
+        # A query may run on a read replica (spotcheck.api.replicas) ...
+        chosen = await read_context(request, kind, context)
+        run = functools.partial(
+            self._execute, request, request_adapter, request_data, root_value, sub_response
+        )
+        if chosen is context:
+            return await run(context)
+        try:
+            result = await run(chosen)
+        except Exception as e:
+            if replica_failure([e]) is None:
+                raise
+            failure: BaseException = e
+        else:
+            found = replica_failure([err.original_error for err in result.errors or []])
+            if found is None:
+                return result
+            failure = found
+        # ... and one the replica could not finish (recovery conflict, replica gone) runs
+        # again on the primary: it only reads, and nothing has been sent yet.
+        replica_failed(request, failure)
+        return await run(context)
+
+    async def _execute(
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: GraphQLRequestData,
+        root_value: None,
+        sub_response: Any,
+        context: Context,
+    ) -> ExecutionResult:
+        compiled = await self._run_compiled(request, request_data, context)
+        if compiled is not None:
+            if not self.production:
+                sub_response.headers[EXECUTOR_HEADER] = "compiled"
+            return compiled
+        result = await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+        return cast(ExecutionResult, result)  # one operation (not a batch), not a subscription
 
     async def _run_compiled(
         self, request: Request, data: GraphQLRequestData, context: Context
@@ -267,8 +307,8 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             found = await self.compiled.execute(plan, data.variables, context)
         except Exception as e:
-            if database_unavailable(e):
-                raise
+            if database_unavailable(e) or (recovery_conflict(e) and on_replica(request)):
+                raise  # 503, or the query runs again on the primary (execute_operation)
             log.exception("compiled path failed; the general executor answers instead")
             return None
         return None if found is None else ExecutionResult(data=found, errors=None)
