@@ -43,5 +43,9 @@ async def test_bench_eventstore_smoke(db: Db) -> None:
     assert results["ledger_read"]["events"] == sealed
     assert results["sealer_lag_ms"]["events"] == results["single_event"]["events"]
     assert results["machine"]["postgres_server_version"]
+    # The WAL flushes each side of (a) waited for (timed: the test cluster is not ours to set).
+    for section in ("single_event", "peer"):
+        wal = results[section]["wal"]
+        assert positive(wal["fsyncs"]) and positive(wal["events_per_fsync"]), wal
     for name in ("single_event_vs_peer", "bulk_append_vs_raw_copy", "sealer_p99_ms"):
         assert type(results["targets"][name]["met"]) is bool

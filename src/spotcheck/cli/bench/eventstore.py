@@ -5,8 +5,10 @@ Measured in one run:
 (a) single-event transactions from ``--writers`` concurrent writers for ``--seconds``, with the
     sealer running in the same process (woken on every commit);
     the sealer's lag during that load (p50, p99);
-(b) the peer for (a): the ``eventsourcing`` library's PostgreSQL recorder, the same number of
-    writer threads each saving one new aggregate (one event) per transaction;
+(b) the peer for (a), right after it: the ``eventsourcing`` library's PostgreSQL recorder, the
+    same number of writer threads each saving one new aggregate (one event) per transaction;
+    for (a) and (b), the WAL flushes they waited for (``wal``: count, events per flush, and
+    their time where the server times WAL I/O, as it does in the throwaway cluster);
 (c) bulk appends: ``--bulk-rounds`` transactions of ``--bulk-events`` new streams of one event;
 (d) the physical reference for (c): raw asyncpg COPY of equivalent rows into a table shaped
     like ``events``, in as many transactions;
@@ -42,6 +44,7 @@ from spotcheck.cli.bench.common import (
 )
 from spotcheck.cli.bench.eventstore_peers import copy_phase, peer_phase
 from spotcheck.cli.bench.eventstore_workload import EVENT_TYPE, bench_event, rate, timed_rounds
+from spotcheck.cli.bench.wal import time_wal_io, wal_counters, wal_since
 from spotcheck.db.pool import connect, create_pool
 from spotcheck.eventstore import NO_STREAM, EventStore, EventTypeRegistry, StreamAppend
 from spotcheck.eventstore.ledger import read_ledger
@@ -193,10 +196,13 @@ async def _stop(task: asyncio.Task[None]) -> None:
         await task
 
 
-async def measure_ours(target: Target, opts: Options) -> Results:
+async def measure(target: Target, opts: Options, *, time_wal: bool = False) -> Results:
+    """Our figures, and the peer's for (a) right after ours (the same disk and load)."""
     registry = EventTypeRegistry()
     registry.register(EVENT_TYPE)
     owner = await connect(target.owner_url)
+    if time_wal:
+        await time_wal_io(owner)
     pool = await create_pool(target.app_url, min_size=opts.writers, max_size=opts.writers)
     store = EventStore(pool, registry)
     sealer = Sealer(target.app_url)
@@ -209,9 +215,18 @@ async def measure_ours(target: Target, opts: Options) -> Results:
     try:
         out: Results = {"machine": await machine_facts(owner)}
         log(f"single-event appends: {opts.writers} writers for {opts.seconds:g} s, sealer on")
-        out["single_event"] = await single_event_phase(store, opts.writers, opts.seconds)
+        before = await wal_counters(owner)
+        single = out["single_event"] = await single_event_phase(store, opts.writers, opts.seconds)
+        single["wal"] = await wal_since(owner, before, single["events"])
         await wait_all_sealed(sealer, owner)
         out["sealer_lag_ms"] = await sealer_lag(owner)
+        before = await wal_counters(owner)
+        peer, out["peer_reason"] = await peer_phase(
+            target.owner_url, opts.writers, opts.seconds, skip=opts.skip_peer
+        )
+        if peer is not None:
+            peer["wal"] = await wal_since(owner, before, peer["events"])
+        out["peer"] = peer
         log(f"bulk appends: {opts.bulk_rounds} x {opts.bulk_events} events")
         out["bulk_append"] = await bulk_phase(store, opts.bulk_events, opts.bulk_rounds)
         sealed = await wait_all_sealed(sealer, owner)
@@ -258,12 +273,14 @@ def targets(out: Results) -> Results:
     }
 
 
-async def run_benchmark(target: Target, opts: Options, *, database: str) -> Results:
-    """Every figure of the benchmark, against ``target`` (a fresh migrated database)."""
-    ours = await measure_ours(target, opts)
-    peer, reason = await peer_phase(
-        target.owner_url, opts.writers, opts.seconds, skip=opts.skip_peer
-    )
+async def run_benchmark(
+    target: Target, opts: Options, *, database: str, time_wal: bool = False
+) -> Results:
+    """Every figure of the benchmark, against ``target`` (a fresh migrated database);
+    ``time_wal``: turn on ``track_wal_io_timing`` (a throwaway cluster only)."""
+    figures = await measure(target, opts, time_wal=time_wal)
+    peer = figures.pop("peer")
+    reason = figures.pop("peer_reason")
     out: Results = {
         "benchmark": "spotcheck bench eventstore",
         "settings": {
@@ -274,7 +291,7 @@ async def run_benchmark(target: Target, opts: Options, *, database: str) -> Resu
             "skip_peer": opts.skip_peer,
             "database": database,
         },
-        **ours,
+        **figures,
         "peer": peer,
         "peer_reason": reason,
     }
@@ -295,7 +312,8 @@ async def run_benchmark(target: Target, opts: Options, *, database: str) -> Resu
 
 async def _run(opts: Options) -> Results:
     async with provisioned_database(log) as (target, label):
-        return await run_benchmark(target, opts, database=label)
+        throwaway = label.startswith("embedded")
+        return await run_benchmark(target, opts, database=label, time_wal=throwaway)
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -303,6 +321,14 @@ async def _run(opts: Options) -> Results:
 
 def _verdict(t: Results) -> str:
     return {True: "met", False: "MISSED", None: "n/a"}[t["met"]]
+
+
+def _wal_text(wal: Results | None) -> str:
+    if wal is None:
+        return "n/a"
+    avg = wal["fsync_ms_avg"]
+    timing = "not timed" if avg is None else f"{avg:.2f} ms each"
+    return f"{wal['fsyncs']} ({wal['events_per_fsync']} events each, {timing})"
 
 
 def render_table(r: Results) -> str:
@@ -332,6 +358,8 @@ def render_table(r: Results) -> str:
         "",
         f"sealer lag under (a): p50 {lag['p50']:.1f} ms, p99 {lag['p99']:.1f} ms, "
         f"max {lag['max']:.1f} ms over {lag['events']} events",
+        f"WAL flushes under (a): {_wal_text(r['single_event'].get('wal'))}",
+        f"WAL flushes under (b): {_wal_text((r['peer'] or {}).get('wal'))}",
         "",
         "targets:",
     ]
