@@ -1,12 +1,11 @@
 """Appending and reading events, with optimistic concurrency, in the caller's transaction.
 
 An append is one INSERT that checks every stream's expected version in the same statement (or,
-for 64 events and more, a check and a COPY, whose text this module writes).  ``seq`` and
-``recorded_at`` come from column defaults: ``next_event_seq()`` takes the transaction id before
-it draws a number, and ``now()`` is the database clock.  A unit of work is one PostgreSQL
-transaction: the caller's projection updates run on ``uow.conn`` in it, so the API reads its
-own writes.  The content hash is computed by the sealer from the stored row;
-``RecordedEvent.content_hash`` computes the same.
+for 64 events and more, a check and a COPY).  ``seq`` and ``recorded_at`` come from column
+defaults: ``next_event_seq()`` takes the transaction id before it draws a number, and ``now()``
+is the database clock.  A unit of work is one PostgreSQL transaction: the caller's projection
+updates run on ``uow.conn`` in it, so the API reads its own writes.  The content hash is
+computed by the sealer from the stored row; ``RecordedEvent.content_hash`` computes the same.
 """
 
 from __future__ import annotations
@@ -15,13 +14,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
 import asyncpg
 import orjson
 
 from spotcheck.eventstore.canonical import check_json_value, checked_canonical_json
-from spotcheck.eventstore.copytext import copy_text_chunks
 from spotcheck.eventstore.envelope import (
     ANY,
     NO_STREAM,
@@ -134,9 +132,7 @@ class _Prepared:
 
     appends: Sequence[StreamAppend]
     base: list[int]  # the version each stream is expected at (0: no stream)
-    rows: list[tuple[Any, ...]]
-    """(event_id, stream, version, type, schema, data, metadata): data and metadata as their
-    canonical JSON bytes."""
+    rows: list[tuple[Any, ...]]  # (event_id, stream, version, type, schema, data, metadata)
     metadata: list[dict[str, Any]]
 
 
@@ -156,7 +152,7 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[A
     rows, metas = p.rows, p.metadata
     last_metadata: Metadata | None = None
     meta: dict[str, Any] = {}
-    meta_json = b""
+    meta_json: Any = None
     versions: dict[tuple[str, int | None], int] = {}  # (type, asked) -> checked schema version
     for a, version in zip(p.appends, p.base, strict=True):
         stream_id = a.stream_id
@@ -176,28 +172,20 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[A
             if e.metadata is not last_metadata:  # a batch usually shares one Metadata
                 last_metadata = e.metadata
                 meta = e.metadata.to_json()
-                meta_json = checked_canonical_json(meta, "metadata")
+                meta_json = orjson.Fragment(checked_canonical_json(meta, "metadata"))
             version += 1
-            row = (e.event_id, stream_id, version, e.event_type, sv, data_json, meta_json)
+            row = (
+                e.event_id,
+                stream_id,
+                version,
+                e.event_type,
+                sv,
+                orjson.Fragment(data_json),
+                meta_json,
+            )
             rows.append(row)
             metas.append(meta)
             yield row
-
-
-def _raise_unique_violation(
-    exc: asyncpg.UniqueViolationError, appends: Sequence[StreamAppend]
-) -> NoReturn:
-    """The typed error for a unique violation of an append's INSERT or COPY."""
-    if exc.constraint_name == "events_stream_version_key":
-        # Another writer reached the stream first.  Inside a transaction it is now aborted,
-        # so the actual version is read after the rollback (unit_of_work).
-        raced = _stream_in_detail(str(exc.detail or ""))
-        for a in appends:
-            if a.stream_id == raced or len(appends) == 1:
-                raise ConcurrencyError(a.stream_id, a.expected_version, None) from None
-    if exc.constraint_name == "events_event_id_key":
-        raise EventIdConflict(str(exc.detail or "")) from None
-    raise exc
 
 
 def _check_shape(appends: Sequence[StreamAppend]) -> None:
@@ -279,19 +267,19 @@ class UnitOfWork:
         if sum(len(a.events) for a in appends) < COPY_THRESHOLD:
             for _ in rows:
                 pass
-            recorded_at = await self._insert(prepared)
-            new = RecordedEvent._new
-            records = [
-                new(row[0], row[1], row[2], row[3], row[4], e.data, meta, recorded_at)
-                for row, meta, e in zip(
-                    prepared.rows,
-                    prepared.metadata,
-                    (e for a in appends for e in a.events),
-                    strict=True,
-                )
-            ]
+            recorded_at = await self._insert(prepared, None)
         else:
-            records = await self._copy(prepared, rows)
+            recorded_at = await self._insert(prepared, rows)
+        new = RecordedEvent._new
+        records = [
+            new(row[0], row[1], row[2], row[3], row[4], e.data, meta, recorded_at)
+            for row, meta, e in zip(
+                prepared.rows,
+                prepared.metadata,
+                (e for a in appends for e in a.events),
+                strict=True,
+            )
+        ]
         self.appended.extend(records)
         return records
 
@@ -305,47 +293,49 @@ class UnitOfWork:
             if base != act:
                 raise ConcurrencyError(a.stream_id, a.expected_version, act)
 
-    async def _insert(self, p: _Prepared) -> datetime:
-        """One INSERT of ``p.rows``, which checks every stream's expected version."""
-        rows = [(*r[:5], orjson.Fragment(r[5]), orjson.Fragment(r[6])) for r in p.rows]
+    async def _insert(self, p: _Prepared, copy_rows: Iterator[tuple[Any, ...]] | None) -> datetime:
+        """One INSERT of ``p.rows``; or, given ``copy_rows`` (which fills ``p.rows`` as COPY
+        consumes it), a version check and a COPY.  A typed error raised while the rows are
+        checked aborts the COPY, and with it the transaction."""
+        checks = [(a.stream_id, b) for a, b in zip(p.appends, p.base, strict=True) if b > 0]
         try:
-            if len(rows) == 1:
-                row = await self.conn.fetchrow(_INSERT_ONE, *rows[0], p.base[0])
+            if copy_rows is None and len(p.rows) == 1:
+                row = await self.conn.fetchrow(_INSERT_ONE, *p.rows[0], p.base[0])
                 if row is None:
                     await self._raise_conflict(p.appends, p.base)
                     raise AssertionError("the version check failed but the stream matches")
                 return row["recorded_at"]  # type: ignore[no-any-return]
-            checks = [(a.stream_id, b) for a, b in zip(p.appends, p.base, strict=True) if b > 0]
-            cols = [list(c) for c in zip(*rows, strict=True)]
-            row = await self.conn.fetchrow(
-                _INSERT_CHECKED, *cols, [c[0] for c in checks], [c[1] for c in checks]
-            )
-            assert row is not None
-            if row["n"] == 0:
-                await self._raise_conflict(p.appends, p.base)
-                raise AssertionError("the version check failed but every stream matches")
-            return row["recorded_at"]  # type: ignore[no-any-return]
+            if copy_rows is None:
+                cols = [list(c) for c in zip(*p.rows, strict=True)]
+                row = await self.conn.fetchrow(
+                    _INSERT_CHECKED, *cols, [c[0] for c in checks], [c[1] for c in checks]
+                )
+                assert row is not None
+                if row["n"] == 0:
+                    await self._raise_conflict(p.appends, p.base)
+                    raise AssertionError("the version check failed but every stream matches")
+                return row["recorded_at"]  # type: ignore[no-any-return]
+            # Bulk: check, then COPY; recorded_at is the transaction's now(), as the default.
+            if checks:
+                await self._raise_conflict(
+                    [a for a, b in zip(p.appends, p.base, strict=True) if b > 0],
+                    [b for b in p.base if b > 0],
+                )
+            now = await self.conn.fetchval("SELECT now()")
+            await self.conn.copy_records_to_table("events", records=copy_rows, columns=COPY_COLUMNS)
+            return now  # type: ignore[no-any-return]
         except asyncpg.UniqueViolationError as exc:
-            _raise_unique_violation(exc, p.appends)
-
-    async def _copy(self, p: _Prepared, rows: Iterator[tuple[Any, ...]]) -> list[RecordedEvent]:
-        """A version check, then one COPY of the rows ``rows`` yields (filling ``p.rows`` as
-        COPY consumes them).  A typed error raised while the rows are checked aborts the COPY,
-        and with it the transaction.  Returns the recorded events, built as the rows go out."""
-        checked = [(a, b) for a, b in zip(p.appends, p.base, strict=True) if b > 0]
-        if checked:
-            await self._raise_conflict([a for a, _ in checked], [b for _, b in checked])
-        # recorded_at is the transaction's now(), as the column's default.
-        now = await self.conn.fetchval("SELECT now()")
-        records: list[RecordedEvent] = []
-        source = copy_text_chunks(rows, p.appends, p.metadata, now, records)
-        try:
-            await self.conn.copy_to_table(
-                "events", source=source, columns=COPY_COLUMNS, format="text"
-            )
-        except asyncpg.UniqueViolationError as exc:
-            _raise_unique_violation(exc, p.appends)
-        return records
+            if exc.constraint_name == "events_stream_version_key":
+                # Another writer reached the stream first.  Inside a transaction it is now
+                # aborted, so the actual version is read after the rollback (unit_of_work).
+                raced = _stream_in_detail(str(exc.detail or ""))
+                for a in p.appends:
+                    if a.stream_id == raced or len(p.appends) == 1:
+                        raise ConcurrencyError(a.stream_id, a.expected_version, None) from None
+                raise
+            if exc.constraint_name == "events_event_id_key":
+                raise EventIdConflict(str(exc.detail or "")) from None
+            raise
 
     async def _existing(self, appends: Sequence[StreamAppend]) -> list[RecordedEvent] | None:
         """The originals if every event id exists with the same content; None if none exist."""

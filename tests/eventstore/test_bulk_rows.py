@@ -1,21 +1,18 @@
-"""The bulk append's own COPY text: the same rows as the one-statement INSERT path, whatever the
-characters (against real PostgreSQL), and a ledger that verifies over them."""
+"""A bulk append (COPY) stores the same rows as the one-statement INSERT path, whatever the
+characters (against real PostgreSQL), and the ledger verifies over them."""
 
 from __future__ import annotations
 
-import io
 import uuid
 
 import asyncpg
-import pytest
 
 from spotcheck.eventstore import NO_STREAM, EventStore, Metadata, NewEvent, StreamAppend
-from spotcheck.eventstore.copytext import copy_text
 from spotcheck.eventstore.sealer import Sealer
 from spotcheck.eventstore.store import COPY_THRESHOLD
 from spotcheck.eventstore.verify import verify_ledger
 
-# Every character COPY's text format treats specially, JSON escapes, and non-ASCII text.
+# Characters COPY's text format would treat specially, JSON escapes, and non-ASCII text.
 AWKWARD = [
     "plain",
     "back\\slash",
@@ -117,20 +114,3 @@ async def test_event_id_given_as_text(store: EventStore, pool: asyncpg.Pool) -> 
     await store.append_many(appends)
     stored = await pool.fetch("SELECT event_id FROM events ORDER BY seq")
     assert [r["event_id"] for r in stored] == ids
-
-
-def test_copy_text_escapes_exactly_what_copy_unescapes() -> None:
-    assert copy_text("a\\b\tc\nd\re") == b"a\\\\b\\tc\\nd\\re"
-    assert copy_text("\\.") == b"\\\\."
-    assert copy_text("丰台 \x0b\x7f") == "丰台 \x0b\x7f".encode()
-    assert copy_text("plain-1") == b"plain-1"
-
-
-@pytest.mark.parametrize("text", AWKWARD)
-async def test_copy_text_round_trips_through_postgres(
-    owner_conn: asyncpg.Connection, text: str
-) -> None:
-    await owner_conn.execute("CREATE TEMP TABLE t (a text, b text)")
-    line = copy_text(text) + b"\t" + copy_text(text[::-1]) + b"\n"
-    await owner_conn.copy_to_table("t", source=io.BytesIO(line * 2), format="text")
-    assert await owner_conn.fetch("SELECT a, b FROM t") == [(text, text[::-1])] * 2
