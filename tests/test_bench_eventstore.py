@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from spotcheck.cli.bench.common import Target, to_json
-from spotcheck.cli.bench.eventstore import Options, run_benchmark
+from spotcheck.cli.bench.eventstore import SLICES, Options, run_benchmark
 from tests.conftest import Db
 
 FIGURES = {
@@ -38,10 +38,18 @@ async def test_bench_eventstore_smoke(db: Db) -> None:
         assert len(results[section]["round_seconds"]) == 1
         assert all(positive(s) for s in results[section]["round_seconds"])
     assert results["raw_copy"]["events"] == results["bulk_append"]["events"] == 200
-    # Everything appended was sealed and read back: 4 warm-ups, phase (a), 200 bulk events.
-    sealed = 4 + results["single_event"]["events"] + 200
+    # Everything appended was sealed and read back: 4 warm-ups a slice, (a), 200 bulk events.
+    sealed = 4 * SLICES + results["single_event"]["events"] + 200
     assert results["ledger_read"]["events"] == sealed
     assert results["sealer_lag_ms"]["events"] == results["single_event"]["events"]
     assert results["machine"]["postgres_server_version"]
+    # The WAL flushes each side of (a) waited for (timed: the test cluster is not ours to set).
+    for section in ("single_event", "peer"):
+        wal = results[section]["wal"]
+        assert positive(wal["fsyncs"]) and positive(wal["events_per_fsync"]), wal
+        # (a) and (b) alternate: each side's figure adds up its slices.
+        slices = results[section]["slices"]
+        assert len(slices) == len(wal["slices"]) == SLICES
+        assert sum(s["events"] for s in slices) == results[section]["events"]
     for name in ("single_event_vs_peer", "bulk_append_vs_raw_copy", "sealer_p99_ms"):
         assert type(results["targets"][name]["met"]) is bool

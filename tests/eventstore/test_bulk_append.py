@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -99,3 +100,31 @@ def test_fast_record_equals_the_constructor() -> None:
     a = RecordedEvent(e.event_id, "s", 1, e.event_type, 1, e.data, e.metadata.to_json(), at)
     b = RecordedEvent._new(e.event_id, "s", 1, e.event_type, 1, e.data, e.metadata.to_json(), at)
     assert a == b and a.content_hash == b.content_hash and b.position is None
+
+
+async def test_bulk_leaves_the_garbage_collector_as_it_found_it(store: EventStore) -> None:
+    """A bulk append pauses collections while it runs, and only while it runs."""
+    seen: list[bool] = []
+
+    class Watching(Metadata):
+        def to_json(self) -> dict[str, str]:  # called while the rows are checked
+            seen.append(gc.isenabled())
+            return super().to_json()
+
+    assert gc.isenabled()
+    appends = [
+        StreamAppend(f"gc-{i}", NO_STREAM, [ev(i, Watching(actor=str(i)))]) for i in range(N)
+    ]
+    await store.append_many(appends)
+    assert seen == [False] * N
+    assert gc.isenabled()
+    appends[-1] = StreamAppend("gc-bad", NO_STREAM, [_bad_data()])
+    with pytest.raises(InvalidEvent):
+        await store.append_many(appends)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        await store.append_many([StreamAppend(f"gc2-{i}", NO_STREAM, [ev(i)]) for i in range(N)])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

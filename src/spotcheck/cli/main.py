@@ -651,6 +651,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from spotcheck.malloc import keep_freed_memory
+
+    keep_freed_memory()
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 

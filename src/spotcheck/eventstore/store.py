@@ -10,8 +10,9 @@ computed by the sealer from the stored row; ``RecordedEvent.content_hash`` compu
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -188,6 +189,21 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[A
             yield row
 
 
+@contextmanager
+def _collector_paused(pause: bool) -> Iterator[None]:
+    """With ``pause``, no garbage collection until the block ends (if it was on).  A bulk append
+    makes tens of thousands of objects that all live until it returns: collections in the
+    meantime would walk them and free nothing (measured: 0.5 to 2 us per event of ~12)."""
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _check_shape(appends: Sequence[StreamAppend]) -> None:
     stream_ids = [a.stream_id for a in appends]
     if not appends or any(not a.events for a in appends):
@@ -264,22 +280,24 @@ class UnitOfWork:
             bases = [act if b is None else b for b, act in zip(bases, actual, strict=True)]
         prepared = _Prepared(appends, [int(b or 0) for b in bases], [], [])
         rows = _prepare_rows(self.store.registry, prepared)
-        if sum(len(a.events) for a in appends) < COPY_THRESHOLD:
-            for _ in rows:
-                pass
-            recorded_at = await self._insert(prepared, None)
-        else:
-            recorded_at = await self._insert(prepared, rows)
-        new = RecordedEvent._new
-        records = [
-            new(row[0], row[1], row[2], row[3], row[4], e.data, meta, recorded_at)
-            for row, meta, e in zip(
-                prepared.rows,
-                prepared.metadata,
-                (e for a in appends for e in a.events),
-                strict=True,
-            )
-        ]
+        bulk = sum(len(a.events) for a in appends) >= COPY_THRESHOLD
+        with _collector_paused(bulk):
+            if bulk:
+                recorded_at = await self._insert(prepared, rows)
+            else:
+                for _ in rows:
+                    pass
+                recorded_at = await self._insert(prepared, None)
+            new = RecordedEvent._new
+            records = [
+                new(row[0], row[1], row[2], row[3], row[4], e.data, meta, recorded_at)
+                for row, meta, e in zip(
+                    prepared.rows,
+                    prepared.metadata,
+                    (e for a in appends for e in a.events),
+                    strict=True,
+                )
+            ]
         self.appended.extend(records)
         return records
 

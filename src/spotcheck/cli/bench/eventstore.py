@@ -5,8 +5,11 @@ Measured in one run:
 (a) single-event transactions from ``--writers`` concurrent writers for ``--seconds``, with the
     sealer running in the same process (woken on every commit);
     the sealer's lag during that load (p50, p99);
-(b) the peer for (a): the ``eventsourcing`` library's PostgreSQL recorder, the same number of
-    writer threads each saving one new aggregate (one event) per transaction;
+(b) the peer for (a), alternating with it in ``SLICES`` slices (a, b, a, b): the
+    ``eventsourcing`` library's PostgreSQL recorder, the same number of writer threads each
+    saving one new aggregate (one event) per transaction;
+    for (a) and (b), the WAL flushes they waited for (``wal``: count, events per flush, and
+    their time where the server times WAL I/O, as it does in the throwaway cluster);
 (c) bulk appends: ``--bulk-rounds`` transactions of ``--bulk-events`` new streams of one event;
 (d) the physical reference for (c): raw asyncpg COPY of equivalent rows into a table shaped
     like ``events``, in as many transactions;
@@ -42,6 +45,7 @@ from spotcheck.cli.bench.common import (
 )
 from spotcheck.cli.bench.eventstore_peers import copy_phase, peer_phase
 from spotcheck.cli.bench.eventstore_workload import EVENT_TYPE, bench_event, rate, timed_rounds
+from spotcheck.cli.bench.wal import time_wal_io, wal_counters, wal_since
 from spotcheck.db.pool import connect, create_pool
 from spotcheck.eventstore import NO_STREAM, EventStore, EventTypeRegistry, StreamAppend
 from spotcheck.eventstore.ledger import read_ledger
@@ -55,6 +59,10 @@ TARGET_WRITERS = 16
 TARGET_PEER_RATIO = 4.0
 TARGET_COPY_RATIO = 0.5
 TARGET_SEALER_P99_MS = 250.0
+
+SLICES = 2
+"""(a) and (b) alternate in this many slices of ``--seconds / SLICES`` each (a, b, a, b): on a
+shared machine the disk and the load drift, and each side then meets both."""
 
 
 def log(message: str) -> None:
@@ -86,21 +94,28 @@ class Options:
 # --- (a) single-event transactions, and the sealer's lag ------------------------------------
 
 
-async def _writer(store: EventStore, writer: int, deadline: float) -> int:
+async def _writer(store: EventStore, writer: int, deadline: float, part: int) -> int:
     i = 0
     while time.monotonic() < deadline:
-        await store.append(f"bench-{writer}-{i}", NO_STREAM, [bench_event(writer, i)])
+        await store.append(f"bench-{part}-{writer}-{i}", NO_STREAM, [bench_event(writer, i)])
         i += 1
     return i
 
 
-async def single_event_phase(store: EventStore, writers: int, seconds: float) -> Results:
+async def single_event_phase(
+    store: EventStore, writers: int, seconds: float, part: int = 0
+) -> Results:
     # Warm every connection (prepared statements) before the clock starts; not counted.
     await asyncio.gather(
-        *(store.append(f"warmup-{w}", NO_STREAM, [bench_event(w, 0)]) for w in range(writers))
+        *(
+            store.append(f"warmup-{part}-{w}", NO_STREAM, [bench_event(w, 0)])
+            for w in range(writers)
+        )
     )
     start = time.monotonic()
-    counts = await asyncio.gather(*(_writer(store, w, start + seconds) for w in range(writers)))
+    counts = await asyncio.gather(
+        *(_writer(store, w, start + seconds, part) for w in range(writers))
+    )
     elapsed = time.monotonic() - start
     events = sum(counts)
     return {
@@ -109,6 +124,33 @@ async def single_event_phase(store: EventStore, writers: int, seconds: float) ->
         "seconds": round(elapsed, 6),
         "events_per_s": rate(events, elapsed),
     }
+
+
+def joined(parts: list[Results]) -> Results:
+    """The slices of one side of (a) or (b) as one figure (events and seconds added up)."""
+    events = sum(p["events"] for p in parts)
+    seconds = sum(p["seconds"] for p in parts)
+    out: Results = {**parts[0], "events": events, "seconds": round(seconds, 6), "wal": None}
+    out["events_per_s"] = rate(events, seconds)
+    out["slices"] = [{k: p[k] for k in ("events", "seconds", "events_per_s")} for p in parts]
+    wals = [p["wal"] for p in parts]
+    if all(w is not None for w in wals):
+        out["wal"] = {
+            "fsyncs": sum(w["fsyncs"] for w in wals),
+            "events_per_fsync": None,
+            "fsync_ms_total": None,
+            "fsync_ms_avg": None,
+            "writes": sum(w["writes"] for w in wals),
+        }
+        fsyncs = out["wal"]["fsyncs"]
+        if fsyncs:
+            out["wal"]["events_per_fsync"] = round(events / fsyncs, 2)
+        if all(w["fsync_ms_total"] is not None for w in wals):
+            total = sum(w["fsync_ms_total"] for w in wals)
+            out["wal"]["fsync_ms_total"] = round(total, 1)
+            out["wal"]["fsync_ms_avg"] = round(total / fsyncs, 3) if fsyncs else None
+        out["wal"]["slices"] = wals
+    return out
 
 
 async def wait_all_sealed(sealer: Sealer, conn: asyncpg.Connection) -> int:
@@ -193,10 +235,13 @@ async def _stop(task: asyncio.Task[None]) -> None:
         await task
 
 
-async def measure_ours(target: Target, opts: Options) -> Results:
+async def measure(target: Target, opts: Options, *, time_wal: bool = False) -> Results:
+    """Our figures, and the peer's for (a) right after ours (the same disk and load)."""
     registry = EventTypeRegistry()
     registry.register(EVENT_TYPE)
     owner = await connect(target.owner_url)
+    if time_wal:
+        await time_wal_io(owner)
     pool = await create_pool(target.app_url, min_size=opts.writers, max_size=opts.writers)
     store = EventStore(pool, registry)
     sealer = Sealer(target.app_url)
@@ -208,10 +253,28 @@ async def measure_ours(target: Target, opts: Options) -> Results:
     gc.freeze()
     try:
         out: Results = {"machine": await machine_facts(owner)}
-        log(f"single-event appends: {opts.writers} writers for {opts.seconds:g} s, sealer on")
-        out["single_event"] = await single_event_phase(store, opts.writers, opts.seconds)
-        await wait_all_sealed(sealer, owner)
+        ours: list[Results] = []
+        theirs: list[Results] = []
+        share = opts.seconds / SLICES
+        for part in range(SLICES):
+            log(f"single-event appends: {opts.writers} writers for {share:g} s, sealer on")
+            before = await wal_counters(owner)
+            ours.append(await single_event_phase(store, opts.writers, share, part))
+            ours[-1]["wal"] = await wal_since(owner, before, ours[-1]["events"])
+            await wait_all_sealed(sealer, owner)
+            before = await wal_counters(owner)
+            peer, out["peer_reason"] = await peer_phase(
+                target.owner_url, opts.writers, share, skip=opts.skip_peer
+            )
+            if peer is None:
+                continue
+            peer["wal"] = await wal_since(owner, before, peer["events"])
+            theirs.append(peer)
+        out["single_event"] = joined(ours)
         out["sealer_lag_ms"] = await sealer_lag(owner)
+        out["peer"] = joined(theirs) if len(theirs) == SLICES else None
+        if out["peer"] is None and out["peer_reason"] is None:
+            out["peer_reason"] = "the peer failed in one of the slices"
         log(f"bulk appends: {opts.bulk_rounds} x {opts.bulk_events} events")
         out["bulk_append"] = await bulk_phase(store, opts.bulk_events, opts.bulk_rounds)
         sealed = await wait_all_sealed(sealer, owner)
@@ -258,12 +321,14 @@ def targets(out: Results) -> Results:
     }
 
 
-async def run_benchmark(target: Target, opts: Options, *, database: str) -> Results:
-    """Every figure of the benchmark, against ``target`` (a fresh migrated database)."""
-    ours = await measure_ours(target, opts)
-    peer, reason = await peer_phase(
-        target.owner_url, opts.writers, opts.seconds, skip=opts.skip_peer
-    )
+async def run_benchmark(
+    target: Target, opts: Options, *, database: str, time_wal: bool = False
+) -> Results:
+    """Every figure of the benchmark, against ``target`` (a fresh migrated database);
+    ``time_wal``: turn on ``track_wal_io_timing`` (a throwaway cluster only)."""
+    figures = await measure(target, opts, time_wal=time_wal)
+    peer = figures.pop("peer")
+    reason = figures.pop("peer_reason")
     out: Results = {
         "benchmark": "spotcheck bench eventstore",
         "settings": {
@@ -274,7 +339,7 @@ async def run_benchmark(target: Target, opts: Options, *, database: str) -> Resu
             "skip_peer": opts.skip_peer,
             "database": database,
         },
-        **ours,
+        **figures,
         "peer": peer,
         "peer_reason": reason,
     }
@@ -295,7 +360,8 @@ async def run_benchmark(target: Target, opts: Options, *, database: str) -> Resu
 
 async def _run(opts: Options) -> Results:
     async with provisioned_database(log) as (target, label):
-        return await run_benchmark(target, opts, database=label)
+        throwaway = label.startswith("embedded")
+        return await run_benchmark(target, opts, database=label, time_wal=throwaway)
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -303,6 +369,14 @@ async def _run(opts: Options) -> Results:
 
 def _verdict(t: Results) -> str:
     return {True: "met", False: "MISSED", None: "n/a"}[t["met"]]
+
+
+def _wal_text(wal: Results | None) -> str:
+    if wal is None:
+        return "n/a"
+    avg = wal["fsync_ms_avg"]
+    timing = "not timed" if avg is None else f"{avg:.2f} ms each"
+    return f"{wal['fsyncs']} ({wal['events_per_fsync']} events each, {timing})"
 
 
 def render_table(r: Results) -> str:
@@ -332,6 +406,8 @@ def render_table(r: Results) -> str:
         "",
         f"sealer lag under (a): p50 {lag['p50']:.1f} ms, p99 {lag['p99']:.1f} ms, "
         f"max {lag['max']:.1f} ms over {lag['events']} events",
+        f"WAL flushes under (a): {_wal_text(r['single_event'].get('wal'))}",
+        f"WAL flushes under (b): {_wal_text((r['peer'] or {}).get('wal'))}",
         "",
         "targets:",
     ]
