@@ -86,3 +86,19 @@ class StreamsProjection:
             [x.first_at for x in r],
             [x.last_at for x in r],
         )
+
+    async def apply_new(
+        self,
+        conn: asyncpg.Connection,
+        stream_ids: list[str],
+        versions: list[int],
+        last_types: list[str],
+        at: datetime,
+    ) -> None:
+        """The rows ``apply`` makes for new streams whose every event was recorded at ``at``
+        (one transaction): each stream's version, which is its event count, and its last event
+        type.  For appends that hold no ``RecordedEvent`` (eventstore.prepared)."""
+        if not stream_ids:
+            return
+        times = [at] * len(stream_ids)
+        await conn.execute(_UPSERT, stream_ids, versions, versions, last_types, times, times)
