@@ -55,7 +55,7 @@ async def test_encoded_events_are_stored_as_appended_ones(
     streams = EncodedStreams()
     for s in ("one", "two"):
         lines = encoder.new_stream(f"enc-{s}", [("ThingHappened", d) for d in DATA])
-        streams.add(f"enc-{s}", lines, len(DATA), "ThingHappened")
+        streams.add(f"enc-{s}", lines, len(DATA))
     async with store.unit_of_work() as uow:
         assert await append_encoded(uow, streams) == 4
         now = await uow.conn.fetchval("SELECT now()")
@@ -81,8 +81,8 @@ async def test_an_existing_stream_is_a_concurrency_error(store: EventStore) -> N
     await store.append("enc-taken", NO_STREAM, [NewEvent("ThingHappened", {"i": 0})])
     encoder = EventEncoder(store.registry, META)
     streams = EncodedStreams()
-    streams.add("enc-free", encoder.new_stream("enc-free", [("ThingHappened", {})]), 1, "T")
-    streams.add("enc-taken", encoder.new_stream("enc-taken", [("ThingHappened", {})]), 1, "T")
+    streams.add("enc-free", encoder.new_stream("enc-free", [("ThingHappened", {})]), 1)
+    streams.add("enc-taken", encoder.new_stream("enc-taken", [("ThingHappened", {})]), 1)
     with pytest.raises(ConcurrencyError) as caught:
         async with store.unit_of_work() as uow:
             await append_encoded(uow, streams)

@@ -60,6 +60,9 @@ def files(tmp_path: Path) -> list[Path]:
     first.insert(3, rows[0] | {"name": "同一主体第二行"})  # a key repeated in one batch
     first.insert(5, rows[1] | {"risk_class": "Z"})  # cannot parse
     first.insert(8, rows[2] | {"region": "atlantis"})  # refused by the decision (new key)
+    # keys new in a worker's batch, then repeated in it (back to the second file's values)
+    first.insert(14, rows[12] | {"name": "同一主体第三行"})
+    first.insert(17, rows[14] | {"address": "北京市丰台区另一地址2号"})
     first.append(rows[20] | {"region": "atlantis"})  # refused, then registered by the next
     first.append(dict(rows[20]))
     second: list[dict[str, Any]] = [dict(r) for r in rows[:30]]  # existing, unchanged, new
@@ -145,8 +148,8 @@ async def test_workers_write_what_the_importing_process_writes(
         seen.append((reports, await tables(runner.store.pool)))
     general, workers, stale, from_file, file_workers = seen
     reports, read = general
-    # changed: the repeat; then rows[0] back, second[4], the new key repeated
-    assert [r["changed"] for r, _ in reports] == [1, 3]
+    # changed: the three repeats; then rows[0] back, second[4], the new key repeated
+    assert [r["changed"] for r, _ in reports] == [3, 3]
     assert [r["rejected"] for r, _ in reports] == [3, 1]
     assert [len(lines) for _, lines in reports] == [4, 2]
     assert len(read["subjects"]) == 30 and read["events"]

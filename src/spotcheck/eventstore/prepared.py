@@ -13,8 +13,9 @@ which the unique index on (stream, version) enforces as it does for the store's 
 race with another writer is a :class:`ConcurrencyError`; ``seq`` and ``recorded_at`` come from
 the column defaults (``next_event_seq()`` takes the transaction id first, ``now()`` is the
 transaction's time); the events commit with the caller's transaction and wake the sealer as
-an append does.  Projections that need the events get what the encoder returns per stream
-(its version, count and last event type) instead of ``RecordedEvent`` objects.
+an append does.  Projections are fed by the caller from what it knows of each stream (the
+``streams`` projection's ``apply_new``, a state table's ``apply_new``), not from
+``RecordedEvent`` objects.
 
 COPY text format: fields separated by tabs, rows by newlines; a backslash, tab, newline or
 carriage return in a value is written ``\\``, ``\t``, ``\n``, ``\r``.  Canonical JSON holds no
@@ -111,15 +112,12 @@ class EncodedStreams:
 
     lines: list[bytes] = field(default_factory=list)
     stream_ids: list[str] = field(default_factory=list)
-    versions: list[int] = field(default_factory=list)
-    """Each stream's version after the append (its number of events)."""
-    last_types: list[str] = field(default_factory=list)
+    count: int = 0
 
-    def add(self, stream_id: str, lines: bytes, version: int, last_type: str) -> None:
+    def add(self, stream_id: str, lines: bytes, events: int) -> None:
         self.lines.append(lines)
         self.stream_ids.append(stream_id)
-        self.versions.append(version)
-        self.last_types.append(last_type)
+        self.count += events
 
 
 async def append_encoded(uow: UnitOfWork, streams: EncodedStreams) -> int:
@@ -137,6 +135,5 @@ async def append_encoded(uow: UnitOfWork, streams: EncodedStreams) -> int:
             raced = _stream_in_detail(str(exc.detail or "")) or streams.stream_ids[0]
             raise ConcurrencyError(raced, NO_STREAM, None) from None
         raise
-    count = sum(streams.versions)
-    uow.encoded += count
-    return count
+    uow.encoded += streams.count
+    return streams.count

@@ -444,7 +444,8 @@ class Importer(Generic[C, S]):
             keys = list(dict.fromkeys(r[2] for r in results if r[0] != REJECT))
             current, versions = await self._current(conn, keys)
             encoded = EncodedStreams()
-            states: dict[str, bytes] = {}  # new keys appended as encoded: their state JSON
+            states: dict[str, bytes] = {}  # new keys appended as encoded: their state row
+            stream_rows: list[bytes] = []
             pending: dict[str, list[NewEvent]] = {}
             rows: list[Row] | None = None
             for result in results:
@@ -457,14 +458,15 @@ class Importer(Generic[C, S]):
                 if trusted and new and kind != DECIDE:
                     if kind == ENCODED:
                         counts["registered"] += 1
-                        encoded.add(agg.stream_id(key), result[4], result[5], result[6])
-                        states[key] = result[7]
+                        encoded.add(agg.stream_id(key), result[4], result[5])
                         versions[key] = result[5]
+                        stream_rows.append(result[6])
+                        states[key] = result[7]
                     else:
                         rejected_here.append((line, key, result[4]))
                     continue
                 if key in states and key not in current:  # repeated: on the folded state
-                    current[key] = agg.state_from_data(orjson.loads(states[key]))
+                    current[key] = agg.state_from_data(orjson.loads(states[key])["s"])
                 if rows is None:
                     rows = read_chunk(layout, chunk)
                 command = spec.parse(rows[result[3]].values)  # the worker parsed it: no error
@@ -476,13 +478,9 @@ class Importer(Generic[C, S]):
             written = 0
             if encoded.lines:
                 written += await append_encoded(uow, encoded)
-                at = await conn.fetchval("SELECT now()")  # the events' recorded_at
                 streams, state_table = projections
-                await streams.apply_new(
-                    conn, encoded.stream_ids, encoded.versions, encoded.last_types, at
-                )
-                ids = list(states)
-                await state_table.apply_states(conn, [(k, versions[k], states[k], at) for k in ids])
+                await streams.apply_new(conn, stream_rows)
+                await state_table.apply_new(conn, list(states.values()))
             written += await self._append_decided(uow, pending, versions)
         self.report.events += written
         self._committed(seq, counts, rejected_here)

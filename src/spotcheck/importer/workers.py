@@ -33,13 +33,16 @@ from spotcheck.eventstore.prepared import EventEncoder
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.importer.chunks import Chunk, Layout, read_chunk
 from spotcheck.importer.formats import Row
+from spotcheck.projections.state_table import new_state_row
+from spotcheck.projections.streams import new_stream_row
 
 # One result per row, by its first item:
 #   (REJECT, line, key or None, problems): cannot be read or parsed
 #   (NEW, line, key, index, ((event type, data), ...), state JSON): decided as a new key
 #   (REFUSED, line, key, index, problems): decide(None, ...) raised these problems
-#   (ENCODED, line, key, index, COPY lines, version, last event type, state JSON): decided as
-#       a new key, its events checked and encoded for eventstore.prepared (prepare_chunk)
+#   (ENCODED, line, key, index, COPY lines, version, streams row, state row): decided as a new
+#       key, its events checked and encoded for eventstore.prepared, its rows of the streams
+#       projection and of the state table as their ``apply_new`` take them (prepare_chunk)
 #   (DECIDE, line, key, index): to be decided in the importing process (the store refused to
 #       encode its events: the importing process's append raises the same error)
 # ``index`` is the row's place in its batch: a row decided again is parsed again from the
@@ -109,12 +112,17 @@ def prepare_chunk(layout: Layout, chunk: Chunk) -> list[Result]:
         if r[0] != NEW:
             continue
         _, line, key, index, events, state = r
+        if not events:  # not a registration: left to the importing process
+            out[i] = (DECIDE, line, key, index)
+            continue
         try:
             lines = encoder.new_stream(stream_id(key), events)
         except EventStoreError:
             out[i] = (DECIDE, line, key, index)
             continue
-        out[i] = (ENCODED, line, key, index, lines, len(events), events[-1][0], state)
+        n, sid = len(events), stream_id(key)
+        stream_row = new_stream_row(sid, n, events[-1][0])
+        out[i] = (ENCODED, line, key, index, lines, n, stream_row, new_state_row(key, n, state))
     return out
 
 
