@@ -337,6 +337,14 @@ class Importer(Generic[C, S]):
         self.report.changed += counts["changed"]
         self.report.unchanged += counts["unchanged"]
 
+    async def _read_for(
+        self, conn: asyncpg.Connection, results: list[Result]
+    ) -> tuple[Any, bool, dict[str, Any], dict[str, int]]:
+        """The reference data, whether the workers had the same, each key's state and version."""
+        refs = await self.spec.load_refs(conn)
+        keys = list(dict.fromkeys(r[2] for r in results if r[0] != REJECT))
+        return refs, refs == self.worker_refs, *await self._current(conn, keys)
+
     async def _write_prepared(self, seq: int, batch: list[Row], results: list[Result]) -> None:
         """``_write`` for rows a worker already parsed and decided as new (importer.workers):
         the same events, rejects, counts and read tables, with the new keys' decisions taken
@@ -346,10 +354,7 @@ class Importer(Generic[C, S]):
         rejected_here: list[_Reject] = []
         async with self.runner.store.unit_of_work() as uow:
             conn = uow.conn
-            refs = await spec.load_refs(conn)
-            trusted = refs == self.worker_refs  # else every row is decided again here
-            keys = list(dict.fromkeys(r[2] for r in results if r[0] != REJECT))
-            current, versions = await self._current(conn, keys)
+            refs, trusted, current, versions = await self._read_for(conn, results)
             pending: dict[str, list[NewEvent]] = {}
             fast: dict[str, bytes] = {}  # new keys decided by a worker: their state JSON
             for result in results:
@@ -439,10 +444,7 @@ class Importer(Generic[C, S]):
         rejected_here: list[_Reject] = []
         async with self.runner.store.unit_of_work() as uow:
             conn = uow.conn
-            refs = await spec.load_refs(conn)
-            trusted = refs == self.worker_refs  # else every row is decided again here
-            keys = list(dict.fromkeys(r[2] for r in results if r[0] != REJECT))
-            current, versions = await self._current(conn, keys)
+            refs, trusted, current, versions = await self._read_for(conn, results)
             encoded = EncodedStreams()
             states: dict[str, bytes] = {}  # new keys appended as encoded: their state row
             stream_rows: list[bytes] = []
