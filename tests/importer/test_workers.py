@@ -2,8 +2,10 @@
 
 The same files are imported into separate databases: in process (workers=0), through forked
 workers, and through workers whose reference data is treated as stale (every row decided again
-in the importing process).  Events (type, version, data and metadata bytes), the subjects and
-streams tables, the reports and the rejects files must be identical.
+in the importing process); and with ``import_file``, in process and through workers that read
+the file and encode the new keys' events for the store (eventstore.prepared).  Events (type,
+version, data and metadata bytes), the subjects and streams tables, the reports and the
+rejects files must be identical.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from spotcheck.eventstore import EventStore
 from spotcheck.importer.engine import Importer, Rejects
 from spotcheck.importer.formats import read_rows, write_csv
 from spotcheck.importer.registries import SUBJECT_COLUMNS, subjects_spec
-from spotcheck.importer.run import _import, import_rows
+from spotcheck.importer.run import _import, import_file, import_rows
 from spotcheck.importer.workers import WorkerContext, start_workers
 from spotcheck.services.catalog import event_registry, projections
 from spotcheck.services.runner import Caller, CommandRunner
@@ -33,11 +35,12 @@ from tests.importer.test_import import SYSTEM_CALLER, subject_rows
 
 CALLER = Caller(actor=SYSTEM_CALLER.actor, request_id="same", correlation_id="same")
 STALE = object()  # reference data no load can equal
+MODES = ("in-process", "workers", "stale", "file", "file-workers")
 
 
 @pytest.fixture
 async def runners(cluster: Cluster) -> AsyncIterator[list[CommandRunner]]:
-    names = [await fresh_database(cluster) for _ in range(3)]
+    names = [await fresh_database(cluster) for _ in MODES]
     pools = [await create_pool(cluster.app(n), min_size=1, max_size=8) for n in names]
     out = []
     for p in pools:
@@ -57,6 +60,9 @@ def files(tmp_path: Path) -> list[Path]:
     first.insert(3, rows[0] | {"name": "同一主体第二行"})  # a key repeated in one batch
     first.insert(5, rows[1] | {"risk_class": "Z"})  # cannot parse
     first.insert(8, rows[2] | {"region": "atlantis"})  # refused by the decision (new key)
+    # keys new in a worker's batch, then repeated in it (back to the second file's values)
+    first.insert(14, rows[12] | {"name": "同一主体第三行"})
+    first.insert(17, rows[14] | {"address": "北京市丰台区另一地址2号"})
     first.append(rows[20] | {"region": "atlantis"})  # refused, then registered by the next
     first.append(dict(rows[20]))
     second: list[dict[str, Any]] = [dict(r) for r in rows[:30]]  # existing, unchanged, new
@@ -71,14 +77,22 @@ def files(tmp_path: Path) -> list[Path]:
     return paths
 
 
-async def import_file(runner: CommandRunner, path: Path, mode: str) -> tuple[Any, str]:
+async def import_one(runner: CommandRunner, path: Path, mode: str) -> tuple[Any, str]:
     out = io.StringIO()
     spec = subjects_spec(Regions.load())
-    if mode != "stale":
+    if mode in ("in-process", "workers"):
         workers = 0 if mode == "in-process" else 2
         report = await import_rows(
             runner, spec, read_rows(path), CALLER, reason="test", rejects_out=out,
             batch_size=7, workers=workers,
+        )  # fmt: skip
+        return report, out.getvalue()
+    if mode in ("file", "file-workers"):
+        # Batches of 7 lines are batches of 7 rows in these files (no blank line or newline
+        # inside a value), so the reports compare as they are.
+        report = await import_file(
+            runner, spec, path, CALLER, reason="test", rejects_out=out, batch_size=7,
+            workers=0 if mode == "file" else 2,
         )  # fmt: skip
         return report, out.getvalue()
     async with runner.store.pool.acquire() as conn:
@@ -126,18 +140,20 @@ async def test_workers_write_what_the_importing_process_writes(
 ) -> None:
     paths = files(tmp_path)
     seen = []
-    for runner, mode in zip(runners, ("in-process", "workers", "stale"), strict=True):
+    for runner, mode in zip(runners, MODES, strict=True):
         reports = []
         for path in paths:
-            report, rejects = await import_file(runner, path, mode)
+            report, rejects = await import_one(runner, path, mode)
             reports.append((vars(report), rejects.splitlines()))  # in line order
         seen.append((reports, await tables(runner.store.pool)))
-    general, workers, stale = seen
+    general, workers, stale, from_file, file_workers = seen
     reports, read = general
-    # changed: the repeat; then rows[0] back, second[4], the new key repeated
-    assert [r["changed"] for r, _ in reports] == [1, 3]
+    # changed: the three repeats; then rows[0] back, second[4], the new key repeated
+    assert [r["changed"] for r, _ in reports] == [3, 3]
     assert [r["rejected"] for r, _ in reports] == [3, 1]
     assert [len(lines) for _, lines in reports] == [4, 2]
     assert len(read["subjects"]) == 30 and read["events"]
     assert workers == general
     assert stale == general
+    assert from_file == general
+    assert file_workers == general

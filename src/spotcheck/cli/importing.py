@@ -14,9 +14,8 @@ from spotcheck.cli.runtime import command_runner, database
 from spotcheck.config import Settings
 from spotcheck.domain.actor import SYSTEM
 from spotcheck.importer.engine import ImportSpec
-from spotcheck.importer.formats import read_rows
 from spotcheck.importer.registries import inspectors_spec, subjects_spec
-from spotcheck.importer.run import count_records, header_problem, import_rows
+from spotcheck.importer.run import count_records, header_problem, import_file
 from spotcheck.services.actors import load_actor
 from spotcheck.services.runner import Caller
 
@@ -53,11 +52,12 @@ def run_import_command(args: argparse.Namespace) -> int:
             caller = Caller(actor=actor, request_id=f"import-{uuid.uuid4()}")
             started = time.perf_counter()
             with rejects_path.open("w", encoding="utf-8", newline="") as out:
-                report = await import_rows(
+                report = await import_file(
                     runner,
                     spec,
-                    read_rows(path, args.format),
+                    path,
                     caller,
+                    fmt=args.format,
                     reason=reason,
                     rejects_out=out,
                     batch_size=args.batch_size,

@@ -530,7 +530,9 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--reason", help="recorded with every change (default: the file name)")
         s.add_argument("--format", choices=("csv", "jsonl"), help="default: from the suffix")
         s.add_argument("--rejects", help="rejects file (default: FILE.rejects.csv)")
-        s.add_argument("--batch-size", type=int, default=5000, help="rows per transaction")
+        s.add_argument(
+            "--batch-size", type=int, default=5000, help="lines of the file per transaction"
+        )
         s.add_argument("--workers", type=int, default=2, help="processes that check rows (0: none)")
         s.add_argument("--quiet", action="store_true", help="no progress bar")
         s.set_defaults(func=cmd_import)

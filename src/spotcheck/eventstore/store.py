@@ -246,6 +246,8 @@ class UnitOfWork:
         self.store = store
         self.conn = conn
         self.appended: list[RecordedEvent] = []
+        self.encoded = 0
+        """Events appended through ``eventstore.prepared`` (no ``RecordedEvent`` made)."""
 
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         return await self.store.read_stream(stream_id, from_version, conn=self.conn)
@@ -407,7 +409,7 @@ class EventStore:
                 if exc.actual is None:
                     exc.set_actual(await self.stream_version(exc.stream_id))
                 raise
-        if uow.appended:
+        if uow.appended or uow.encoded:
             self._committed()
 
     async def append(

@@ -34,9 +34,23 @@ from spotcheck.domain.aggregate import AggregateSpec, Command, Event, to_data
 from spotcheck.domain.errors import DomainError, ErrorCode, Problem
 from spotcheck.eventstore.envelope import NO_STREAM, NewEvent, RecordedEvent, StreamAppend
 from spotcheck.eventstore.errors import ConcurrencyError
+from spotcheck.eventstore.prepared import EncodedStreams, append_encoded
+from spotcheck.eventstore.store import UnitOfWork
+from spotcheck.importer.chunks import Chunk, Layout, read_chunk
 from spotcheck.importer.formats import Row
-from spotcheck.importer.workers import NEW, REJECT, Result, guess_key, prepare_rows
+from spotcheck.importer.workers import (
+    DECIDE,
+    ENCODED,
+    NEW,
+    REJECT,
+    Result,
+    guess_key,
+    prepare_chunk,
+    prepare_rows,
+)
+from spotcheck.projections.base import Projection, Routed
 from spotcheck.projections.state_table import StateTableProjection
+from spotcheck.projections.streams import StreamsProjection
 from spotcheck.services.runner import Caller, CommandRunner, metadata
 
 C = TypeVar("C", bound=Command)
@@ -200,6 +214,54 @@ class Importer(Generic[C, S]):
         self.report.batches += 1
         self.report.rejected = self.rejects.count
 
+    async def import_chunk(self, layout: Layout, chunk: Chunk) -> int:
+        """``import_batch`` for a batch of a file: with workers, one reads, checks and encodes
+        it (importer.workers.prepare_chunk) and the new keys' events go to the store as they
+        come (eventstore.prepared); the importing process reads the rows only to decide again
+        what the worker could not (an existing or repeated key, changed reference data)."""
+        seq, self._seq = self._seq, self._seq + 1  # before any await: in call order
+        if self.workers is None or self._existing or self.fast_projections() is None:
+            rows = read_chunk(layout, chunk)
+            count = len(rows)
+            self.report.rows += count
+            parsed, rejected = self._parse(rows)
+            await self._attempts(self._write, seq, parsed, rejected)
+        else:
+            loop = asyncio.get_running_loop()
+            results = await loop.run_in_executor(self.workers, prepare_chunk, layout, chunk)
+            count = len(results)
+            self.report.rows += count
+            await self._attempts(self._write_encoded, seq, layout, chunk, results)
+        self.report.batches += 1
+        self.report.rejected = self.rejects.count
+        return count
+
+    async def _attempts(self, write: Callable[..., Awaitable[None]], *args: Any) -> None:
+        for attempt in range(ATTEMPTS):
+            try:
+                await write(*args)
+                return
+            except ConcurrencyError:
+                if attempt == ATTEMPTS - 1:
+                    raise
+                self.report.retries += 1
+
+    def fast_projections(self) -> tuple[StreamsProjection, StateTableProjection[S]] | None:
+        """The ``streams`` projection and the aggregate's state table, if no other projection
+        reads the aggregate's events: then events appended without ``RecordedEvent`` objects
+        (eventstore.prepared) can be projected from what the workers computed."""
+        agg = self.spec.aggregate
+        streams: StreamsProjection | None = None
+        state: StateTableProjection[S] | None = None
+        for p in self.runner.projections:
+            if isinstance(p, StreamsProjection):
+                streams = p
+            elif isinstance(p, StateTableProjection) and p.spec is agg:
+                state = p
+            elif _reads(p, agg.stream_prefix):
+                return None
+        return None if streams is None or state is None else (streams, state)
+
     async def _write(self, seq: int, parsed: list[tuple[int, C]], rejected: list[_Reject]) -> None:
         spec, agg = self.spec, self.spec.aggregate
         counts = {"registered": 0, "changed": 0, "unchanged": 0}
@@ -275,6 +337,14 @@ class Importer(Generic[C, S]):
         self.report.changed += counts["changed"]
         self.report.unchanged += counts["unchanged"]
 
+    async def _read_for(
+        self, conn: asyncpg.Connection, results: list[Result]
+    ) -> tuple[Any, bool, dict[str, Any], dict[str, int]]:
+        """The reference data, whether the workers had the same, each key's state and version."""
+        refs = await self.spec.load_refs(conn)
+        keys = list(dict.fromkeys(r[2] for r in results if r[0] != REJECT))
+        return refs, refs == self.worker_refs, *await self._current(conn, keys)
+
     async def _write_prepared(self, seq: int, batch: list[Row], results: list[Result]) -> None:
         """``_write`` for rows a worker already parsed and decided as new (importer.workers):
         the same events, rejects, counts and read tables, with the new keys' decisions taken
@@ -284,10 +354,7 @@ class Importer(Generic[C, S]):
         rejected_here: list[_Reject] = []
         async with self.runner.store.unit_of_work() as uow:
             conn = uow.conn
-            refs = await spec.load_refs(conn)
-            trusted = refs == self.worker_refs  # else every row is decided again here
-            keys = list(dict.fromkeys(r[2] for r in results if r[0] != REJECT))
-            current, versions = await self._current(conn, keys)
+            refs, trusted, current, versions = await self._read_for(conn, results)
             pending: dict[str, list[NewEvent]] = {}
             fast: dict[str, bytes] = {}  # new keys decided by a worker: their state JSON
             for result in results:
@@ -311,15 +378,32 @@ class Importer(Generic[C, S]):
                     pending.setdefault(key, []).extend(
                         NewEvent(type(e).__name__, to_data(e), meta) for e in events
                     )
-            appends = [
-                StreamAppend(agg.stream_id(key), versions.get(key) or NO_STREAM, events)
-                for key, events in pending.items()
-            ]
-            if appends:
-                recorded = await uow.append_many(appends)
-                await self._project(conn, recorded, fast)
-                self.report.events += len(recorded)
+            written = await self._append_decided(uow, pending, versions, fast)
+        self.report.events += written
         self._committed(seq, counts, rejected_here)
+
+    async def _append_decided(
+        self,
+        uow: UnitOfWork,
+        pending: dict[str, list[NewEvent]],
+        versions: dict[str, int],
+        fast: dict[str, bytes] | None = None,
+    ) -> int:
+        """Append and project the events decided in this process, each key's stream expected
+        at the version read (or reached earlier in the batch).  Returns how many."""
+        agg = self.spec.aggregate
+        appends = [
+            StreamAppend(agg.stream_id(key), versions.get(key) or NO_STREAM, events)
+            for key, events in pending.items()
+        ]
+        if not appends:
+            return 0
+        recorded = await uow.append_many(appends)
+        if fast is None:
+            await self.runner.project(uow.conn, recorded)
+        else:
+            await self._project(uow.conn, recorded, fast)
+        return len(recorded)
 
     async def _project(
         self, conn: asyncpg.Connection, recorded: list[RecordedEvent], fast: dict[str, bytes]
@@ -345,3 +429,72 @@ class Importer(Generic[C, S]):
             await p.apply_states(conn, folded)
             if rest:
                 await p.apply(conn, rest)
+
+    async def _write_encoded(
+        self, seq: int, layout: Layout, chunk: Chunk, results: list[Result]
+    ) -> None:
+        """``_write_prepared`` for a batch a worker read and encoded (``prepare_chunk``): the
+        first row of each new key is appended as the worker encoded it, with its stream and
+        state rows from the worker's figures; every other row is decided here on the rows read
+        again from the file, and appended and projected after them as ``_write`` does."""
+        spec, agg, meta = self.spec, self.spec.aggregate, self._meta
+        projections = self.fast_projections()
+        assert projections is not None
+        counts = {"registered": 0, "changed": 0, "unchanged": 0}
+        rejected_here: list[_Reject] = []
+        async with self.runner.store.unit_of_work() as uow:
+            conn = uow.conn
+            refs, trusted, current, versions = await self._read_for(conn, results)
+            encoded = EncodedStreams()
+            states: dict[str, bytes] = {}  # new keys appended as encoded: their state row
+            stream_rows: list[bytes] = []
+            pending: dict[str, list[NewEvent]] = {}
+            rows: list[Row] | None = None
+            for result in results:
+                kind = result[0]
+                if kind == REJECT:
+                    rejected_here.append((result[1], result[2], result[3]))
+                    continue
+                line, key = result[1], result[2]
+                new = key not in current and key not in pending and key not in states
+                if trusted and new and kind != DECIDE:
+                    if kind == ENCODED:
+                        counts["registered"] += 1
+                        encoded.add(agg.stream_id(key), result[4], result[5])
+                        versions[key] = result[5]
+                        stream_rows.append(result[6])
+                        states[key] = result[7]
+                    else:
+                        rejected_here.append((line, key, result[4]))
+                    continue
+                if key in states and key not in current:  # repeated: on the folded state
+                    current[key] = agg.state_from_data(orjson.loads(states[key])["s"])
+                if rows is None:
+                    rows = read_chunk(layout, chunk)
+                command = spec.parse(rows[result[3]].values)  # the worker parsed it: no error
+                events = self._decide(current, key, command, refs, (line, counts, rejected_here))
+                if events:
+                    pending.setdefault(key, []).extend(
+                        NewEvent(type(e).__name__, to_data(e), meta) for e in events
+                    )
+            written = 0
+            if encoded.lines:
+                written += await append_encoded(uow, encoded)
+                streams, state_table = projections
+                await streams.apply_new(conn, stream_rows)
+                await state_table.apply_new(conn, list(states.values()))
+            written += await self._append_decided(uow, pending, versions)
+        self.report.events += written
+        self._committed(seq, counts, rejected_here)
+
+
+def _reads(p: Projection, prefix: str) -> bool:
+    """Whether projection ``p`` may read events of the streams whose ids start with ``prefix``
+    (a projection that does not say which streams it reads may read any)."""
+    if isinstance(p, StateTableProjection):
+        prefixes: tuple[str, ...] = (p.spec.stream_prefix,)
+    elif isinstance(p, Routed):
+        prefixes = p.stream_prefixes
+    else:
+        return True
+    return any(prefix.startswith(q) or q.startswith(prefix) for q in prefixes)

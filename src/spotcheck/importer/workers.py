@@ -11,7 +11,9 @@ importing process exactly as without workers.  The events, rejects and read tabl
 either way (tests/importer/test_workers.py compares them).
 
 The workers are forked: they inherit the import's spec, caller and reference data, so nothing
-but rows and results crosses the pipe.
+but rows and results crosses the pipe.  Importing a file (``prepare_chunk``), a worker reads and
+parses its batch of the file itself (importer.chunks), and writes each new key's events as the
+lines the store's COPY takes (eventstore.prepared): only the results cross the pipe.
 """
 
 from __future__ import annotations
@@ -25,15 +27,27 @@ from typing import Any
 from spotcheck.domain.actor import Actor
 from spotcheck.domain.aggregate import to_data
 from spotcheck.domain.errors import DomainError, ErrorCode, Problem
+from spotcheck.eventstore.envelope import Metadata
+from spotcheck.eventstore.errors import EventStoreError
+from spotcheck.eventstore.prepared import EventEncoder
+from spotcheck.eventstore.registry import EventTypeRegistry
+from spotcheck.importer.chunks import Chunk, Layout, read_chunk
 from spotcheck.importer.formats import Row
+from spotcheck.projections.state_table import new_state_row
+from spotcheck.projections.streams import new_stream_row
 
 # One result per row, by its first item:
 #   (REJECT, line, key or None, problems): cannot be read or parsed
 #   (NEW, line, key, index, ((event type, data), ...), state JSON): decided as a new key
 #   (REFUSED, line, key, index, problems): decide(None, ...) raised these problems
+#   (ENCODED, line, key, index, COPY lines, version, streams row, state row): decided as a new
+#       key, its events checked and encoded for eventstore.prepared, its rows of the streams
+#       projection and of the state table as their ``apply_new`` take them (prepare_chunk)
+#   (DECIDE, line, key, index): to be decided in the importing process (the store refused to
+#       encode its events: the importing process's append raises the same error)
 # ``index`` is the row's place in its batch: a row decided again is parsed again from the
 # importing process's own copy, so neither its values nor its command cross the pipe back.
-REJECT, NEW, REFUSED = 0, 1, 2
+REJECT, NEW, REFUSED, ENCODED, DECIDE = 0, 1, 2, 3, 4
 Result = tuple[Any, ...]
 
 
@@ -45,6 +59,9 @@ class WorkerContext:
     actor: Actor
     refs: Any
     reason: str
+    registry: EventTypeRegistry | None = None
+    metadata: Metadata | None = None
+    """The store's event types and the events' metadata, to encode events (prepare_chunk)."""
 
 
 _context: WorkerContext | None = None
@@ -80,6 +97,32 @@ def prepare_rows(rows: Sequence[Row]) -> list[Result]:
         state = agg.fold(events, None)
         encoded = tuple((type(e).__name__, to_data(e)) for e in events)
         out.append((NEW, row.line, key, index, encoded, agg.state_json(state)))
+    return out
+
+
+def prepare_chunk(layout: Layout, chunk: Chunk) -> list[Result]:
+    """In a worker: the rows of a batch of the file, read here, parsed and decided as if their
+    keys were new, each new key's events encoded for the store's COPY."""
+    ctx = _context
+    assert ctx is not None and ctx.registry is not None and ctx.metadata is not None
+    encoder = EventEncoder(ctx.registry, ctx.metadata)
+    stream_id = ctx.spec.aggregate.stream_id
+    out = prepare_rows(read_chunk(layout, chunk))
+    for i, r in enumerate(out):
+        if r[0] != NEW:
+            continue
+        _, line, key, index, events, state = r
+        if not events:  # not a registration: left to the importing process
+            out[i] = (DECIDE, line, key, index)
+            continue
+        try:
+            lines = encoder.new_stream(stream_id(key), events)
+        except EventStoreError:
+            out[i] = (DECIDE, line, key, index)
+            continue
+        n, sid = len(events), stream_id(key)
+        stream_row = new_stream_row(sid, n, events[-1][0])
+        out[i] = (ENCODED, line, key, index, lines, n, stream_row, new_state_row(key, n, state))
     return out
 
 

@@ -29,6 +29,20 @@ ON CONFLICT (id) DO UPDATE SET
 """
 
 
+_UPSERT_NEW = """
+INSERT INTO {table} AS t (id, version, state, created_at, updated_at)
+SELECT x.i, x.v, x.s, now(), now()
+  FROM jsonb_to_recordset($1::jsonb) AS x(i text, v bigint, s jsonb)
+ON CONFLICT (id) DO UPDATE SET
+    version = excluded.version, state = excluded.state, updated_at = excluded.updated_at
+"""
+
+
+def new_state_row(key: str, version: int, state_json: bytes) -> bytes:
+    """One row for :meth:`StateTableProjection.apply_new`."""
+    return b'{"i":%s,"v":%d,"s":%s}' % (orjson.dumps(key), version, state_json)
+
+
 _heads: tuple[Sequence[RecordedEvent], dict[str, list[RecordedEvent]]] | None = None
 
 
@@ -58,6 +72,7 @@ class StateTableProjection(Generic[S]):
         self.name = table
         self.tables: tuple[str, ...] = (table,)
         self._upsert = _UPSERT.format(table=table)
+        self._upsert_new = _UPSERT_NEW.format(table=table)
         self._select = f"SELECT id, state, created_at FROM {table} WHERE id = ANY($1::text[])"
 
     def owned(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
@@ -109,3 +124,11 @@ class StateTableProjection(Generic[S]):
             [r[3] for r in rows],
             [r[3] for r in rows],
         )
+
+    async def apply_new(self, conn: asyncpg.Connection, rows: list[bytes]) -> None:
+        """Upsert the states of new streams whose every event was recorded in this transaction
+        (so at its ``now()``), folded by the writer, as JSON objects ``{"i": key, "v":
+        version, "s": state}`` (:func:`new_state_row`): ``apply_states`` in one JSON parameter
+        (eventstore.prepared; the driver encodes each element of an array on its own)."""
+        if rows:
+            await conn.execute(self._upsert_new, orjson.Fragment(b"[" + b",".join(rows) + b"]"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+import orjson
 
 from spotcheck.eventstore.envelope import RecordedEvent
 
@@ -24,6 +25,13 @@ ON CONFLICT (stream_id) DO UPDATE SET
     first_recorded_at = least(s.first_recorded_at, excluded.first_recorded_at),
     last_recorded_at = greatest(s.last_recorded_at, excluded.last_recorded_at)
 """
+
+_UPSERT_NEW = """
+INSERT INTO streams AS s (stream_id, version, event_count, last_event_type,
+                          first_recorded_at, last_recorded_at)
+SELECT x.i, x.v, x.v, x.t, now(), now()
+  FROM jsonb_to_recordset($1::jsonb) AS x(i text, v bigint, t text)
+""" + _UPSERT[_UPSERT.index("ON CONFLICT") :]
 
 # The same rows from the ledger in one statement, for a rebuild into an empty table: the
 # highest version and its event type, the count, the first and last times.
@@ -86,3 +94,17 @@ class StreamsProjection:
             [x.first_at for x in r],
             [x.last_at for x in r],
         )
+
+    async def apply_new(self, conn: asyncpg.Connection, rows: list[bytes]) -> None:
+        """The rows ``apply`` makes for new streams whose every event was recorded in this
+        transaction (so at its ``now()``), given as JSON objects ``{"i": stream id, "v":
+        version, "t": last event type}`` (the version is the event count).  For appends that
+        hold no ``RecordedEvent`` (eventstore.prepared); one JSON parameter, not six arrays
+        whose every element the driver encodes on its own."""
+        if rows:
+            await conn.execute(_UPSERT_NEW, orjson.Fragment(b"[" + b",".join(rows) + b"]"))
+
+
+def new_stream_row(stream_id: str, version: int, last_type: str) -> bytes:
+    """One row for :meth:`StreamsProjection.apply_new`."""
+    return b'{"i":%s,"v":%d,"t":%s}' % (orjson.dumps(stream_id), version, orjson.dumps(last_type))

@@ -39,7 +39,7 @@ from spotcheck.eventstore.sealer import Sealer
 from spotcheck.eventstore.store import EventStore
 from spotcheck.importer.formats import read_rows, write_csv
 from spotcheck.importer.registries import SUBJECT_COLUMNS, subjects_spec
-from spotcheck.importer.run import DEFAULT_BATCH, WORKERS, import_rows
+from spotcheck.importer.run import DEFAULT_BATCH, WORKERS, import_file
 from spotcheck.services.catalog import event_registry, projections
 from spotcheck.services.runner import Caller, CommandRunner
 
@@ -79,10 +79,10 @@ async def timed_import(
 ) -> tuple[Results, Any]:
     started = time.perf_counter()
     cpu, children = time.process_time(), _children_cpu()
-    report = await import_rows(
+    report = await import_file(
         runner,
         subjects_spec(regions),
-        read_rows(path),
+        path,
         Caller(actor=SYSTEM, request_id="bench-import"),
         reason="bench import",
         progress=sys.stderr.isatty(),

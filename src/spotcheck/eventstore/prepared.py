@@ -1,0 +1,139 @@
+r"""Appending the events of new streams that another process already checked and encoded.
+
+The bulk importer's workers decide most rows as new streams (importer.workers).  Each such
+stream's events are checked there exactly as :meth:`UnitOfWork.append_many` checks them (the
+stream id, the event type and schema version against the registry, the data in the store's
+JSON value domain and under its size limit, the metadata) and written as lines of COPY's text
+format: event id, stream id, version (1, 2, ...), type, schema version, data and metadata as
+their canonical JSON.  The importing process then appends a whole batch of them with one COPY
+(:func:`append_encoded`), without decoding, checking or encoding any event again.
+
+What the store keeps holds here too: the stream is expected not to exist (``NO_STREAM``),
+which the unique index on (stream, version) enforces as it does for the store's own COPY, so a
+race with another writer is a :class:`ConcurrencyError`; ``seq`` and ``recorded_at`` come from
+the column defaults (``next_event_seq()`` takes the transaction id first, ``now()`` is the
+transaction's time); the events commit with the caller's transaction and wake the sealer as
+an append does.  Projections are fed by the caller from what it knows of each stream (the
+``streams`` projection's ``apply_new``, a state table's ``apply_new``), not from
+``RecordedEvent`` objects.
+
+COPY text format: fields separated by tabs, rows by newlines; a backslash, tab, newline or
+carriage return in a value is written ``\\``, ``\t``, ``\n``, ``\r``.  Canonical JSON holds no
+raw control character, so only its backslashes are doubled.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from spotcheck.eventstore.canonical import checked_canonical_json
+from spotcheck.eventstore.envelope import NO_STREAM, Metadata
+from spotcheck.eventstore.errors import ConcurrencyError, InvalidEvent, PayloadTooLarge
+from spotcheck.eventstore.registry import EventTypeRegistry
+from spotcheck.eventstore.store import (
+    COPY_COLUMNS,
+    MAX_DATA_BYTES,
+    UnitOfWork,
+    _check_stream_id,
+    _stream_in_detail,
+)
+
+_LINE = b"%032x\t%s\t%d\t%s\t%d\t%s\t%s\n"
+# uuid4: version 4 in bits 76-79, variant 10 in bits 62-63 (as uuid.UUID(version=4) sets them)
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def copy_text(value: str) -> bytes:
+    """A text value as a field of COPY's text format."""
+    raw = value.encode()
+    if b"\\" in raw or b"\t" in raw or b"\n" in raw or b"\r" in raw:
+        raw = (
+            raw.replace(b"\\", b"\\\\")
+            .replace(b"\t", b"\\t")
+            .replace(b"\n", b"\\n")
+            .replace(b"\r", b"\\r")
+        )
+    return raw
+
+
+def random_event_id() -> int:
+    """A random (version 4) UUID as an integer, as ``uuid.uuid4().int``."""
+    return (int.from_bytes(os.urandom(16), "big") & _UUID_CLEAR) | _UUID_SET
+
+
+class EventEncoder:
+    """Checks the events of new streams as the store does and writes their COPY lines."""
+
+    def __init__(self, registry: EventTypeRegistry, metadata: Metadata) -> None:
+        self.registry = registry
+        meta = checked_canonical_json(metadata.to_json(), "metadata")
+        self._meta = meta.replace(b"\\", b"\\\\")
+        self._types: dict[str, tuple[int, bytes]] = {}
+
+    def _type(self, event_type: str) -> tuple[int, bytes]:
+        known = self._types.get(event_type)
+        if known is None:
+            version = self.registry.current_version(event_type)
+            self.registry.check(event_type, version)
+            known = self._types[event_type] = (version, copy_text(event_type))
+        return known
+
+    def new_stream(self, stream_id: str, events: Sequence[tuple[str, Any]]) -> bytes:
+        """The COPY lines of ``events`` (type and data each), versions 1, 2, ... of a stream
+        that does not exist yet.  Raises the store's typed errors for what it would refuse."""
+        if not events:
+            raise InvalidEvent("events", "an append needs at least one event per stream")
+        _check_stream_id(stream_id)
+        sid = copy_text(stream_id)
+        lines = []
+        for version, (event_type, data) in enumerate(events, start=1):
+            schema_version, t = self._type(event_type)
+            if type(data) is not dict:
+                raise InvalidEvent("data", "must be a JSON object")
+            data_json = checked_canonical_json(data, "data")
+            if len(data_json) > MAX_DATA_BYTES:
+                raise PayloadTooLarge("data", len(data_json), MAX_DATA_BYTES)
+            if b"\\" in data_json:
+                data_json = data_json.replace(b"\\", b"\\\\")
+            eid = random_event_id()
+            lines.append(_LINE % (eid, sid, version, t, schema_version, data_json, self._meta))
+        return b"".join(lines)
+
+
+@dataclass
+class EncodedStreams:
+    """New streams' COPY lines, gathered for one append."""
+
+    lines: list[bytes] = field(default_factory=list)
+    stream_ids: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, stream_id: str, lines: bytes, events: int) -> None:
+        self.lines.append(lines)
+        self.stream_ids.append(stream_id)
+        self.count += events
+
+
+async def append_encoded(uow: UnitOfWork, streams: EncodedStreams) -> int:
+    """Append the new streams in the unit of work's transaction (one COPY).  Returns how many
+    events were appended.  A stream that exists already raises :class:`ConcurrencyError`."""
+    if not streams.lines:
+        return 0
+    if len(set(streams.stream_ids)) != len(streams.stream_ids):
+        raise InvalidEvent("stream_id", "each stream may appear once in one append")
+    data = memoryview(b"".join(streams.lines))  # bytes would be taken for a file's path
+    try:
+        await uow.conn.copy_to_table("events", source=data, columns=COPY_COLUMNS, format="text")
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == "events_stream_version_key":
+            raced = _stream_in_detail(str(exc.detail or "")) or streams.stream_ids[0]
+            raise ConcurrencyError(raced, NO_STREAM, None) from None
+        raise
+    uow.encoded += streams.count
+    return streams.count
