@@ -69,11 +69,12 @@ TEAM = f"SELECT lead, officers, experts FROM {TABLE} WHERE id = $1"
 # One statement, in the database: the outcome's assignments become rows without a round trip
 # through Python (the blob is in the same database, written in the same transaction).
 # MATERIALIZED, so that the blob is parsed once, not once per row.  The rows go in by id: the
-# btree indexes whose keys follow the id (the key, (subject_key, …), (lifecycle, id), (origin,
-# id)) then take them in order, one leaf after the other, rather than at random places: 50,000
+# btree indexes whose keys follow the id (the key, (subject_key, …), (lifecycle, id)) then
+# take them in order, one leaf after the other, rather than at random places: 50,000
 # rows of one draw went in 15-25% faster (issue 18).  They are sorted by subject: the id is
 # the draw's prefix and the subject, so that is the same order on a shorter key.  Index upkeep
-# is most of the statement's time (2/3 with the eight secondary indexes); a COPY of the same
+# is most of the statement's time (2/3 with the eight secondary indexes; inspections_origin is
+# partial since 20261227093000 and leaves RANDOM rows out); a COPY of the same
 # rows from Python was no faster, and neither was an INSERT from arrays built in Python (the
 # server's share halves, but building and sending the arrays costs the client as much).
 _INSERT_INSPECTIONS = """
@@ -191,10 +192,13 @@ VALUES ($1, NULL, NULL, $2, $3, $4, $5, $6, '{}', $7, $8, 'ASSIGNED', $9, $9, 'C
         'ASSIGNED', $10, $11)
 """
 
+# The task's kind is read once, as a condition on no row of inspections (a one-time filter):
+# for any other task the draw's rows are not even read.  Joined to tasks, the plan walked the
+# 50,000 rows of the bench's draw, one tasks lookup each, to update none (46 ms; issue 18).
 _SPECIAL = """
 UPDATE inspections i SET origin = 'SPECIAL'
-  FROM tasks t
- WHERE i.task_id = $1 AND i.draw_no = $2 AND t.id = i.task_id AND t.state->>'kind' = 'SPECIAL'
+ WHERE i.task_id = $1 AND i.draw_no = $2
+   AND (SELECT t.state->>'kind' FROM tasks t WHERE t.id = $1) = 'SPECIAL'
 """
 
 
