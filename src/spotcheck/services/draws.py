@@ -29,6 +29,7 @@ starting on or before this task's start date (by start date, then id).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from collections import Counter
@@ -50,6 +51,7 @@ from spotcheck.draw import transcript as tr
 from spotcheck.draw.matching import InspectorCandidate, canonical_candidates
 from spotcheck.draw.select import Stratum
 from spotcheck.eventstore.errors import ConcurrencyError
+from spotcheck.projections import inspections
 from spotcheck.projections.inspections import OPEN
 from spotcheck.services.runner import Caller, CommandRunner, Outcome
 
@@ -64,8 +66,9 @@ def digest_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-async def put_blob(conn: asyncpg.Connection, content: bytes) -> str:
-    digest = digest_of(content)
+async def put_blob(conn: asyncpg.Connection, content: bytes, digest: str | None = None) -> str:
+    """Store ``content``; ``digest`` if the caller already hashed it (else it is hashed)."""
+    digest = digest or digest_of(content)
     await conn.execute(
         "INSERT INTO draw_blobs (digest, content) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING",
         digest,
@@ -335,6 +338,7 @@ async def execute(
     runner: CommandRunner, caller: Caller, command: d.ExecuteDraw
 ) -> Outcome[d.TaskDraws]:
     async def decide(conn: asyncpg.Connection, state: d.TaskDraws | None) -> list[Event]:
+        written.clear()  # an earlier attempt's transaction was rolled back
         task = await _task(conn, command.task_id)
         d.check(state, command, caller.actor, task)
         assert task is not None and state is not None
@@ -372,7 +376,6 @@ async def execute(
             raise DomainError.one(ErrorCode.INVALID_FORMAT, "entropy", str(err)) from None
         previous = await previous_inspectors(conn, task, selected.order)
         transcript = tr.match_draw(selected, previous)
-        transcript_digest = await put_blob(conn, tr.dumps(transcript))
         rules = frozen.rules
         outcome = d.DrawOutcome(
             task=task.task_id,
@@ -386,16 +389,34 @@ async def execute(
             assignments=transcript.assignments,
             unmatched=transcript.unmatched,
         )
+        outcome_digest = await put_blob(conn, msgspec.json.encode(outcome))
+        # The inspections' rows (InspectionsProjection's statement) go in now: the server
+        # inserts them and keeps their indexes while Python writes the transcript's canonical
+        # JSON and hashes it (issue 18); the projection then leaves DrawExecuted alone.
+        ahead = asyncio.ensure_future(inspections.write_rows_ahead(conn, outcome_digest))
+        await asyncio.sleep(0)  # the task sends its statement
+        try:
+            content = tr.dumps(transcript)
+            transcript_digest = digest_of(content)
+        finally:
+            try:
+                await ahead
+            except asyncpg.UniqueViolationError:
+                # A concurrent executeDraw of this draw committed its rows first (it waited
+                # for that transaction): run again on fresh state, as its events would have.
+                raise _raced(task.task_id) from None
+        written.add(outcome_digest)
+        await put_blob(conn, content, transcript_digest)
         result = d.Executed(
             server_seed=transcript.server_seed,
             transcript_digest=transcript_digest,
-            outcome_digest=await put_blob(conn, msgspec.json.encode(outcome)),
+            outcome_digest=outcome_digest,
             assigned=len(transcript.assignments),
             unmatched_by_reason=dict(Counter(u.reason.value for u in transcript.unmatched)),
         )
         return d.decide(state, command, caller.actor, task, result)
 
-    with runner.timed("draw_execute"):
+    with runner.timed("draw_execute"), inspections.rows_written_ahead() as written:
         return await runner.run(caller, d.SPEC, command.task_id, command, decide)
 
 

@@ -53,7 +53,12 @@ def records_query(
     if f.status is not None:
         q.where(f"lifecycle = {q.arg(f.status.value)}")
     if f.origin is not None:
-        q.where(f"origin = {q.arg(f.origin.value)}")
+        # A literal, not a parameter: inspections_origin holds only the rows with origin <>
+        # 'RANDOM' (migration 20261227093000), and the planner uses a partial index only when
+        # the query's text implies its condition.  The value is an enum member's (A-Z only).
+        origin = i.InspectionOrigin(f.origin).value
+        assert origin.isascii() and origin.isalpha() and origin.isupper()
+        q.where(f"origin = '{origin}'")
     if f.staff_id is not None:
         q.where(f"staff @> ARRAY[{q.arg(f.staff_id)}::text]")
     return q.sql(SELECT_RECORDS, limit)
