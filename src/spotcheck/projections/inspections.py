@@ -73,7 +73,7 @@ TEAM = f"SELECT lead, officers, experts FROM {TABLE} WHERE id = $1"
 # take them in order, one leaf after the other, rather than at random places: 50,000
 # rows of one draw went in 15-25% faster (issue 18).  They are sorted by subject: the id is
 # the draw's prefix and the subject, so that is the same order on a shorter key.  Index upkeep
-# is most of the statement's time (2/3 with the eight secondary indexes; inspections_origin is
+# is most of the statement's time (2/3 with the secondary indexes; inspections_origin is
 # partial since 20261227093000 and leaves RANDOM rows out); a COPY of the same
 # rows from Python was no faster, and neither was an INSERT from arrays built in Python (the
 # server's share halves, but building and sending the arrays costs the client as much).
