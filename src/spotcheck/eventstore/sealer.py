@@ -1,8 +1,9 @@
 """The sealer: the one writer of the ledger.
 
 It reads committed events in insert-time order (``events.seq``, drawn from a CACHE 1 sequence),
-computes each one's content hash from the stored row, and gives it a gapless ledger position and
-a chain hash ``SHA-256(previous chain hash ‖ content hash)``.
+computes each one's content hash from the stored row (or takes the one its appender in this
+process handed over: ``eventstore.hints``), and gives it a gapless ledger position and a chain
+hash ``SHA-256(previous chain hash ‖ content hash)``.
 
 Why sequence order respects every read dependency: a transaction that read another's committed
 event draws its own numbers after that commit, so they are larger.  Transaction-id order would

@@ -6,6 +6,8 @@ defaults: ``next_event_seq()`` takes the transaction id before it draws a number
 is the database clock.  A unit of work is one PostgreSQL transaction: the caller's projection
 updates run on ``uow.conn`` in it, so the API reads its own writes.  The content hash is
 computed by the sealer from the stored row; ``RecordedEvent.content_hash`` computes the same.
+With a sealer in this process (``on_hints``), a bulk append computes it too and hands it over
+once committed (``eventstore.hints``).
 """
 
 from __future__ import annotations
