@@ -143,7 +143,7 @@ def test_bulk_rows_and_encoder_hash_as_the_recorded_event(
     streams = EncodedStreams()
     streams.add(stream_id, lines, len(datas))
     streams.add("plain", b"", 0)  # lines without envelopes (not from the encoder) add none
-    assert streams.envelopes == list(lines.envelopes)
+    assert streams.envelopes() == list(lines.envelopes)
 
 
 def test_encoded_lines_keep_their_envelopes_across_processes() -> None:

@@ -157,6 +157,8 @@ ENVELOPE_HEAD = b'{"data":%s,"event_id":"%s","event_type":%s,"metadata":%s,"reco
 """The envelope's canonical JSON up to its ``recorded_at`` value (``%`` the first four pieces)."""
 ENVELOPE_TAIL = b'","schema_version":%d,"stream_id":%s,"stream_version":%d}'
 """The rest, after the ``recorded_at`` value (``%`` the last three pieces)."""
+ENVELOPE = ENVELOPE_HEAD + b"%s" + ENVELOPE_TAIL
+"""The whole envelope: ``%`` the eight pieces in key order (one formatting, not three)."""
 
 
 def json_string(value: str) -> bytes:

@@ -153,15 +153,15 @@ class EncodedStreams:
     lines: list[bytes] = field(default_factory=list)
     stream_ids: list[str] = field(default_factory=list)
     count: int = 0
-    envelopes: list[tuple[int, bytes, bytes]] = field(default_factory=list)
-    """The envelopes of those ``lines`` that carry them (``EncodedLines``)."""
 
     def add(self, stream_id: str, lines: bytes, events: int) -> None:
         self.lines.append(lines)
         self.stream_ids.append(stream_id)
         self.count += events
-        if type(lines) is EncodedLines:
-            self.envelopes.extend(lines.envelopes)
+
+    def envelopes(self) -> list[tuple[int, bytes, bytes]]:
+        """The envelopes of those ``lines`` that carry them (``EncodedLines``)."""
+        return [e for lines in self.lines if type(lines) is EncodedLines for e in lines.envelopes]
 
 
 async def append_encoded(uow: UnitOfWork, streams: EncodedStreams) -> int:
@@ -171,8 +171,8 @@ async def append_encoded(uow: UnitOfWork, streams: EncodedStreams) -> int:
         return 0
     if len(set(streams.stream_ids)) != len(streams.stream_ids):
         raise InvalidEvent("stream_id", "each stream may appear once in one append")
-    hinted = uow.hints is not None and bool(streams.envelopes)
-    if hinted:
+    envelopes = streams.envelopes() if uow.hints is not None else []
+    if envelopes:
         now, xid = await uow.conn.fetchrow(NOW_AND_XID)  # the rows' recorded_at and xmin
     data = memoryview(b"".join(streams.lines))  # bytes would be taken for a file's path
     try:
@@ -183,9 +183,8 @@ async def append_encoded(uow: UnitOfWork, streams: EncodedStreams) -> int:
             raise ConcurrencyError(raced, NO_STREAM, None) from None
         raise
     uow.encoded += streams.count
-    if hinted and uow.hints is not None:
+    if envelopes and uow.hints is not None:
         stamp, sha256 = format_instant(now).encode(), hashlib.sha256
-        envelopes = streams.envelopes
         hashes = [sha256(head + stamp + tail).digest() for _, head, tail in envelopes]
         uow.hints.append((xid, [e[0] for e in envelopes], hashes))
     return streams.count

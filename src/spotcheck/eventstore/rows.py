@@ -22,8 +22,7 @@ from typing import Any
 import orjson
 
 from spotcheck.eventstore.canonical import (
-    ENVELOPE_HEAD,
-    ENVELOPE_TAIL,
+    ENVELOPE,
     check_json_value,
     checked_canonical_json,
     json_string,
@@ -40,6 +39,8 @@ from spotcheck.eventstore.errors import InvalidEvent, PayloadTooLarge
 from spotcheck.eventstore.registry import EventTypeRegistry
 
 MAX_DATA_BYTES = 1024 * 1024
+_UUID = b"%08x-%04x-%04x-%04x-%012x"
+"""A UUID's hyphenated lower-case text, from its integer's five fields."""
 COPY_COLUMNS = (
     "event_id",
     "stream_id",
@@ -135,10 +136,21 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[A
             rows.append(row)
             metas.append(meta)
             if hashes is not None:
-                head = ENVELOPE_HEAD % (data_json, str(eid).encode(), known[1], meta_raw)
-                tail = ENVELOPE_TAIL % (sv, sid_json, version)
-                hashes.append(sha256(head + stamp + tail).digest())
-                ids.append(eid.int)
+                i = eid.int
+                text = _UUID % (i >> 96, i >> 80 & 0xFFFF, i >> 64 & 0xFFFF, i >> 48 & 0xFFFF,
+                                i & 0xFFFFFFFFFFFF)  # fmt: skip
+                envelope = ENVELOPE % (
+                    data_json,
+                    text,
+                    known[1],
+                    meta_raw,
+                    stamp,
+                    sv,
+                    sid_json,
+                    version,
+                )
+                hashes.append(sha256(envelope).digest())
+                ids.append(i)
             yield row
 
 
