@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -215,19 +216,26 @@ _SEALERS = """SELECT count(*) FROM pg_stat_activity
 
 
 def test_the_hint_book_drops_the_oldest_transactions_first() -> None:
+    def rows(*keys: tuple[int, int]) -> list[tuple[int, uuid.UUID, int]]:
+        return [(0, uuid.UUID(int=eid), xid) for xid, eid in keys]
+
     book = HintBook(limit=100)
     for xid in range(1, 4):
         book.add(xid, list(range(xid * 1000, xid * 1000 + 40)), [bytes([xid]) * 32] * 40)
     assert book.count == 80  # the first transaction's 40 went
-    assert book.get(1, 1000) is None and book.get(3, 3000) == bytes([3]) * 32
-    assert book.get(2, 3000) is None, "a hint is for its transaction's row only"
     book.add(9, list(range(101)), [b"x" * 32] * 101)  # larger than the bound: ignored
     assert book.count == 80
-    assert book.forget([(2, 2000), None, (2, 9)]) == 2 and book.count == 79
+    got, hits = book.take(rows((1, 1000), (3, 3000), (2, 3001), (2, 2000), (2, 2001)))
+    assert got == [None, bytes([3]) * 32, None, bytes([2]) * 32, bytes([2]) * 32]
+    assert hits == 3 and book.count == 77, "a hint is for its transaction's row only"
+    assert book.take(rows((3, 3000))) == ([None], 0), "a hint is taken once"
     generation = book.generation
     book.add(4, [1], [b"y" * 32])
-    book.drop_stale(generation, [(3, 3001)])  # a read that met only (3, 3001)
-    assert book.count == 2 and book.get(3, 3001) and book.get(4, 1)
+    book.drop_stale(generation)  # everything hinted before a read that was not a full batch
+    assert book.count == 1 and book.take(rows((4, 1))) == ([b"y" * 32], 1)
+    book.give_back(rows((4, 1), (4, 2)), [b"y" * 32, None])  # not sealed after all (a gap)
+    assert book.count == 1 and book.take(rows((4, 2), (4, 1))) == ([None, b"y" * 32], 1)
+    book.add(5, [7], [b"z" * 32])
     book.clear()
     assert not book and book.count == 0
 

@@ -11,13 +11,12 @@ full and hashed as before.  docs/event-store.md says why a hint cannot be wrong 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 MAX_HINTS = 200_000
 """Hints kept at most (about 200 bytes each); the oldest transactions' go first."""
-
-Key = tuple[int, int]
-"""A hint's transaction id (``xid``, the rows' ``xmin``) and event id (as an integer)."""
 
 
 @dataclass
@@ -57,46 +56,59 @@ class HintBook:
             _, dropped = self._by_xid.popitem(last=False)
             self.count -= len(dropped.hashes)
 
-    def get(self, xmin: int, event_id: int) -> bytes | None:
-        """The hash hinted for the event ``event_id`` inserted by transaction ``xmin``."""
-        tx = self._by_xid.get(xmin)
-        return None if tx is None else tx.hashes.get(event_id)
-
-    def forget(self, keys: list[Key | None]) -> int:
-        """Forget the hints of events just sealed; returns how many ``keys`` were hints."""
-        used = 0
+    def take(self, rows: Sequence[Sequence[Any]]) -> tuple[list[bytes | None], int]:
+        """For rows ``(seq, event_id, xmin)``: the hash hinted for each (None where there is
+        none), taking those hints out; and how many there were.  A hint taken for an event that
+        is then not sealed (a gap cuts the batch) is lost: the event is read in full later."""
         by_xid = self._by_xid
-        for key in keys:
-            if key is None:
-                continue
-            used += 1
-            tx = by_xid.get(key[0])
-            if tx is not None and tx.hashes.pop(key[1], None) is not None:
-                self.count -= 1
-                if not tx.hashes:
-                    del by_xid[key[0]]
-        return used
+        out: list[bytes | None] = []
+        hits = 0
+        last: int | None = None
+        hashes: dict[int, bytes] | None = None
+        emptied = []
+        for _, event_id, xmin in rows:
+            if xmin != last:
+                if hashes is not None and not hashes:
+                    emptied.append(last)
+                last = xmin
+                tx = by_xid.get(xmin)
+                hashes = None if tx is None else tx.hashes
+            content = None if hashes is None else hashes.pop(event_id.int, None)
+            if content is not None:
+                hits += 1
+            out.append(content)
+        if hashes is not None and not hashes:
+            emptied.append(last)
+        for xid in emptied:
+            tx = by_xid.get(xid)  # type: ignore[arg-type]
+            if tx is not None and not tx.hashes:
+                del by_xid[xid]  # type: ignore[arg-type]
+        self.count -= hits
+        return out, hits
 
-    def drop_stale(self, generation: int, met: list[Key | None]) -> None:
-        """After a read that began at ``generation`` and was not a full batch: it could see
-        every event hinted until then, so a hint from then that it did not meet is for an event
-        sealed already (read before its hint came, or by the sealer's child) or for a row that
-        will never match (inserted in a subtransaction).  Drop those."""
-        keep: dict[int, set[int]] = {}
-        for key in met:
-            if key is not None:
-                keep.setdefault(key[0], set()).add(key[1])
+    def give_back(self, rows: Sequence[Sequence[Any]], hashes: Sequence[bytes | None]) -> None:
+        """Put back the hints :meth:`take` gave for ``rows`` that were not sealed after all."""
+        by_xid = self._by_xid
+        for (_, event_id, xmin), content in zip(rows, hashes, strict=True):
+            if content is None:
+                continue
+            tx = by_xid.get(xmin)
+            if tx is None:
+                tx = by_xid[xmin] = _Transaction(self.generation, {})
+            if tx.hashes.setdefault(event_id.int, content) is content:
+                self.count += 1
+        while self.count > self.limit:
+            _, dropped = by_xid.popitem(last=False)
+            self.count -= len(dropped.hashes)
+
+    def drop_stale(self, generation: int) -> None:
+        """After a read that began at ``generation`` and was not a full batch, hints taken: it
+        could see every event hinted until then, so a hint from then that it did not take is
+        for an event sealed already (read before its hint came, or by the sealer's child) or
+        for a row that never matches (inserted in a subtransaction).  Drop those."""
         by_xid = self._by_xid
         for xid in [x for x, tx in by_xid.items() if tx.generation <= generation]:
-            tx = by_xid[xid]
-            ids = keep.get(xid)
-            before = len(tx.hashes)
-            if ids is None:
-                del by_xid[xid]
-                self.count -= before
-                continue
-            tx.hashes = {eid: h for eid, h in tx.hashes.items() if eid in ids}
-            self.count -= before - len(tx.hashes)
+            self.count -= len(by_xid.pop(xid).hashes)
 
     def clear(self) -> None:
         self._by_xid.clear()

@@ -46,13 +46,13 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import asyncpg
 
 from spotcheck.eventstore.canonical import GENESIS_HASH, chain_hash
 from spotcheck.eventstore.hasher import HASH_BYTES, READ_ROWS, Hasher, HasherError
-from spotcheck.eventstore.hints import HintBook, Key
+from spotcheck.eventstore.hints import HintBook
 from spotcheck.eventstore.verify import row_content_hash
 
 if TYPE_CHECKING:
@@ -123,6 +123,16 @@ async def read_head(conn: asyncpg.Connection) -> LedgerHead:
     if row is None:
         return LedgerHead(0, 0, GENESIS_HASH)
     return LedgerHead(row["position"], row["seq"], bytes(row["chain_hash"]))
+
+
+@dataclass
+class _Hinted:
+    """What the hints gave for a batch read: the rows read (``seq, event_id, xmin``), each
+    one's hinted hash or None, and the indices of the Nones."""
+
+    rows: list[asyncpg.Record]
+    hashes: list[bytes | None]
+    unhinted: list[int]
 
 
 @dataclass
@@ -263,6 +273,10 @@ class Sealer:
                 self._gap = None
             take += 1
             expected = seq + 1
+        if hinted is not None:
+            self.hashed_from_hints += take - sum(1 for i in hinted.unhinted if i < take)
+            if take < len(read):  # cut at a gap: those after it come again
+                self.hints.give_back(hinted.rows[take:], hinted.hashes[take:])
         if not take:
             return 0
         seqs = read[:take]
@@ -279,8 +293,6 @@ class Sealer:
         )
         if by_child:
             self.hashed_by_child += take
-        if hinted is not None:
-            self.hashed_from_hints += self.hints.forget(hinted[:take])
         self.head = LedgerHead(pos, seqs[-1], prev)
         ms = round((time.perf_counter() - started) * 1000, 2)
         log.info(
@@ -302,17 +314,17 @@ class Sealer:
 
     async def _read(
         self, conn: asyncpg.Connection, after_seq: int
-    ) -> tuple[list[int], Callable[[int], bytes], bool, list[Key | None] | None]:
+    ) -> tuple[list[int], Callable[[int], bytes], bool, _Hinted | None]:
         """The ``seq`` of the next committed events (at most a batch), the content hash of the
-        i-th of them, whether the child computed them, and which hints gave them.  With hints
+        i-th of them, whether the child computed them, and what the hints gave.  With hints
         held, the events' ids are read first and only those no hint covers are read in full
         and hashed here; if none is covered, or without hints, the child computes them while
         it runs, else they are read and hashed here."""
         if self.hints:
             got = await self._read_hinted(conn, after_seq)
             if got is not None:
-                seqs, contents, keys = got
-                return seqs, contents.__getitem__, False, keys
+                seqs, contents, hinted = got
+                return seqs, contents.__getitem__, False, hinted
         hasher = await self._running_hasher()
         if hasher is not None:
             try:
@@ -337,36 +349,29 @@ class Sealer:
 
     async def _read_hinted(
         self, conn: asyncpg.Connection, after_seq: int
-    ) -> tuple[list[int], list[bytes], list[Key | None]] | None:
-        """The next events' numbers and content hashes, from the hints where they cover them;
-        None if they cover none of them.  Reading ids, numbers and ``xmin`` costs no JSON
-        output; the uncovered rows are read in full by number (committed rows stay)."""
+    ) -> tuple[list[int], list[bytes], _Hinted] | None:
+        """The next events' numbers and content hashes, from the hints where they cover them,
+        and what they covered; None if they cover none.  Reading ids,
+        numbers and ``xmin`` costs no JSON output; the uncovered rows are read in full by
+        number (committed rows stay)."""
         hints = self.hints
         generation = hints.generation
         rows = await conn.fetch(_READ_IDS, after_seq, self.batch_size)
-        contents: list[bytes] = []
-        keys: list[Key | None] = []
-        missing: list[int] = []
-        for seq, event_id, xmin in rows:
-            content = hints.get(xmin, event_id.int)
-            if content is None:
-                missing.append(seq)
-                keys.append(None)
-                contents.append(b"")
-            else:
-                keys.append((xmin, event_id.int))
-                contents.append(content)
+        hinted, hits = hints.take(rows)
         if len(rows) < self.batch_size:
-            hints.drop_stale(generation, keys)
-        if rows and len(missing) == len(rows):
+            hints.drop_stale(generation)
+        if rows and not hits:
             return None
-        if missing:
-            full = await conn.fetch(_READ_SEQS, missing)
+        seqs = [r[0] for r in rows]
+        unhinted = [i for i, content in enumerate(hinted) if content is None]
+        given = _Hinted(rows, list(hinted), unhinted)
+        contents = cast(list[bytes], hinted)
+        if unhinted:
+            full = await conn.fetch(_READ_SEQS, [seqs[i] for i in unhinted])
             by_seq = {r["seq"]: row_content_hash(r) for r in full}
-            for i, key in enumerate(keys):
-                if key is None:
-                    contents[i] = by_seq[rows[i]["seq"]]
-        return [r["seq"] for r in rows], contents, keys
+            for i in unhinted:
+                contents[i] = by_seq[seqs[i]]
+        return seqs, contents, given
 
     def _start_hasher(self) -> None:
         """Start a hasher in the background after a full batch (sealing goes on meanwhile)."""
