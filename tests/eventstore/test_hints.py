@@ -196,6 +196,11 @@ async def test_a_standby_keeps_no_hints_and_the_leader_keeps_a_bounded_number(
             await store.append_many(bulk("big", N + 11))  # more than the bound: not kept
             await store.append_many(bulk("small"))
             assert standby.hints.count == 0 and not standby.is_leader
+            only_standby = EventStore(store.pool, store.registry)
+            standby.follow(only_standby)
+            assert store.wants_hints() and not only_standby.wants_hints(), (
+                "hashes computed for a standby that takes none"
+            )
             assert sealer.hints.count == N
         except BaseException:
             task.cancel()

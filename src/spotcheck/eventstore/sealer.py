@@ -189,7 +189,7 @@ class Sealer:
 
     def follow(self, store: EventStore) -> None:
         """Be woken by ``store``'s commits and take the content hashes of its bulk appends."""
-        store.on_hints(self.hint)
+        store.on_hints(self.hint, lambda: self.is_leader)  # a standby takes none
         store.on_commit(self.wake)
 
     def hint(self, xid: int, event_ids: list[int], hashes: list[bytes]) -> None:

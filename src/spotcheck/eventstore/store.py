@@ -123,7 +123,7 @@ class UnitOfWork:
         self.appended: list[RecordedEvent] = []
         self.encoded = 0
         """Events appended through ``eventstore.prepared`` (no ``RecordedEvent`` made)."""
-        self.hints: Hints | None = [] if store._hint_listeners else None
+        self.hints: Hints | None = [] if store.wants_hints() else None
         """With a sealer in this process: the content hashes of the events appended here, for
         the store to hand it once the transaction has committed (never before: see
         docs/event-store.md, "Content-hash hints")."""
@@ -282,15 +282,21 @@ class EventStore:
         self.registry = registry
         self._commit_listeners: list[Callable[[], None]] = []
         self._hint_listeners: list[HintListener] = []
+        self._hints_wanted: list[Callable[[], bool]] = []
 
     def on_commit(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every committed append (the in-process sealer's wake-up)."""
         self._commit_listeners.append(listener)
 
-    def on_hints(self, listener: HintListener) -> None:
+    def on_hints(self, listener: HintListener, wanted: Callable[[], bool] = lambda: True) -> None:
         """Hand ``listener`` the content hashes of the events of every committed bulk append,
-        once committed (the in-process sealer's hints).  Without one, none are computed."""
+        once committed (the in-process sealer's hints).  They are computed only for a unit of
+        work that begins while some listener's ``wanted()`` is true (its sealer leads)."""
         self._hint_listeners.append(listener)
+        self._hints_wanted.append(wanted)
+
+    def wants_hints(self) -> bool:
+        return any(wanted() for wanted in self._hints_wanted)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
