@@ -87,7 +87,7 @@ async def owner_conn(db: Db) -> AsyncIterator[asyncpg.Connection]:
 @pytest.fixture
 async def sealer(db: Db, store: EventStore) -> AsyncIterator[Sealer]:
     s = Sealer(db.app_url, poll_interval=0.02)
-    store.on_commit(s.wake)
+    s.follow(store)
     task = asyncio.create_task(s.run())
     yield s
     task.cancel()

@@ -155,7 +155,7 @@ def create_app(
         pool = await create_pool(app_database_url, reset=pool_reset)
         store = EventStore(pool, registry or event_registry())
         sealer = Sealer(app_database_url)
-        store.on_commit(sealer.wake)
+        sealer.follow(store)
         app.state.pool, app.state.store, app.state.sealer = pool, store, sealer
         app.state.runner = CommandRunner(store, projections())
         app.state.runner.durations = metrics.observe_duration

@@ -46,7 +46,7 @@ async def command_runner(app_url: str, *, pool_size: int = 4) -> AsyncIterator[C
     pool = await create_pool(app_url, min_size=1, max_size=pool_size)
     store = EventStore(pool, event_registry())
     sealer = Sealer(app_url)
-    store.on_commit(sealer.wake)
+    sealer.follow(store)
     task = asyncio.create_task(sealer.run())
     try:
         yield CommandRunner(store, projections())

@@ -146,6 +146,43 @@ def envelope(
     }
 
 
+# The canonical JSON of an envelope, written from pieces already canonical: RFC 8785 orders the
+# members by key (data, event_id, event_type, metadata, recorded_at, schema_version, stream_id,
+# stream_version) and adds no whitespace.  ``data`` and ``metadata`` are canonical JSON objects,
+# ``event_type`` and ``stream_id`` JSON strings (``json_string``), the event id the UUID's
+# hyphenated lower-case form, ``recorded_at`` as :func:`format_instant` writes it, the versions
+# decimal integers.  An appender that holds these pieces hashes its events without building and
+# dumping the envelope again (tests/eventstore/test_envelope_pieces.py proves the equality).
+ENVELOPE_HEAD = b'{"data":%s,"event_id":"%s","event_type":%s,"metadata":%s,"recorded_at":"'
+"""The envelope's canonical JSON up to its ``recorded_at`` value (``%`` the first four pieces)."""
+ENVELOPE_TAIL = b'","schema_version":%d,"stream_id":%s,"stream_version":%d}'
+"""The rest, after the ``recorded_at`` value (``%`` the last three pieces)."""
+ENVELOPE = ENVELOPE_HEAD + b"%s" + ENVELOPE_TAIL
+"""The whole envelope: ``%`` the eight pieces in key order (one formatting, not three)."""
+
+
+def json_string(value: str) -> bytes:
+    """A string as canonical JSON (the store's value domain: no lone surrogates, no NUL)."""
+    return orjson.dumps(value)
+
+
+def envelope_json(
+    *,
+    event_id: str,
+    stream_id: str,
+    stream_version: int,
+    event_type: str,
+    schema_version: int,
+    data_json: bytes,
+    metadata_json: bytes,
+    recorded_at: datetime,
+) -> bytes:
+    """``canonical_json(envelope(...))`` from the canonical JSON of ``data`` and ``metadata``."""
+    head = ENVELOPE_HEAD % (data_json, event_id.encode(), json_string(event_type), metadata_json)
+    tail = ENVELOPE_TAIL % (schema_version, json_string(stream_id), stream_version)
+    return head + format_instant(recorded_at).encode() + tail
+
+
 def content_hash(canonical: bytes) -> bytes:
     """The content hash of an envelope: SHA-256 of its canonical JSON."""
     return hashlib.sha256(canonical).digest()

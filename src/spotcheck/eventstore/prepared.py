@@ -17,6 +17,12 @@ an append does.  Projections are fed by the caller from what it knows of each st
 ``streams`` projection's ``apply_new``, a state table's ``apply_new``), not from
 ``RecordedEvent`` objects.
 
+Content-hash hints: with each stream's lines the encoder also writes each event's canonical
+envelope as two pieces, before and after its ``recorded_at`` value, which only the
+transaction knows.  When a sealer runs in the importing process, :func:`append_encoded` reads
+the transaction's ``now()`` once, hashes every envelope and hands the hashes to the unit of
+work, which gives them to the sealer once committed (docs/event-store.md).
+
 COPY text format: fields separated by tabs, rows by newlines; a backslash, tab, newline or
 carriage return in a value is written ``\\``, ``\t``, ``\n``, ``\r``.  Canonical JSON holds no
 raw control character, so only its backslashes are doubled.
@@ -24,6 +30,7 @@ raw control character, so only its backslashes are doubled.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,17 +38,23 @@ from typing import Any
 
 import asyncpg
 
-from spotcheck.eventstore.canonical import checked_canonical_json
+from spotcheck.eventstore.canonical import (
+    ENVELOPE_HEAD,
+    ENVELOPE_TAIL,
+    checked_canonical_json,
+    format_instant,
+    json_string,
+)
 from spotcheck.eventstore.envelope import NO_STREAM, Metadata
 from spotcheck.eventstore.errors import ConcurrencyError, InvalidEvent, PayloadTooLarge
 from spotcheck.eventstore.registry import EventTypeRegistry
-from spotcheck.eventstore.store import (
+from spotcheck.eventstore.rows import (
     COPY_COLUMNS,
     MAX_DATA_BYTES,
-    UnitOfWork,
     _check_stream_id,
     _stream_in_detail,
 )
+from spotcheck.eventstore.store import NOW_AND_XID, UnitOfWork
 
 _LINE = b"%032x\t%s\t%d\t%s\t%d\t%s\t%s\n"
 # uuid4: version 4 in bits 76-79, variant 10 in bits 62-63 (as uuid.UUID(version=4) sets them)
@@ -62,6 +75,19 @@ def copy_text(value: str) -> bytes:
     return raw
 
 
+def uuid_text(value: int) -> bytes:
+    """A UUID given as an integer, as ``str(uuid.UUID(int=value))`` writes it."""
+    h = b"%032x" % value
+    return b"%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+
+
+class EncodedLines(bytes):
+    """A stream's COPY lines; ``envelopes`` holds each event's id (as an integer) and its
+    canonical envelope before and after the ``recorded_at`` value."""
+
+    envelopes: tuple[tuple[int, bytes, bytes], ...] = ()
+
+
 def random_event_id() -> int:
     """A random (version 4) UUID as an integer, as ``uuid.uuid4().int``."""
     return (int.from_bytes(os.urandom(16), "big") & _UUID_CLEAR) | _UUID_SET
@@ -73,37 +99,51 @@ class EventEncoder:
     def __init__(self, registry: EventTypeRegistry, metadata: Metadata) -> None:
         self.registry = registry
         meta = checked_canonical_json(metadata.to_json(), "metadata")
+        self._meta_json = meta
         self._meta = meta.replace(b"\\", b"\\\\")
-        self._types: dict[str, tuple[int, bytes]] = {}
+        self._types: dict[str, tuple[int, bytes, bytes]] = {}
 
-    def _type(self, event_type: str) -> tuple[int, bytes]:
+    def _type(self, event_type: str) -> tuple[int, bytes, bytes]:
+        """The type's current schema version, its COPY field and its JSON string."""
         known = self._types.get(event_type)
         if known is None:
             version = self.registry.current_version(event_type)
             self.registry.check(event_type, version)
-            known = self._types[event_type] = (version, copy_text(event_type))
+            known = (version, copy_text(event_type), json_string(event_type))
+            self._types[event_type] = known
         return known
 
-    def new_stream(self, stream_id: str, events: Sequence[tuple[str, Any]]) -> bytes:
+    def new_stream(self, stream_id: str, events: Sequence[tuple[str, Any]]) -> EncodedLines:
         """The COPY lines of ``events`` (type and data each), versions 1, 2, ... of a stream
-        that does not exist yet.  Raises the store's typed errors for what it would refuse."""
+        that does not exist yet, with their envelopes.  Raises the store's typed errors for
+        what it would refuse."""
         if not events:
             raise InvalidEvent("events", "an append needs at least one event per stream")
         _check_stream_id(stream_id)
-        sid = copy_text(stream_id)
+        sid, sid_json, meta_json = copy_text(stream_id), json_string(stream_id), self._meta_json
         lines = []
+        envelopes = []
         for version, (event_type, data) in enumerate(events, start=1):
-            schema_version, t = self._type(event_type)
+            schema_version, t, type_json = self._type(event_type)
             if type(data) is not dict:
                 raise InvalidEvent("data", "must be a JSON object")
             data_json = checked_canonical_json(data, "data")
             if len(data_json) > MAX_DATA_BYTES:
                 raise PayloadTooLarge("data", len(data_json), MAX_DATA_BYTES)
+            eid = random_event_id()
+            envelopes.append(
+                (
+                    eid,
+                    ENVELOPE_HEAD % (data_json, uuid_text(eid), type_json, meta_json),
+                    ENVELOPE_TAIL % (schema_version, sid_json, version),
+                )
+            )
             if b"\\" in data_json:
                 data_json = data_json.replace(b"\\", b"\\\\")
-            eid = random_event_id()
             lines.append(_LINE % (eid, sid, version, t, schema_version, data_json, self._meta))
-        return b"".join(lines)
+        out = EncodedLines(b"".join(lines))
+        out.envelopes = tuple(envelopes)
+        return out
 
 
 @dataclass
@@ -119,6 +159,10 @@ class EncodedStreams:
         self.stream_ids.append(stream_id)
         self.count += events
 
+    def envelopes(self) -> list[tuple[int, bytes, bytes]]:
+        """The envelopes of those ``lines`` that carry them (``EncodedLines``)."""
+        return [e for lines in self.lines if type(lines) is EncodedLines for e in lines.envelopes]
+
 
 async def append_encoded(uow: UnitOfWork, streams: EncodedStreams) -> int:
     """Append the new streams in the unit of work's transaction (one COPY).  Returns how many
@@ -127,6 +171,9 @@ async def append_encoded(uow: UnitOfWork, streams: EncodedStreams) -> int:
         return 0
     if len(set(streams.stream_ids)) != len(streams.stream_ids):
         raise InvalidEvent("stream_id", "each stream may appear once in one append")
+    envelopes = streams.envelopes() if uow.hints is not None else []
+    if envelopes:
+        now, xid = await uow.conn.fetchrow(NOW_AND_XID)  # the rows' recorded_at and xmin
     data = memoryview(b"".join(streams.lines))  # bytes would be taken for a file's path
     try:
         await uow.conn.copy_to_table("events", source=data, columns=COPY_COLUMNS, format="text")
@@ -136,4 +183,8 @@ async def append_encoded(uow: UnitOfWork, streams: EncodedStreams) -> int:
             raise ConcurrencyError(raced, NO_STREAM, None) from None
         raise
     uow.encoded += streams.count
+    if envelopes and uow.hints is not None:
+        stamp, sha256 = format_instant(now).encode(), hashlib.sha256
+        hashes = [sha256(head + stamp + tail).digest() for _, head, tail in envelopes]
+        uow.hints.append((xid, [e[0] for e in envelopes], hashes))
     return streams.count

@@ -1,8 +1,9 @@
 """The sealer: the one writer of the ledger.
 
 It reads committed events in insert-time order (``events.seq``, drawn from a CACHE 1 sequence),
-computes each one's content hash from the stored row, and gives it a gapless ledger position and
-a chain hash ``SHA-256(previous chain hash ‖ content hash)``.
+computes each one's content hash from the stored row (or takes the one its appender in this
+process handed over: ``eventstore.hints``), and gives it a gapless ledger position and a chain
+hash ``SHA-256(previous chain hash ‖ content hash)``.
 
 Why sequence order respects every read dependency: a transaction that read another's committed
 event draws its own numbers after that commit, so they are larger.  Transaction-id order would
@@ -45,13 +46,17 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import asyncpg
 
 from spotcheck.eventstore.canonical import GENESIS_HASH, chain_hash
 from spotcheck.eventstore.hasher import HASH_BYTES, READ_ROWS, Hasher, HasherError
+from spotcheck.eventstore.hints import HintBook
 from spotcheck.eventstore.verify import row_content_hash
+
+if TYPE_CHECKING:
+    from spotcheck.eventstore.store import EventStore
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +70,14 @@ HASHER_RETRY = 60.0
 """Seconds before the sealer starts a hasher again after one failed."""
 HASHER_IDLE = 60.0
 """Seconds without a full batch after which the sealer stops its hasher."""
+# With hints: the next events' numbers, ids and inserting transactions only (no JSON output).
+_READ_IDS = "SELECT seq, event_id, xmin FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"
+# The events no hint covers, in full, by number (committed rows: they are all there).
+_READ_SEQS = """
+SELECT seq, event_id, stream_id, stream_version, event_type, schema_version,
+       data::text AS data, metadata::text AS metadata, recorded_at
+  FROM events WHERE seq = ANY($1::bigint[])
+"""
 # The batch and its notification in one statement: one round trip, one implicit transaction.
 # The hashes go as two byte strings, 32 bytes an event, cut in the database: a bytea[] of
 # 5,000 elements cost asyncpg about 1 us an event (three ABC checks per element).
@@ -113,6 +126,16 @@ async def read_head(conn: asyncpg.Connection) -> LedgerHead:
 
 
 @dataclass
+class _Hinted:
+    """What the hints gave for a batch read: the rows read (``seq, event_id, xmin``), each
+    one's hinted hash or None, and the indices of the Nones."""
+
+    rows: list[asyncpg.Record]
+    hashes: list[bytes | None]
+    unhinted: list[int]
+
+
+@dataclass
 class _Gap:
     first_missing: int
     horizon: str
@@ -140,6 +163,10 @@ class Sealer:
         hashes in this process only."""
         self.hashed_by_child = 0
         """Events whose content hash the child computed (for tests and the benchmarks)."""
+        self.hashed_from_hints = 0
+        """Events sealed with the content hash their appender handed over (:meth:`hint`)."""
+        self.hints = HintBook()
+        """The content hashes appenders in this process handed over (:meth:`hint`)."""
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.standby_interval = standby_interval
@@ -159,6 +186,20 @@ class Sealer:
     def wake(self) -> None:
         """A hint that events were committed (called by the store after each commit)."""
         self._wake.set()
+
+    def follow(self, store: EventStore) -> None:
+        """Be woken by ``store``'s commits and take the content hashes of its bulk appends."""
+        store.on_hints(self.hint, lambda: self.is_leader)  # a standby takes none
+        store.on_commit(self.wake)
+
+    def hint(self, xid: int, event_ids: list[int], hashes: list[bytes]) -> None:
+        """Content hashes of events that transaction ``xid`` has committed, computed by their
+        appender from the values it wrote.  A hint is used only for a row with this event id
+        *and* this ``xmin`` (inserted by that transaction, not in a subtransaction): a unique
+        id, so a visible row's hint is its own.  Kept only while this sealer leads, and at
+        most ``hints.MAX_HINTS``."""
+        if self.is_leader:
+            self.hints.add(xid, event_ids, hashes)
 
     async def run(self) -> None:
         while True:
@@ -183,6 +224,7 @@ class Sealer:
                 await asyncio.sleep(self.standby_interval)
             finally:
                 self.is_leader = False
+                self.hints.clear()
                 await self._stop_hasher()
                 with contextlib.suppress(Exception):
                     await conn.close()
@@ -215,7 +257,7 @@ class Sealer:
         assert self.head is not None
         head = self.head
         started = time.perf_counter()
-        read, content_of, by_child = await self._read(conn, head.seq)
+        read, content_of, by_child, hinted = await self._read(conn, head.seq)
         take = 0  # the events sealed now: always the first ones read
         expected = head.seq + 1
         for seq in read:
@@ -231,6 +273,10 @@ class Sealer:
                 self._gap = None
             take += 1
             expected = seq + 1
+        if hinted is not None:
+            self.hashed_from_hints += take - sum(1 for i in hinted.unhinted if i < take)
+            if take < len(read):  # cut at a gap: those after it come again
+                self.hints.give_back(hinted.rows[take:], hinted.hashes[take:])
         if not take:
             return 0
         seqs = read[:take]
@@ -268,10 +314,17 @@ class Sealer:
 
     async def _read(
         self, conn: asyncpg.Connection, after_seq: int
-    ) -> tuple[list[int], Callable[[int], bytes], bool]:
+    ) -> tuple[list[int], Callable[[int], bytes], bool, _Hinted | None]:
         """The ``seq`` of the next committed events (at most a batch), the content hash of the
-        i-th of them, and whether the child computed them: it does while it runs, else they are
-        read and hashed here."""
+        i-th of them, whether the child computed them, and what the hints gave.  With hints
+        held, the events' ids are read first and only those no hint covers are read in full
+        and hashed here; if none is covered, or without hints, the child computes them while
+        it runs, else they are read and hashed here."""
+        if self.hints:
+            got = await self._read_hinted(conn, after_seq)
+            if got is not None:
+                seqs, contents, hinted = got
+                return seqs, contents.__getitem__, False, hinted
         hasher = await self._running_hasher()
         if hasher is not None:
             try:
@@ -288,11 +341,37 @@ class Sealer:
                     hasher.read_ahead(seqs[-1], self.batch_size)
                 elif self.hasher == "auto" and time.monotonic() - self._last_full > HASHER_IDLE:
                     await self._stop_hasher()  # the bulk load is over
-                return seqs, lambda i: hashes[i * HASH_BYTES : (i + 1) * HASH_BYTES], True
+                return seqs, lambda i: hashes[i * HASH_BYTES : (i + 1) * HASH_BYTES], True, None
         rows = await conn.fetch(_READ, after_seq, self.batch_size)
         if len(rows) == self.batch_size:
             self._start_hasher()
-        return [r["seq"] for r in rows], lambda i: row_content_hash(rows[i]), False
+        return [r["seq"] for r in rows], lambda i: row_content_hash(rows[i]), False, None
+
+    async def _read_hinted(
+        self, conn: asyncpg.Connection, after_seq: int
+    ) -> tuple[list[int], list[bytes], _Hinted] | None:
+        """The next events' numbers and content hashes, from the hints where they cover them,
+        and what they covered; None if they cover none.  Reading ids,
+        numbers and ``xmin`` costs no JSON output; the uncovered rows are read in full by
+        number (committed rows stay)."""
+        hints = self.hints
+        generation = hints.generation
+        rows = await conn.fetch(_READ_IDS, after_seq, self.batch_size)
+        hinted, hits = hints.take(rows)
+        if len(rows) < self.batch_size:
+            hints.drop_stale(generation)
+        if rows and not hits:
+            return None
+        seqs = [r[0] for r in rows]
+        unhinted = [i for i, content in enumerate(hinted) if content is None]
+        given = _Hinted(rows, list(hinted), unhinted)
+        contents = cast(list[bytes], hinted)
+        if unhinted:
+            full = await conn.fetch(_READ_SEQS, [seqs[i] for i in unhinted])
+            by_seq = {r["seq"]: row_content_hash(r) for r in full}
+            for i in unhinted:
+                contents[i] = by_seq[seqs[i]]
+        return seqs, contents, given
 
     def _start_hasher(self) -> None:
         """Start a hasher in the background after a full batch (sealing goes on meanwhile)."""

@@ -6,26 +6,23 @@ defaults: ``next_event_seq()`` takes the transaction id before it draws a number
 is the database clock.  A unit of work is one PostgreSQL transaction: the caller's projection
 updates run on ``uow.conn`` in it, so the API reads its own writes.  The content hash is
 computed by the sealer from the stored row; ``RecordedEvent.content_hash`` computes the same.
+With a sealer in this process (``on_hints``), a bulk append computes it too and hands it over
+once committed (``eventstore.hints``).
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 import asyncpg
-import orjson
 
-from spotcheck.eventstore.canonical import check_json_value, checked_canonical_json
+from spotcheck.eventstore.canonical import format_instant
 from spotcheck.eventstore.envelope import (
     ANY,
-    NO_STREAM,
     ExpectedVersion,
-    Metadata,
     NewEvent,
     RecordedEvent,
     StreamAppend,
@@ -34,24 +31,29 @@ from spotcheck.eventstore.errors import (
     ConcurrencyError,
     EventIdConflict,
     IdempotencyConflict,
-    InvalidEvent,
-    PayloadTooLarge,
 )
 from spotcheck.eventstore.registry import EventTypeRegistry
-
-MAX_DATA_BYTES = 1024 * 1024
-COPY_THRESHOLD = 64
-COPY_COLUMNS = (
-    "event_id",
-    "stream_id",
-    "stream_version",
-    "event_type",
-    "schema_version",
-    "data",
-    "metadata",
+from spotcheck.eventstore.rows import (
+    COPY_COLUMNS,
+    _check_shape,
+    _collector_paused,
+    _expected_base,
+    _prepare_rows,
+    _Prepared,
+    _same_event,
+    _stream_in_detail,
 )
 
+COPY_THRESHOLD = 64
+
 Projector = Callable[[asyncpg.Connection, Sequence[RecordedEvent]], Awaitable[None]]
+HintListener = Callable[[int, list[int], list[bytes]], None]
+"""Takes the content hashes of committed events: the transaction's id (``xid``: the rows'
+``xmin``), the event ids (as integers) and their content hashes, in the same order."""
+Hints = list[tuple[int, list[int], list[bytes]]]
+
+# The transaction's time (the rows' recorded_at) and id (the rows' xmin), for the hints.
+NOW_AND_XID = "SELECT now(), pg_current_xact_id()::xid"
 
 # One statement: the expectation check and the insert.  ``recorded_at`` and ``seq`` come from
 # column defaults (now(); next_event_seq(), which takes the transaction id before the number).
@@ -112,133 +114,6 @@ def record_from_row(row: asyncpg.Record) -> RecordedEvent:
     )
 
 
-def _check_stream_id(stream_id: str) -> None:
-    if not isinstance(stream_id, str) or not 1 <= len(stream_id) <= 200:
-        raise InvalidEvent("stream_id", "must be a string of 1 to 200 characters")
-    check_json_value(stream_id, "stream_id")
-
-
-def _stream_in_detail(detail: str) -> str | None:
-    """The stream id in ``Key (stream_id, stream_version)=(ID, N) already exists.``"""
-    start = detail.find("=(")
-    end = detail.rfind(")")
-    if start < 0 or end < start:
-        return None
-    return detail[start + 2 : end].rsplit(", ", 1)[0]
-
-
-@dataclass
-class _Prepared:
-    """An append checked and encoded, ready for one INSERT or COPY."""
-
-    appends: Sequence[StreamAppend]
-    base: list[int]  # the version each stream is expected at (0: no stream)
-    rows: list[tuple[Any, ...]]  # (event_id, stream, version, type, schema, data, metadata)
-    metadata: list[dict[str, Any]]
-
-
-def prepare(
-    registry: EventTypeRegistry, appends: Sequence[StreamAppend], base: list[int]
-) -> _Prepared:
-    """Validate every event (typed errors name the field) and lay out the rows to insert."""
-    p = _Prepared(appends, base, [], [])
-    for _ in _prepare_rows(registry, p):
-        pass
-    return p
-
-
-def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[Any, ...]]:
-    """Fill ``p.rows`` and ``p.metadata``, yielding each row as it is checked: a bulk append
-    hands this to COPY, so the server stores one chunk while the next is encoded here."""
-    rows, metas = p.rows, p.metadata
-    last_metadata: Metadata | None = None
-    meta: dict[str, Any] = {}
-    meta_json: Any = None
-    versions: dict[tuple[str, int | None], int] = {}  # (type, asked) -> checked schema version
-    for a, version in zip(p.appends, p.base, strict=True):
-        stream_id = a.stream_id
-        for e in a.events:
-            key = (e.event_type, e.schema_version)
-            sv = versions.get(key)
-            if sv is None:
-                sv = e.schema_version or registry.current_version(e.event_type)
-                registry.check(e.event_type, sv)
-                versions[key] = sv
-            data = e.data
-            if type(data) is not dict:
-                raise InvalidEvent("data", "must be a JSON object")
-            data_json = checked_canonical_json(data, "data")
-            if len(data_json) > MAX_DATA_BYTES:
-                raise PayloadTooLarge("data", len(data_json), MAX_DATA_BYTES)
-            if e.metadata is not last_metadata:  # a batch usually shares one Metadata
-                last_metadata = e.metadata
-                meta = e.metadata.to_json()
-                meta_json = orjson.Fragment(checked_canonical_json(meta, "metadata"))
-            version += 1
-            row = (
-                e.event_id,
-                stream_id,
-                version,
-                e.event_type,
-                sv,
-                orjson.Fragment(data_json),
-                meta_json,
-            )
-            rows.append(row)
-            metas.append(meta)
-            yield row
-
-
-@contextmanager
-def _collector_paused(pause: bool) -> Iterator[None]:
-    """With ``pause``, no garbage collection until the block ends (if it was on).  A bulk append
-    makes tens of thousands of objects that all live until it returns: collections in the
-    meantime would walk them and free nothing (measured: 0.5 to 2 us per event of ~12)."""
-    if not pause or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _check_shape(appends: Sequence[StreamAppend]) -> None:
-    stream_ids = [a.stream_id for a in appends]
-    if not appends or any(not a.events for a in appends):
-        raise InvalidEvent("events", "an append needs at least one event per stream")
-    if len(set(stream_ids)) != len(stream_ids):
-        raise InvalidEvent("stream_id", "each stream may appear once in one append")
-    for a in appends:
-        _check_stream_id(a.stream_id)
-        ev = a.expected_version
-        if not (ev is ANY or ev is NO_STREAM or (type(ev) is int and ev >= 0)):
-            raise InvalidEvent("expected_version", "must be a version >= 0, NO_STREAM or ANY")
-    ids = [e.event_id for a in appends for e in a.events]
-    if len(set(ids)) != len(ids):
-        raise InvalidEvent("event_id", "an event id may appear once in one append")
-
-
-def _same_event(new: NewEvent, old: RecordedEvent, stream_id: str, schema_version: int) -> bool:
-    return (
-        old.stream_id == stream_id
-        and old.event_type == new.event_type
-        and old.schema_version == schema_version
-        and old.data == new.data
-        and old.metadata == new.metadata.to_json()
-    )
-
-
-def _expected_base(a: StreamAppend) -> int | None:
-    ev = a.expected_version
-    if ev is NO_STREAM:
-        return 0
-    if ev is ANY:
-        return None
-    return int(ev)
-
-
 class UnitOfWork:
     """Appends and reads on ``conn``: one transaction when opened by ``unit_of_work``."""
 
@@ -248,6 +123,10 @@ class UnitOfWork:
         self.appended: list[RecordedEvent] = []
         self.encoded = 0
         """Events appended through ``eventstore.prepared`` (no ``RecordedEvent`` made)."""
+        self.hints: Hints | None = [] if store.wants_hints() else None
+        """With a sealer in this process: the content hashes of the events appended here, for
+        the store to hand it once the transaction has committed (never before: see
+        docs/event-store.md, "Content-hash hints")."""
 
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         return await self.store.read_stream(stream_id, from_version, conn=self.conn)
@@ -281,8 +160,10 @@ class UnitOfWork:
             actual = await self._versions(appends)
             bases = [act if b is None else b for b, act in zip(bases, actual, strict=True)]
         prepared = _Prepared(appends, [int(b or 0) for b in bases], [], [])
-        rows = _prepare_rows(self.store.registry, prepared)
         bulk = sum(len(a.events) for a in appends) >= COPY_THRESHOLD
+        if bulk and self.hints is not None:
+            prepared.hashes = []  # the bulk path computes them as COPY takes the rows
+        rows = _prepare_rows(self.store.registry, prepared)
         with _collector_paused(bulk):
             if bulk:
                 recorded_at = await self._insert(prepared, rows)
@@ -300,6 +181,9 @@ class UnitOfWork:
                     strict=True,
                 )
             ]
+        hashes = prepared.hashes
+        if self.hints is not None and hashes is not None and len(hashes) == len(records):
+            self.hints.append((prepared.xid, prepared.ids, hashes))
         self.appended.extend(records)
         return records
 
@@ -341,7 +225,11 @@ class UnitOfWork:
                     [a for a, b in zip(p.appends, p.base, strict=True) if b > 0],
                     [b for b in p.base if b > 0],
                 )
-            now = await self.conn.fetchval("SELECT now()")
+            if p.hashes is None:
+                now = await self.conn.fetchval("SELECT now()")
+            else:
+                now, p.xid = await self.conn.fetchrow(NOW_AND_XID)
+                p.stamp = format_instant(now).encode()  # before COPY takes the first row
             await self.conn.copy_records_to_table("events", records=copy_rows, columns=COPY_COLUMNS)
             return now  # type: ignore[no-any-return]
         except asyncpg.UniqueViolationError as exc:
@@ -393,10 +281,22 @@ class EventStore:
         self.pool = pool
         self.registry = registry
         self._commit_listeners: list[Callable[[], None]] = []
+        self._hint_listeners: list[HintListener] = []
+        self._hints_wanted: list[Callable[[], bool]] = []
 
     def on_commit(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every committed append (the in-process sealer's wake-up)."""
         self._commit_listeners.append(listener)
+
+    def on_hints(self, listener: HintListener, wanted: Callable[[], bool] = lambda: True) -> None:
+        """Hand ``listener`` the content hashes of the events of every committed bulk append,
+        once committed (the in-process sealer's hints).  They are computed only for a unit of
+        work that begins while some listener's ``wanted()`` is true (its sealer leads)."""
+        self._hint_listeners.append(listener)
+        self._hints_wanted.append(wanted)
+
+    def wants_hints(self) -> bool:
+        return any(wanted() for wanted in self._hints_wanted)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
@@ -409,8 +309,10 @@ class EventStore:
                 if exc.actual is None:
                     exc.set_actual(await self.stream_version(exc.stream_id))
                 raise
-        if uow.appended or uow.encoded:
-            self._committed()
+            # Committed: at once, before the connection goes back to the pool, so the hints
+            # reach the sealer before it can have read these events.
+            if uow.appended or uow.encoded:
+                self._committed(uow)
 
     async def append(
         self,
@@ -442,7 +344,7 @@ class EventStore:
                         uow = UnitOfWork(self, conn)
                         recorded = await uow.append_many(appends, check_existing=check_existing)
                     if uow.appended:
-                        self._committed()
+                        self._committed(uow)
                     return recorded
                 async with self.unit_of_work() as uow:
                     recorded = await uow.append_many(appends, check_existing=check_existing)
@@ -463,7 +365,10 @@ class EventStore:
                     raise
         raise AssertionError("unreachable")
 
-    def _committed(self) -> None:
+    def _committed(self, uow: UnitOfWork) -> None:
+        for xid, ids, hashes in uow.hints or ():
+            for hint in self._hint_listeners:
+                hint(xid, ids, hashes)
         for listener in self._commit_listeners:
             listener()
 

@@ -148,7 +148,7 @@ async def load_data(target: Target, subjects: int) -> Results:
     pool = await create_pool(target.app_url, min_size=2, max_size=LOAD_CONCURRENCY + 2)
     store = EventStore(pool, event_registry())
     sealer = Sealer(target.app_url)
-    store.on_commit(sealer.wake)
+    sealer.follow(store)
     sealer_task = asyncio.create_task(sealer.run())
     owner = await connect(target.owner_url)
     try:

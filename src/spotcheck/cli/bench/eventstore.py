@@ -245,7 +245,7 @@ async def measure(target: Target, opts: Options, *, time_wal: bool = False) -> R
     pool = await create_pool(target.app_url, min_size=opts.writers, max_size=opts.writers)
     store = EventStore(pool, registry)
     sealer = Sealer(target.app_url)
-    store.on_commit(sealer.wake)
+    sealer.follow(store)
     sealer_task = asyncio.create_task(sealer.run())
     # As `spotcheck serve` starts (spotcheck.api.app): what is alive now lives as long as the
     # process, so full collections need not walk it while the appends run.
@@ -278,8 +278,11 @@ async def measure(target: Target, opts: Options, *, time_wal: bool = False) -> R
         log(f"bulk appends: {opts.bulk_rounds} x {opts.bulk_events} events")
         out["bulk_append"] = await bulk_phase(store, opts.bulk_events, opts.bulk_rounds)
         sealed = await wait_all_sealed(sealer, owner)
-        # Of the bulk events, how many the sealer's child process hashed (the rest: in-process).
+        # Of the bulk events, how many the sealer's child process hashed (the rest: below, or
+        # in-process).
         out["bulk_append"]["hashed_by_sealer_child"] = sealer.hashed_by_child
+        # ... and how many it sealed with the hash the appender handed over (no read back).
+        out["bulk_append"]["hashed_from_hints"] = sealer.hashed_from_hints
         out["raw_copy"] = await copy_phase(target.owner_url, opts.bulk_events, opts.bulk_rounds)
         log(f"ledger read: {sealed} events in batches of {READ_BATCH}")
         out["ledger_read"] = await ledger_read_phase(pool, sealed)

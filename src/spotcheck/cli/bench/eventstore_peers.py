@@ -27,7 +27,7 @@ from spotcheck.cli.bench.eventstore_workload import (
     timed_rounds,
 )
 from spotcheck.db.urls import database_name
-from spotcheck.eventstore.store import COPY_COLUMNS
+from spotcheck.eventstore.rows import COPY_COLUMNS
 
 PEER_SCHEMA = "bench_peer"
 COPY_TABLE = "raw_copy_events"

@@ -139,7 +139,7 @@ async def run_benchmark(
     store = EventStore(pool, event_registry())
     runner = CommandRunner(store, projections())
     sealer = Sealer(app_url)
-    store.on_commit(sealer.wake)
+    sealer.follow(store)
     task = asyncio.create_task(sealer.run())
     try:
         log("loading the demo's departments, accounts and inspection items")

@@ -114,7 +114,7 @@ async def run_benchmark(owner_url: str, app_url: str, events: int, database: str
     store = EventStore(pool, event_registry())
     runner = CommandRunner(store, projections())
     sealer = Sealer(app_url)
-    store.on_commit(sealer.wake)
+    sealer.follow(store)
     sealing = asyncio.create_task(sealer.run())
     owner = await connect(owner_url)
     try:
