@@ -11,7 +11,9 @@ cluster) holding the demo's departments and published inspection items:
 (d) the physical reference: asyncpg COPY of the same rows (key and JSON state) into a plain
     table with a primary key, in batches of the same size.
 The file is generated before timing starts.  Progress goes to stderr; ``--json`` prints one
-JSON object on stdout.
+JSON object on stdout.  (a) and (c) carry their CPU per row: the importing process's (it runs
+the sealer too), the worker processes', and PostgreSQL's whole server's when it runs on this
+machine (read from /proc: every backend, the sealer's, autovacuum, the WAL writer...).
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ async def timed_import(
     result = figure(report.rows, time.perf_counter() - started)
     rows = max(report.rows, 1)
     # CPU per row of this process (it includes the sealer) and of the worker processes
-    # (counted once they have exited, at the end of the import); PostgreSQL's is not here.
+    # (counted once they have exited, at the end of the import); PostgreSQL's below.
     result["cpu_us_per_row"] = {
         "importing_process": round((time.process_time() - cpu) * 1e6 / rows, 1),
         "workers": round((_children_cpu() - children) * 1e6 / rows, 1),
