@@ -71,6 +71,10 @@ class AggregateSpec(Generic[S]):
     state_type: type[S]
     upcasters: Mapping[tuple[str, int], Upcaster] = field(default_factory=dict)
     """By the stored ``(event type, schema version)`` they lift to the next version."""
+    born_as: frozenset[str] = frozenset()
+    """Event types whose data is the state they fold to from nothing (the state has exactly the
+    event's fields, copied as they are): a stream of that one event needs no fold for its state.
+    The bulk importer's workers take such a stream's state row from the event's JSON."""
 
     def __post_init__(self) -> None:
         for (event_type, version), _ in self.upcasters.items():

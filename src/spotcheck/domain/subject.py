@@ -622,4 +622,5 @@ SPEC: AggregateSpec[Subject] = AggregateSpec(
     events=(SubjectRegistered, SubjectChanged),
     evolve=evolve,
     state_type=Subject,
+    born_as=frozenset({"SubjectRegistered"}),
 )

@@ -294,12 +294,12 @@ class Importer(Generic[C, S]):
     async def _current(
         self, conn: asyncpg.Connection, keys: list[str]
     ) -> tuple[dict[str, Any], dict[str, int]]:
-        """The state and version of every key of the batch that exists."""
+        """Each existing key's state and version (keys sent sorted: the server sorts less)."""
         spec = self.spec
         current: dict[str, Any] = {}
         versions: dict[str, int] = {}
         for r in await conn.fetch(
-            f"SELECT id, version, state FROM {spec.table} WHERE id = ANY($1::text[])", keys
+            f"SELECT id, version, state FROM {spec.table} WHERE id = ANY($1::text[])", sorted(keys)
         ):
             current[r["id"]] = spec.aggregate.state_from_data(r["state"])
             versions[r["id"]] = r["version"]

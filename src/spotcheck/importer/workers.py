@@ -72,8 +72,10 @@ def _init(context: WorkerContext) -> None:
     _context = context
 
 
-def prepare_rows(rows: Sequence[Row]) -> list[Result]:
-    """In a worker: every row of a batch, parsed and decided as if its key were new."""
+def prepare_rows(rows: Sequence[Row], *, folded: bool = True) -> list[Result]:
+    """In a worker: every row of a batch, parsed and decided as if its key were new.  Without
+    ``folded``, the state JSON of a stream of one event the aggregate is ``born_as`` is None:
+    it is that event's data (``prepare_chunk`` takes it from the encoded event)."""
     ctx = _context
     assert ctx is not None, "prepare_rows runs in a worker started by start_workers"
     spec, agg = ctx.spec, ctx.spec.aggregate
@@ -94,9 +96,12 @@ def prepare_rows(rows: Sequence[Row]) -> list[Result]:
         except DomainError as exc:
             out.append((REFUSED, row.line, key, index, exc.problems))
             continue
-        state = agg.fold(events, None)
         encoded = tuple((type(e).__name__, to_data(e)) for e in events)
-        out.append((NEW, row.line, key, index, encoded, agg.state_json(state)))
+        if not folded and len(encoded) == 1 and encoded[0][0] in agg.born_as:
+            state_json = None
+        else:
+            state_json = agg.state_json(agg.fold(events, None))
+        out.append((NEW, row.line, key, index, encoded, state_json))
     return out
 
 
@@ -107,7 +112,7 @@ def prepare_chunk(layout: Layout, chunk: Chunk) -> list[Result]:
     assert ctx is not None and ctx.registry is not None and ctx.metadata is not None
     encoder = EventEncoder(ctx.registry, ctx.metadata)
     stream_id = ctx.spec.aggregate.stream_id
-    out = prepare_rows(read_chunk(layout, chunk))
+    out = prepare_rows(read_chunk(layout, chunk), folded=False)
     for i, r in enumerate(out):
         if r[0] != NEW:
             continue
@@ -122,8 +127,21 @@ def prepare_chunk(layout: Layout, chunk: Chunk) -> list[Result]:
             continue
         n, sid = len(events), stream_id(key)
         stream_row = new_stream_row(sid, n, events[-1][0])
+        if state is None:  # born of its one event: the state is the event's data
+            state = _copy_field(lines, _DATA_FIELD)
         out[i] = (ENCODED, line, key, index, lines, n, stream_row, new_state_row(key, n, state))
     return out
+
+
+_DATA_FIELD = 5  # of a COPY line of eventstore.prepared: id, stream, version, type, schema, data
+
+
+def _copy_field(line: bytes, index: int) -> bytes:
+    """Field ``index`` of one line of COPY text format, unescaped, where it holds canonical
+    JSON: that has no raw control character, so its only escapes are doubled backslashes (a
+    field's tab and newline escapes are a backslash and a letter, never a raw tab)."""
+    value = line.split(b"\t", index + 1)[index]
+    return value.replace(b"\\\\", b"\\") if b"\\" in value else value
 
 
 def start_workers(count: int, context: WorkerContext) -> ProcessPoolExecutor:

@@ -29,12 +29,13 @@ ON CONFLICT (id) DO UPDATE SET
 """
 
 
-_UPSERT_NEW = """
-INSERT INTO {table} AS t (id, version, state, created_at, updated_at)
+# New streams only (``apply_new``): a plain INSERT, as for the ``streams`` table (see
+# projections.streams): the streams' first events, appended in this transaction, make sure no
+# other transaction has a row for them; ON CONFLICT cost about 15% of this statement.
+_INSERT_NEW = """
+INSERT INTO {table} (id, version, state, created_at, updated_at)
 SELECT x.i, x.v, x.s, now(), now()
   FROM jsonb_to_recordset($1::jsonb) AS x(i text, v bigint, s jsonb)
-ON CONFLICT (id) DO UPDATE SET
-    version = excluded.version, state = excluded.state, updated_at = excluded.updated_at
 """
 
 
@@ -72,7 +73,7 @@ class StateTableProjection(Generic[S]):
         self.name = table
         self.tables: tuple[str, ...] = (table,)
         self._upsert = _UPSERT.format(table=table)
-        self._upsert_new = _UPSERT_NEW.format(table=table)
+        self._insert_new = _INSERT_NEW.format(table=table)
         self._select = f"SELECT id, state, created_at FROM {table} WHERE id = ANY($1::text[])"
 
     def owned(self, events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
@@ -126,9 +127,10 @@ class StateTableProjection(Generic[S]):
         )
 
     async def apply_new(self, conn: asyncpg.Connection, rows: list[bytes]) -> None:
-        """Upsert the states of new streams whose every event was recorded in this transaction
+        """Insert the states of new streams whose every event was recorded in this transaction
         (so at its ``now()``), folded by the writer, as JSON objects ``{"i": key, "v":
         version, "s": state}`` (:func:`new_state_row`): ``apply_states`` in one JSON parameter
-        (eventstore.prepared; the driver encodes each element of an array on its own)."""
+        (eventstore.prepared; the driver encodes each element of an array on its own).  The
+        streams must be new: a row already there is a unique violation, not an update."""
         if rows:
-            await conn.execute(self._upsert_new, orjson.Fragment(b"[" + b",".join(rows) + b"]"))
+            await conn.execute(self._insert_new, orjson.Fragment(b"[" + b",".join(rows) + b"]"))

@@ -26,12 +26,16 @@ ON CONFLICT (stream_id) DO UPDATE SET
     last_recorded_at = greatest(s.last_recorded_at, excluded.last_recorded_at)
 """
 
-_UPSERT_NEW = """
-INSERT INTO streams AS s (stream_id, version, event_count, last_event_type,
-                          first_recorded_at, last_recorded_at)
+# New streams only (``apply_new``): a plain INSERT, no ON CONFLICT.  The caller appended the
+# streams' first events in this transaction, which the events table's unique (stream, version)
+# key allows only for a stream that no other transaction has; so no row of theirs exists here,
+# and the speculative insertion of ON CONFLICT (about 40% of this statement) is not needed.
+_INSERT_NEW = """
+INSERT INTO streams (stream_id, version, event_count, last_event_type,
+                     first_recorded_at, last_recorded_at)
 SELECT x.i, x.v, x.v, x.t, now(), now()
   FROM jsonb_to_recordset($1::jsonb) AS x(i text, v bigint, t text)
-""" + _UPSERT[_UPSERT.index("ON CONFLICT") :]
+"""
 
 # The same rows from the ledger in one statement, for a rebuild into an empty table: the
 # highest version and its event type, the count, the first and last times.
@@ -100,9 +104,10 @@ class StreamsProjection:
         transaction (so at its ``now()``), given as JSON objects ``{"i": stream id, "v":
         version, "t": last event type}`` (the version is the event count).  For appends that
         hold no ``RecordedEvent`` (eventstore.prepared); one JSON parameter, not six arrays
-        whose every element the driver encodes on its own."""
+        whose every element the driver encodes on its own.  The streams must be new (their
+        first events appended in this transaction): a row already there is a unique violation."""
         if rows:
-            await conn.execute(_UPSERT_NEW, orjson.Fragment(b"[" + b",".join(rows) + b"]"))
+            await conn.execute(_INSERT_NEW, orjson.Fragment(b"[" + b",".join(rows) + b"]"))
 
 
 def new_stream_row(stream_id: str, version: int, last_type: str) -> bytes:

@@ -11,7 +11,9 @@ cluster) holding the demo's departments and published inspection items:
 (d) the physical reference: asyncpg COPY of the same rows (key and JSON state) into a plain
     table with a primary key, in batches of the same size.
 The file is generated before timing starts.  Progress goes to stderr; ``--json`` prints one
-JSON object on stdout.
+JSON object on stdout.  (a) and (c) carry their CPU per row: the importing process's (it runs
+the sealer too), the worker processes', and PostgreSQL's whole server's when it runs on this
+machine (read from /proc: every backend, the sealer's, autovacuum, the WAL writer...).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import resource
 import sys
 import tempfile
@@ -77,6 +80,9 @@ def figure(rows: int, seconds: float) -> Results:
 async def timed_import(
     runner: CommandRunner, path: Path, regions: Regions, workers: int
 ) -> tuple[Results, Any]:
+    async with runner.store.pool.acquire() as conn:
+        postmaster = await _postmaster(conn)
+    server = _server_cpu(postmaster)
     started = time.perf_counter()
     cpu, children = time.process_time(), _children_cpu()
     report = await import_file(
@@ -91,12 +97,57 @@ async def timed_import(
     result = figure(report.rows, time.perf_counter() - started)
     rows = max(report.rows, 1)
     # CPU per row of this process (it includes the sealer) and of the worker processes
-    # (counted once they have exited, at the end of the import); PostgreSQL's is not here.
+    # (counted once they have exited, at the end of the import); PostgreSQL's below.
     result["cpu_us_per_row"] = {
         "importing_process": round((time.process_time() - cpu) * 1e6 / rows, 1),
         "workers": round((_children_cpu() - children) * 1e6 / rows, 1),
     }
+    after = _server_cpu(postmaster)
+    if server is not None and after is not None:
+        result["cpu_us_per_row"]["postgres"] = round((after - server) * 1e6 / rows, 1)
     return result, report
+
+
+async def _postmaster(conn: asyncpg.Connection) -> int | None:
+    """The PostgreSQL server's main process, if it runs on this machine (Linux /proc)."""
+    backend = await conn.fetchval("SELECT pg_backend_pid()")
+    return _parent(backend)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None  # another host's process, or no /proc
+    for line in status.splitlines():
+        if line.startswith("PPid:"):
+            return int(line.split()[1])
+    return None
+
+
+def _server_cpu(postmaster: int | None) -> float | None:
+    """CPU seconds of the server so far: the postmaster, the children it has reaped, and its
+    live children (backends, the sealer's, autovacuum, the WAL writer...).  Differences of two
+    readings count every process that ran in between; None without /proc."""
+    if postmaster is None:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            f = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile: the postmaster's cutime has it
+        if int(f[1]) == postmaster:
+            total += int(f[11]) + int(f[12])
+    return total / tick
 
 
 def _children_cpu() -> float:
@@ -215,9 +266,8 @@ def render(r: Results) -> str:
     lines += [
         "",
         f"(b) sealed {r['sealed_after_s']:.1f} s after the last commit",
-        "CPU per row (a), us: importing process {importing_process}, workers {workers}".format(
-            **r["import"]["cpu_us_per_row"]
-        ),
+        "CPU per row (a), us: "
+        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in r["import"]["cpu_us_per_row"].items()),
         f"import / raw COPY: {r['import_vs_raw_copy']:.3f}",
         f"target: {t['rows']:,} subjects in under {t['seconds']:g} s: {verdict}",
     ]
