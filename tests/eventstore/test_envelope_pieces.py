@@ -12,17 +12,37 @@ from hypothesis import strategies as st
 
 from spotcheck.eventstore import Metadata, NewEvent, StreamAppend
 from spotcheck.eventstore.canonical import (
+    ENVELOPE_HEAD,
+    ENVELOPE_TAIL,
     MAX_SAFE_INTEGER,
     canonical_json,
     content_hash,
     envelope,
-    envelope_json,
     format_instant,
+    json_string,
 )
 from spotcheck.eventstore.envelope import RecordedEvent
-from spotcheck.eventstore.prepared import EncodedLines, EncodedStreams, EventEncoder, uuid_text
-from spotcheck.eventstore.rows import _prepare_rows, _Prepared
+from spotcheck.eventstore.prepared import EncodedLines, EncodedStreams, EventEncoder
+from spotcheck.eventstore.rows import _prepare_rows, _Prepared, uuid_text
 from tests.conftest import make_registry
+
+
+def envelope_json(
+    *,
+    event_id: str,
+    stream_id: str,
+    stream_version: int,
+    event_type: str,
+    schema_version: int,
+    data_json: bytes,
+    metadata_json: bytes,
+    recorded_at: datetime,
+) -> bytes:
+    """``canonical_json(envelope(...))`` from the canonical JSON of ``data`` and ``metadata``."""
+    head = ENVELOPE_HEAD % (data_json, event_id.encode(), json_string(event_type), metadata_json)
+    tail = ENVELOPE_TAIL % (schema_version, json_string(stream_id), stream_version)
+    return head + format_instant(recorded_at).encode() + tail
+
 
 TRICKY = [
     "丰台区",

@@ -166,23 +166,6 @@ def json_string(value: str) -> bytes:
     return orjson.dumps(value)
 
 
-def envelope_json(
-    *,
-    event_id: str,
-    stream_id: str,
-    stream_version: int,
-    event_type: str,
-    schema_version: int,
-    data_json: bytes,
-    metadata_json: bytes,
-    recorded_at: datetime,
-) -> bytes:
-    """``canonical_json(envelope(...))`` from the canonical JSON of ``data`` and ``metadata``."""
-    head = ENVELOPE_HEAD % (data_json, event_id.encode(), json_string(event_type), metadata_json)
-    tail = ENVELOPE_TAIL % (schema_version, json_string(stream_id), stream_version)
-    return head + format_instant(recorded_at).encode() + tail
-
-
 def content_hash(canonical: bytes) -> bytes:
     """The content hash of an envelope: SHA-256 of its canonical JSON."""
     return hashlib.sha256(canonical).digest()

@@ -53,6 +53,7 @@ from spotcheck.eventstore.rows import (
     MAX_DATA_BYTES,
     _check_stream_id,
     _stream_in_detail,
+    uuid_text,
 )
 from spotcheck.eventstore.store import NOW_AND_XID, UnitOfWork
 
@@ -73,12 +74,6 @@ def copy_text(value: str) -> bytes:
             .replace(b"\r", b"\\r")
         )
     return raw
-
-
-def uuid_text(value: int) -> bytes:
-    """A UUID given as an integer, as ``str(uuid.UUID(int=value))`` writes it."""
-    h = b"%032x" % value
-    return b"%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
 
 class EncodedLines(bytes):

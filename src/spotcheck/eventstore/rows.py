@@ -40,7 +40,19 @@ from spotcheck.eventstore.registry import EventTypeRegistry
 
 MAX_DATA_BYTES = 1024 * 1024
 _UUID = b"%08x-%04x-%04x-%04x-%012x"
-"""A UUID's hyphenated lower-case text, from its integer's five fields."""
+
+
+def uuid_text(i: int) -> bytes:
+    """A UUID given as an integer, as ``str(uuid.UUID(int=i))`` writes it."""
+    return _UUID % (
+        i >> 96,
+        i >> 80 & 0xFFFF,
+        i >> 64 & 0xFFFF,
+        i >> 48 & 0xFFFF,
+        i & 0xFFFFFFFFFFFF,
+    )
+
+
 COPY_COLUMNS = (
     "event_id",
     "stream_id",
@@ -137,11 +149,9 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[A
             metas.append(meta)
             if hashes is not None:
                 i = eid.int
-                text = _UUID % (i >> 96, i >> 80 & 0xFFFF, i >> 64 & 0xFFFF, i >> 48 & 0xFFFF,
-                                i & 0xFFFFFFFFFFFF)  # fmt: skip
                 envelope = ENVELOPE % (
                     data_json,
-                    text,
+                    uuid_text(i),
                     known[1],
                     meta_raw,
                     stamp,
