@@ -22,7 +22,7 @@ from spotcheck.eventstore.canonical import (
     json_string,
 )
 from spotcheck.eventstore.envelope import RecordedEvent
-from spotcheck.eventstore.prepared import EncodedLines, EncodedStreams, EventEncoder
+from spotcheck.eventstore.prepared import EncodedStreams, EventEncoder
 from spotcheck.eventstore.rows import _prepare_rows, _Prepared, uuid_text
 from tests.conftest import make_registry
 
@@ -151,27 +151,17 @@ def test_bulk_rows_and_encoder_hash_as_the_recorded_event(
                             meta.to_json(), recorded_at)  # fmt: skip
         assert h == rec.content_hash and eid == e.event_id.int
 
-    lines = EventEncoder(registry, meta).new_stream(
+    encoded = EventEncoder(registry, meta).new_stream(
         stream_id, [("ThingHappened", d) for d in datas]
     )
-    assert type(lines) is EncodedLines and len(lines.envelopes) == len(datas)
+    lines, envelopes = encoded
+    assert type(lines) is bytes and len(envelopes) == len(datas)
     stamp = format_instant(recorded_at).encode()
-    for version, (eid, head, tail) in enumerate(lines.envelopes, start=1):
+    for version, (eid, head, tail) in enumerate(envelopes, start=1):
         rec = RecordedEvent(uuid.UUID(int=eid), stream_id, version, "ThingHappened", 1,
                             datas[version - 1], meta.to_json(), recorded_at)  # fmt: skip
         assert content_hash(head + stamp + tail) == rec.content_hash
     streams = EncodedStreams()
-    streams.add(stream_id, lines, len(datas))
-    streams.add("plain", b"", 0)  # lines without envelopes (not from the encoder) add none
-    assert streams.envelopes() == list(lines.envelopes)
-
-
-def test_encoded_lines_keep_their_envelopes_across_processes() -> None:
-    """The importer's workers send the lines back pickled: the envelopes must come with them."""
-    import pickle
-
-    lines = EventEncoder(make_registry(), Metadata(actor="a")).new_stream(
-        "s-1", [("ThingHappened", {"a": "😀"})]
-    )
-    back = pickle.loads(pickle.dumps(lines))
-    assert type(back) is EncodedLines and back == lines and back.envelopes == lines.envelopes
+    streams.add("plain", (b"", ()), 0)  # lines without envelopes (not from the encoder) add none
+    streams.add(stream_id, encoded, len(datas))
+    assert streams.envelopes() == list(envelopes)

@@ -40,9 +40,10 @@ from spotcheck.projections.streams import new_stream_row
 #   (REJECT, line, key or None, problems): cannot be read or parsed
 #   (NEW, line, key, index, ((event type, data), ...), state JSON): decided as a new key
 #   (REFUSED, line, key, index, problems): decide(None, ...) raised these problems
-#   (ENCODED, line, key, index, COPY lines, version, streams row, state row): decided as a new
-#       key, its events checked and encoded for eventstore.prepared, its rows of the streams
-#       projection and of the state table as their ``apply_new`` take them (prepare_chunk)
+#   (ENCODED, line, key, index, (COPY lines, envelopes), version, streams row, state row):
+#       decided as a new key, its events checked and encoded for eventstore.prepared, its rows
+#       of the streams projection and of the state table as their ``apply_new`` take them
+#       (prepare_chunk)
 #   (DECIDE, line, key, index): to be decided in the importing process (the store refused to
 #       encode its events: the importing process's append raises the same error)
 # ``index`` is the row's place in its batch: a row decided again is parsed again from the
@@ -121,15 +122,15 @@ def prepare_chunk(layout: Layout, chunk: Chunk) -> list[Result]:
             out[i] = (DECIDE, line, key, index)
             continue
         try:
-            lines = encoder.new_stream(stream_id(key), events)
+            encoded = encoder.new_stream(stream_id(key), events)
         except EventStoreError:
             out[i] = (DECIDE, line, key, index)
             continue
         n, sid = len(events), stream_id(key)
         stream_row = new_stream_row(sid, n, events[-1][0])
         if state is None:  # born of its one event: the state is the event's data
-            state = _copy_field(lines, _DATA_FIELD)
-        out[i] = (ENCODED, line, key, index, lines, n, stream_row, new_state_row(key, n, state))
+            state = _copy_field(encoded[0], _DATA_FIELD)
+        out[i] = (ENCODED, line, key, index, encoded, n, stream_row, new_state_row(key, n, state))
     return out
 
 
