@@ -151,7 +151,7 @@ def test_bulk_rows_and_encoder_hash_as_the_recorded_event(
                             meta.to_json(), recorded_at)  # fmt: skip
         assert h == rec.content_hash and eid == e.event_id.int
 
-    encoded = EventEncoder(registry, meta).new_stream(
+    encoded = EventEncoder(registry, meta, 1_796_000_000_000).new_stream(
         stream_id, [("ThingHappened", d) for d in datas]
     )
     lines, envelopes = encoded

@@ -249,7 +249,7 @@ async def test_encoded_events_hint_their_stored_rows_hash(db: Db, store: EventSt
     """The hashes ``append_encoded`` hands over are ``row_content_hash`` of the rows stored."""
     seen: list[tuple[int, list[int], list[bytes]]] = []
     store.on_hints(lambda xid, ids, hashes: seen.append((xid, ids, hashes)))
-    encoder = EventEncoder(store.registry, META)
+    encoder = EventEncoder(store.registry, META, 1_796_000_000_000)
     streams = EncodedStreams()
     for i in range(5):
         datas = [ev(i * 3 + k).data for k in range(1 + i % 3)]

@@ -157,3 +157,26 @@ async def test_workers_write_what_the_importing_process_writes(
     assert stale == general
     assert from_file == general
     assert file_workers == general
+
+
+async def test_encoded_events_carry_the_import_start_in_version_7_ids(
+    runners: list[CommandRunner], tmp_path: Path
+) -> None:
+    """Rows a worker encoded get version 7 ids with the import's start by the database clock
+    (eventstore.prepared.uuid7_start); rows decided in the importing process keep random ones."""
+    runner = runners[0]
+    pool = runner.store.pool
+    first, second = files(tmp_path)
+    before = await pool.fetchval("SELECT (extract(epoch FROM now()) * 1000)::bigint")
+    await import_one(runner, first, "file-workers")
+    await import_one(runner, second, "file-workers")
+    after = await pool.fetchval("SELECT (extract(epoch FROM now()) * 1000)::bigint")
+    rows = await pool.fetch(
+        "SELECT event_id, event_type FROM events WHERE stream_id LIKE 'subject-%' ORDER BY seq"
+    )
+    registered = [r["event_id"] for r in rows if r["event_type"] == "SubjectRegistered"]
+    changed = [r["event_id"] for r in rows if r["event_type"] != "SubjectRegistered"]
+    v7 = [u for u in registered if u.version == 7]
+    assert len(v7) >= 10 and changed, "the first batches are registered by the workers"
+    assert all(before <= u.int >> 80 <= after for u in v7)
+    assert all(u.version == 4 for u in changed)

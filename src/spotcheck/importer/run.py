@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from tqdm import tqdm
 
+from spotcheck.clock import db_now
 from spotcheck.domain.errors import DomainError, ErrorCode
 from spotcheck.importer.chunks import chunks
 from spotcheck.importer.engine import Importer, ImportReport, ImportSpec, Rejects, batches
@@ -22,6 +24,7 @@ T = TypeVar("T")
 DEFAULT_BATCH = 5000
 IN_FLIGHT = 2
 WORKERS = 2
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 async def import_rows(
@@ -106,6 +109,7 @@ async def _start_workers(importer: Importer[Any, Any], count: int) -> None:
     spec = importer.spec
     async with importer.runner.store.pool.acquire() as conn:
         refs = await spec.load_refs(conn)
+        started = await db_now(conn)
     context = WorkerContext(
         spec,
         importer.caller.actor,
@@ -113,6 +117,7 @@ async def _start_workers(importer: Importer[Any, Any], count: int) -> None:
         importer.reason,
         importer.runner.store.registry,
         importer._meta,
+        unix_ms=(started - _EPOCH) // timedelta(milliseconds=1),
     )
     importer.worker_refs = refs
     importer.workers = start_workers(count, context)

@@ -62,7 +62,9 @@ class WorkerContext:
     reason: str
     registry: EventTypeRegistry | None = None
     metadata: Metadata | None = None
-    """The store's event types and the events' metadata, to encode events (prepare_chunk)."""
+    unix_ms: int | None = None
+    """The store's event types, the events' metadata and the instant their ids carry (the
+    import's start by the database clock), to encode events (prepare_chunk)."""
 
 
 _context: WorkerContext | None = None
@@ -111,7 +113,8 @@ def prepare_chunk(layout: Layout, chunk: Chunk) -> list[Result]:
     keys were new, each new key's events encoded for the store's COPY."""
     ctx = _context
     assert ctx is not None and ctx.registry is not None and ctx.metadata is not None
-    encoder = EventEncoder(ctx.registry, ctx.metadata)
+    assert ctx.unix_ms is not None
+    encoder = EventEncoder(ctx.registry, ctx.metadata, ctx.unix_ms)
     stream_id = ctx.spec.aggregate.stream_id
     out = prepare_rows(read_chunk(layout, chunk), folded=False)
     for i, r in enumerate(out):
