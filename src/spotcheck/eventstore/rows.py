@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 import orjson
 
@@ -64,6 +65,15 @@ COPY_COLUMNS = (
 )
 
 
+def _as_uuid(value: Any) -> UUID:
+    """An event id given otherwise than as a ``uuid.UUID`` (its text, as asyncpg's codec would
+    take it for the INSERT path), as one."""
+    try:
+        return UUID(value if type(value) is str else str(value))
+    except ValueError:
+        raise InvalidEvent("event_id", "must be a UUID") from None
+
+
 def _check_stream_id(stream_id: str) -> None:
     if not isinstance(stream_id, str) or not 1 <= len(stream_id) <= 200:
         raise InvalidEvent("stream_id", "must be a string of 1 to 200 characters")
@@ -85,7 +95,8 @@ class _Prepared:
 
     appends: Sequence[StreamAppend]
     base: list[int]  # the version each stream is expected at (0: no stream)
-    rows: list[tuple[Any, ...]]  # (event_id, stream, version, type, schema, data, metadata)
+    rows: list[tuple[Any, ...]]
+    """(event_id, stream, version, type, schema, data, metadata); for COPY only the first five."""
     metadata: list[dict[str, Any]]
     hashes: list[bytes] | None = None
     """With a list here and ``stamp`` set before the rows are made: each event's content hash."""
@@ -107,29 +118,64 @@ def prepare(
     return p
 
 
-def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[Any, ...]]:
-    """Fill ``p.rows`` and ``p.metadata``, yielding each row as it is checked: a bulk append
-    hands this to COPY, so the server stores one chunk while the next is encoded here.  With
+def copy_field(value: str) -> bytes:
+    """A text value as a field of COPY's text format (a backslash, tab, newline or carriage
+    return written ``\\\\``, ``\\t``, ``\\n``, ``\\r``)."""
+    raw = value.encode()
+    if b"\\" in raw or b"\t" in raw or b"\n" in raw or b"\r" in raw:
+        raw = (
+            raw.replace(b"\\", b"\\\\")
+            .replace(b"\t", b"\\t")
+            .replace(b"\n", b"\\n")
+            .replace(b"\r", b"\\r")
+        )
+    return raw
+
+
+_LINE = b"%s\t%s\t%d\t%s\t%d\t%s\t%s\n"
+"""A row of ``COPY_COLUMNS`` in COPY's text format.  Canonical JSON holds no raw control
+character (JSON escapes them), so only its backslashes need doubling."""
+COPY_CHUNK = 1000
+"""Rows per piece of COPY data a bulk append hands asyncpg (about 400 kB for small events)."""
+
+
+def _known_type(
+    registry: EventTypeRegistry,
+    known: dict[tuple[str, int | None], tuple[int, bytes, bytes]],
+    key: tuple[str, int | None],
+) -> tuple[int, bytes, bytes]:
+    """Check an event type and the schema version asked (None: the current one) against the
+    registry; remember the version, the type as a JSON string and as a COPY field."""
+    event_type, asked = key
+    sv = asked or registry.current_version(event_type)
+    registry.check(event_type, sv)
+    known[key] = (sv, json_string(event_type), copy_field(event_type))
+    return known[key]
+
+
+def _prepare_rows(registry: EventTypeRegistry, p: _Prepared, copy_chunk: int = 0) -> Iterator[Any]:
+    """Fill ``p.rows`` and ``p.metadata``, yielding each row as it is checked; or, with
+    ``copy_chunk``, yielding the rows as COPY text, ``copy_chunk`` rows a piece: a bulk append
+    hands this to COPY, so the server stores one piece while the next is encoded here.  With
     ``p.hashes`` and ``p.stamp`` set when the first row is taken, fill those too."""
     rows, metas = p.rows, p.metadata
     hashes = p.hashes if p.stamp else None
     stamp, ids, sha256 = p.stamp, p.ids, hashlib.sha256
+    lines: list[bytes] | None = [] if copy_chunk > 0 else None
+    line = _LINE
     last_metadata: Metadata | None = None
     meta: dict[str, Any] = {}
-    meta_raw = b""
+    meta_raw = meta_copy = b""
     meta_json: Any = None
-    # (type, asked) -> checked schema version and the type as a JSON string
-    versions: dict[tuple[str, int | None], tuple[int, bytes]] = {}
+    # (type, asked) -> checked schema version, the type as a JSON string and as a COPY field
+    versions: dict[tuple[str, int | None], tuple[int, bytes, bytes]] = {}
     for a, version in zip(p.appends, p.base, strict=True):
         stream_id = a.stream_id
         sid_json = json_string(stream_id) if hashes is not None else b""
+        sid_copy = copy_field(stream_id) if lines is not None else b""
         for e in a.events:
             key = (e.event_type, e.schema_version)
-            known = versions.get(key)
-            if known is None:
-                sv = e.schema_version or registry.current_version(e.event_type)
-                registry.check(e.event_type, sv)
-                known = versions[key] = (sv, json_string(e.event_type))
+            known = versions.get(key) or _known_type(registry, versions, key)
             sv = known[0]
             data = e.data
             if type(data) is not dict:
@@ -141,17 +187,19 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[A
                 last_metadata = e.metadata
                 meta = e.metadata.to_json()
                 meta_raw = checked_canonical_json(meta, "metadata")
-                meta_json = orjson.Fragment(meta_raw)
+                meta_json = orjson.Fragment(meta_raw) if lines is None else None
+                meta_copy = meta_raw.replace(b"\\", b"\\\\") if b"\\" in meta_raw else meta_raw
             version += 1
             eid = e.event_id
-            row = (eid, stream_id, version, e.event_type, sv, orjson.Fragment(data_json), meta_json)
-            rows.append(row)
+            if type(eid) is not UUID:
+                eid = _as_uuid(eid)
             metas.append(meta)
             if hashes is not None:
                 i = eid.int
+                eid_text = uuid_text(i)
                 envelope = ENVELOPE % (
                     data_json,
-                    uuid_text(i),
+                    eid_text,
                     known[1],
                     meta_raw,
                     stamp,
@@ -161,7 +209,23 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[A
                 )
                 hashes.append(sha256(envelope).digest())
                 ids.append(i)
-            yield row
+            elif lines is not None:
+                eid_text = b"%032x" % eid.int
+            if lines is None:
+                row = (eid, stream_id, version, e.event_type, sv, orjson.Fragment(data_json),
+                       meta_json)  # fmt: skip
+                rows.append(row)
+                yield row
+                continue
+            rows.append((eid, stream_id, version, e.event_type, sv))
+            if b"\\" in data_json:
+                data_json = data_json.replace(b"\\", b"\\\\")
+            lines.append(line % (eid_text, sid_copy, version, known[2], sv, data_json, meta_copy))
+            if len(lines) == copy_chunk:
+                yield b"".join(lines)
+                lines.clear()
+    if lines:
+        yield b"".join(lines)
 
 
 @contextmanager
