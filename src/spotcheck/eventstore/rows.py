@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -106,6 +107,10 @@ class _Prepared:
     """The transaction's id (``xid``, as the rows' ``xmin``), for the hints."""
     ids: list[int] = field(default_factory=list)
     """With ``hashes``: the event ids (as integers), in the same order."""
+    recorded_at: datetime | None = None
+    """For COPY: the rows' ``recorded_at``, set before COPY takes the first row."""
+    records: list[RecordedEvent] = field(default_factory=list)
+    """For COPY: the recorded events, in order (``rows`` and ``metadata`` stay empty)."""
 
 
 def prepare(
@@ -121,6 +126,8 @@ def prepare(
 def copy_field(value: str) -> bytes:
     """A text value as a field of COPY's text format (a backslash, tab, newline or carriage
     return written ``\\\\``, ``\\t``, ``\\n``, ``\\r``)."""
+    if value.isprintable() and "\\" not in value:  # no tab, newline or carriage return
+        return value.encode()
     raw = value.encode()
     if b"\\" in raw or b"\t" in raw or b"\n" in raw or b"\r" in raw:
         raw = (
@@ -155,13 +162,15 @@ def _known_type(
 
 def _prepare_rows(registry: EventTypeRegistry, p: _Prepared, copy_chunk: int = 0) -> Iterator[Any]:
     """Fill ``p.rows`` and ``p.metadata``, yielding each row as it is checked; or, with
-    ``copy_chunk``, yielding the rows as COPY text, ``copy_chunk`` rows a piece: a bulk append
+    ``copy_chunk``, yielding the rows as COPY text, ``copy_chunk`` rows a piece, and filling
+    ``p.records`` instead (``p.recorded_at`` set when the first row is taken): a bulk append
     hands this to COPY, so the server stores one piece while the next is encoded here.  With
     ``p.hashes`` and ``p.stamp`` set when the first row is taken, fill those too."""
     rows, metas = p.rows, p.metadata
     hashes = p.hashes if p.stamp else None
     stamp, ids, sha256 = p.stamp, p.ids, hashlib.sha256
     lines: list[bytes] | None = [] if copy_chunk > 0 else None
+    records, recorded_at, new = p.records, p.recorded_at, RecordedEvent._new
     line = _LINE
     last_metadata: Metadata | None = None
     meta: dict[str, Any] = {}
@@ -193,7 +202,6 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared, copy_chunk: int = 0
             eid = e.event_id
             if type(eid) is not UUID:
                 eid = _as_uuid(eid)
-            metas.append(meta)
             if hashes is not None:
                 i = eid.int
                 eid_text = uuid_text(i)
@@ -215,9 +223,10 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared, copy_chunk: int = 0
                 row = (eid, stream_id, version, e.event_type, sv, orjson.Fragment(data_json),
                        meta_json)  # fmt: skip
                 rows.append(row)
+                metas.append(meta)
                 yield row
                 continue
-            rows.append((eid, stream_id, version, e.event_type, sv))
+            records.append(new(eid, stream_id, version, e.event_type, sv, data, meta, recorded_at))  # type: ignore[arg-type]
             if b"\\" in data_json:
                 data_json = data_json.replace(b"\\", b"\\\\")
             lines.append(line % (eid_text, sid_copy, version, known[2], sv, data_json, meta_copy))

@@ -166,21 +166,22 @@ class UnitOfWork:
         rows = _prepare_rows(self.store.registry, prepared, COPY_CHUNK if bulk else 0)
         with _collector_paused(bulk):
             if bulk:
-                recorded_at = await self._insert(prepared, _pieces(rows))
+                await self._insert(prepared, _pieces(rows))
+                records = prepared.records
             else:
                 for _ in rows:
                     pass
                 recorded_at = await self._insert(prepared, None)
-            new = RecordedEvent._new
-            records = [
-                new(row[0], row[1], row[2], row[3], row[4], e.data, meta, recorded_at)
-                for row, meta, e in zip(
-                    prepared.rows,
-                    prepared.metadata,
-                    (e for a in appends for e in a.events),
-                    strict=True,
-                )
-            ]
+                new = RecordedEvent._new
+                records = [
+                    new(row[0], row[1], row[2], row[3], row[4], e.data, meta, recorded_at)
+                    for row, meta, e in zip(
+                        prepared.rows,
+                        prepared.metadata,
+                        (e for a in appends for e in a.events),
+                        strict=True,
+                    )
+                ]
         hashes = prepared.hashes
         if self.hints is not None and hashes is not None and len(hashes) == len(records):
             self.hints.append((prepared.xid, prepared.ids, hashes))
@@ -226,9 +227,10 @@ class UnitOfWork:
                     [b for b in p.base if b > 0],
                 )
             if p.hashes is None:
-                now = await self.conn.fetchval("SELECT now()")
+                now = p.recorded_at = await self.conn.fetchval("SELECT now()")
             else:
                 now, p.xid = await self.conn.fetchrow(NOW_AND_XID)
+                p.recorded_at = now
                 p.stamp = format_instant(now).encode()  # before COPY takes the first row
             await self.conn.copy_to_table(
                 "events", source=copy_data, columns=COPY_COLUMNS, format="text"
