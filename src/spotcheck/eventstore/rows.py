@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -123,27 +124,26 @@ def prepare(
     return p
 
 
-def copy_field(value: str) -> bytes:
-    """A text value as a field of COPY's text format (a backslash, tab, newline or carriage
-    return written ``\\\\``, ``\\t``, ``\\n``, ``\\r``)."""
-    if value.isprintable() and "\\" not in value:  # no tab, newline or carriage return
-        return value.encode()
-    raw = value.encode()
-    if b"\\" in raw or b"\t" in raw or b"\n" in raw or b"\r" in raw:
-        raw = (
-            raw.replace(b"\\", b"\\\\")
-            .replace(b"\t", b"\\t")
-            .replace(b"\n", b"\\n")
-            .replace(b"\r", b"\\r")
-        )
-    return raw
-
-
-_LINE = b"%s\t%s\t%d\t%s\t%d\t%s\t%s\n"
-"""A row of ``COPY_COLUMNS`` in COPY's text format.  Canonical JSON holds no raw control
-character (JSON escapes them), so only its backslashes need doubling."""
+# COPY's binary format: a header, then each row as its field count and each field as its length
+# and bytes (uuid: 16 bytes; bigint, int: big-endian; text: UTF-8; jsonb: version 1 and the
+# JSON text), then -1.  The server then parses only the JSON, as it would from an INSERT.
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+COPY_TRAILER = b"\xff\xff"
+_ROW = b"\x00\x07\x00\x00\x00\x10"
+"""A row's field count (7) and the event id's length (16 bytes)."""
+_INT = struct.Struct(">i")
+_VERSION = struct.Struct(">iq")
+_JSONB = struct.Struct(">ib")
 COPY_CHUNK = 1000
 """Rows per piece of COPY data a bulk append hands asyncpg (about 400 kB for small events)."""
+
+
+def _field(raw: bytes) -> bytes:
+    return _INT.pack(len(raw)) + raw
+
+
+def _jsonb_field(canonical: bytes) -> bytes:
+    return _JSONB.pack(len(canonical) + 1, 1) + canonical
 
 
 def _known_type(
@@ -152,36 +152,38 @@ def _known_type(
     key: tuple[str, int | None],
 ) -> tuple[int, bytes, bytes]:
     """Check an event type and the schema version asked (None: the current one) against the
-    registry; remember the version, the type as a JSON string and as a COPY field."""
+    registry; remember the version, the type as a JSON string, and the COPY fields of the type
+    and the version."""
     event_type, asked = key
     sv = asked or registry.current_version(event_type)
     registry.check(event_type, sv)
-    known[key] = (sv, json_string(event_type), copy_field(event_type))
+    fields = _field(event_type.encode()) + _INT.pack(4) + _INT.pack(sv)
+    known[key] = (sv, json_string(event_type), fields)
     return known[key]
 
 
 def _prepare_rows(registry: EventTypeRegistry, p: _Prepared, copy_chunk: int = 0) -> Iterator[Any]:
     """Fill ``p.rows`` and ``p.metadata``, yielding each row as it is checked; or, with
-    ``copy_chunk``, yielding the rows as COPY text, ``copy_chunk`` rows a piece, and filling
+    ``copy_chunk``, yielding the rows as binary COPY data, ``copy_chunk`` rows a piece, filling
     ``p.records`` instead (``p.recorded_at`` set when the first row is taken): a bulk append
     hands this to COPY, so the server stores one piece while the next is encoded here.  With
     ``p.hashes`` and ``p.stamp`` set when the first row is taken, fill those too."""
     rows, metas = p.rows, p.metadata
     hashes = p.hashes if p.stamp else None
     stamp, ids, sha256 = p.stamp, p.ids, hashlib.sha256
-    lines: list[bytes] | None = [] if copy_chunk > 0 else None
+    lines: list[bytes] | None = [COPY_HEADER] if copy_chunk > 0 else None
+    row_start, version_field, jsonb_field = _ROW, _VERSION.pack, _JSONB.pack
     records, recorded_at, new = p.records, p.recorded_at, RecordedEvent._new
-    line = _LINE
     last_metadata: Metadata | None = None
     meta: dict[str, Any] = {}
-    meta_raw = meta_copy = b""
+    meta_raw = meta_field = b""
     meta_json: Any = None
-    # (type, asked) -> checked schema version, the type as a JSON string and as a COPY field
+    # (type, asked) -> checked schema version, the type as a JSON string, COPY type and version
     versions: dict[tuple[str, int | None], tuple[int, bytes, bytes]] = {}
     for a, version in zip(p.appends, p.base, strict=True):
         stream_id = a.stream_id
         sid_json = json_string(stream_id) if hashes is not None else b""
-        sid_copy = copy_field(stream_id) if lines is not None else b""
+        sid_field = _field(stream_id.encode()) if lines is not None else b""
         for e in a.events:
             key = (e.event_type, e.schema_version)
             known = versions.get(key) or _known_type(registry, versions, key)
@@ -197,17 +199,16 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared, copy_chunk: int = 0
                 meta = e.metadata.to_json()
                 meta_raw = checked_canonical_json(meta, "metadata")
                 meta_json = orjson.Fragment(meta_raw) if lines is None else None
-                meta_copy = meta_raw.replace(b"\\", b"\\\\") if b"\\" in meta_raw else meta_raw
+                meta_field = _jsonb_field(meta_raw)
             version += 1
             eid = e.event_id
             if type(eid) is not UUID:
                 eid = _as_uuid(eid)
             if hashes is not None:
                 i = eid.int
-                eid_text = uuid_text(i)
                 envelope = ENVELOPE % (
                     data_json,
-                    eid_text,
+                    uuid_text(i),
                     known[1],
                     meta_raw,
                     stamp,
@@ -217,8 +218,6 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared, copy_chunk: int = 0
                 )
                 hashes.append(sha256(envelope).digest())
                 ids.append(i)
-            elif lines is not None:
-                eid_text = b"%032x" % eid.int
             if lines is None:
                 row = (eid, stream_id, version, e.event_type, sv, orjson.Fragment(data_json),
                        meta_json)  # fmt: skip
@@ -227,13 +226,25 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared, copy_chunk: int = 0
                 yield row
                 continue
             records.append(new(eid, stream_id, version, e.event_type, sv, data, meta, recorded_at))  # type: ignore[arg-type]
-            if b"\\" in data_json:
-                data_json = data_json.replace(b"\\", b"\\\\")
-            lines.append(line % (eid_text, sid_copy, version, known[2], sv, data_json, meta_copy))
-            if len(lines) == copy_chunk:
+            lines.append(
+                b"".join(
+                    (
+                        row_start,
+                        eid.bytes,
+                        sid_field,
+                        version_field(8, version),
+                        known[2],
+                        jsonb_field(len(data_json) + 1, 1),
+                        data_json,
+                        meta_field,
+                    )
+                )
+            )
+            if len(lines) >= copy_chunk:
                 yield b"".join(lines)
                 lines.clear()
-    if lines:
+    if lines is not None:
+        lines.append(COPY_TRAILER)
         yield b"".join(lines)
 
 

@@ -199,9 +199,9 @@ class UnitOfWork:
                 raise ConcurrencyError(a.stream_id, a.expected_version, act)
 
     async def _insert(self, p: _Prepared, copy_data: AsyncIterator[bytes] | None) -> datetime:
-        """One INSERT of ``p.rows``; or, given ``copy_data`` (COPY text, which fills ``p.rows``
-        as COPY consumes it), a version check and a COPY.  A typed error raised while the rows are
-        checked aborts the COPY, and with it the transaction."""
+        """One INSERT of ``p.rows``; or, given ``copy_data`` (binary COPY data, which fills
+        ``p.records`` as COPY consumes it), a version check and a COPY.  A typed error raised
+        while the rows are checked aborts the COPY, and with it the transaction."""
         checks = [(a.stream_id, b) for a, b in zip(p.appends, p.base, strict=True) if b > 0]
         try:
             if copy_data is None and len(p.rows) == 1:
@@ -233,7 +233,7 @@ class UnitOfWork:
                 p.recorded_at = now
                 p.stamp = format_instant(now).encode()  # before COPY takes the first row
             await self.conn.copy_to_table(
-                "events", source=copy_data, columns=COPY_COLUMNS, format="text"
+                "events", source=copy_data, columns=COPY_COLUMNS, format="binary"
             )
             return now  # type: ignore[no-any-return]
         except asyncpg.UniqueViolationError as exc:
