@@ -98,7 +98,7 @@ class _Prepared:
     appends: Sequence[StreamAppend]
     base: list[int]  # the version each stream is expected at (0: no stream)
     rows: list[tuple[Any, ...]]
-    """(event_id, stream, version, type, schema, data, metadata); for COPY only the first five."""
+    """(event_id, stream, version, type, schema, data, metadata); empty for COPY (``records``)."""
     metadata: list[dict[str, Any]]
     hashes: list[bytes] | None = None
     """With a list here and ``stamp`` set before the rows are made: each event's content hash."""
@@ -199,7 +199,7 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared, copy_chunk: int = 0
                 meta = e.metadata.to_json()
                 meta_raw = checked_canonical_json(meta, "metadata")
                 meta_json = orjson.Fragment(meta_raw) if lines is None else None
-                meta_field = _jsonb_field(meta_raw)
+                meta_field = _jsonb_field(meta_raw) if lines is not None else b""
             version += 1
             eid = e.event_id
             if type(eid) is not UUID:
