@@ -6,8 +6,10 @@ from __future__ import annotations
 import uuid
 
 import asyncpg
+import pytest
 
 from spotcheck.eventstore import NO_STREAM, EventStore, Metadata, NewEvent, StreamAppend
+from spotcheck.eventstore.errors import InvalidEvent
 from spotcheck.eventstore.sealer import Sealer
 from spotcheck.eventstore.store import COPY_THRESHOLD
 from spotcheck.eventstore.verify import verify_ledger
@@ -114,3 +116,31 @@ async def test_event_id_given_as_text(store: EventStore, pool: asyncpg.Pool) -> 
     await store.append_many(appends)
     stored = await pool.fetch("SELECT event_id FROM events ORDER BY seq")
     assert [r["event_id"] for r in stored] == ids
+
+
+async def test_event_id_as_text_with_hints_and_not_a_uuid(
+    store: EventStore, sealer: Sealer, pool: asyncpg.Pool
+) -> None:
+    """With the sealer taking hints, an id given as text is still stored as that UUID (and
+    hinted); text that is no UUID is an InvalidEvent naming the field, and nothing is written."""
+    await sealer.wait_sealed(timeout=30)  # it leads, so the store computes hints
+    ids = [uuid.uuid4() for _ in range(COPY_THRESHOLD)]
+    appends = [
+        StreamAppend(f"h-{i}", NO_STREAM, [NewEvent("ThingHappened", {"i": i}, event_id=e)])
+        for i, e in enumerate(ids)
+    ]
+    appends[0].events[0] = NewEvent("ThingHappened", {"i": 0}, event_id=str(ids[0]))  # type: ignore[arg-type]
+    recorded = await store.append_many(appends)
+    assert [r.event_id for r in recorded] == ids
+    await sealer.wait_sealed(COPY_THRESHOLD, timeout=30)
+    assert sealer.hashed_from_hints == COPY_THRESHOLD
+
+    bad = [
+        StreamAppend(f"x-{i}", NO_STREAM, [NewEvent("ThingHappened", {"i": i})])
+        for i in range(COPY_THRESHOLD)
+    ]
+    bad[-1].events[0] = NewEvent("ThingHappened", {}, event_id="not-a-uuid")  # type: ignore[arg-type]
+    with pytest.raises(InvalidEvent) as caught:
+        await store.append_many(bad)
+    assert caught.value.field == "event_id"
+    assert await pool.fetchval("SELECT count(*) FROM events WHERE stream_id LIKE 'x-%'") == 0

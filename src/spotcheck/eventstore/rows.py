@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
 
@@ -64,6 +67,15 @@ COPY_COLUMNS = (
 )
 
 
+def _as_uuid(value: Any) -> UUID:
+    """An event id given otherwise than as a ``uuid.UUID`` (its text, as asyncpg's codec would
+    take it for the INSERT path), as one."""
+    try:
+        return UUID(value if type(value) is str else str(value))
+    except ValueError:
+        raise InvalidEvent("event_id", "must be a UUID") from None
+
+
 def _check_stream_id(stream_id: str) -> None:
     if not isinstance(stream_id, str) or not 1 <= len(stream_id) <= 200:
         raise InvalidEvent("stream_id", "must be a string of 1 to 200 characters")
@@ -85,7 +97,8 @@ class _Prepared:
 
     appends: Sequence[StreamAppend]
     base: list[int]  # the version each stream is expected at (0: no stream)
-    rows: list[tuple[Any, ...]]  # (event_id, stream, version, type, schema, data, metadata)
+    rows: list[tuple[Any, ...]]
+    """(event_id, stream, version, type, schema, data, metadata); empty for COPY (``records``)."""
     metadata: list[dict[str, Any]]
     hashes: list[bytes] | None = None
     """With a list here and ``stamp`` set before the rows are made: each event's content hash."""
@@ -95,6 +108,10 @@ class _Prepared:
     """The transaction's id (``xid``, as the rows' ``xmin``), for the hints."""
     ids: list[int] = field(default_factory=list)
     """With ``hashes``: the event ids (as integers), in the same order."""
+    recorded_at: datetime | None = None
+    """For COPY: the rows' ``recorded_at``, set before COPY takes the first row."""
+    records: list[RecordedEvent] = field(default_factory=list)
+    """For COPY: the recorded events, in order (``rows`` and ``metadata`` stay empty)."""
 
 
 def prepare(
@@ -107,29 +124,69 @@ def prepare(
     return p
 
 
-def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[Any, ...]]:
-    """Fill ``p.rows`` and ``p.metadata``, yielding each row as it is checked: a bulk append
-    hands this to COPY, so the server stores one chunk while the next is encoded here.  With
+# COPY's binary format: a header, then each row as its field count and each field as its length
+# and bytes (uuid: 16 bytes; bigint, int: big-endian; text: UTF-8; jsonb: version 1 and the
+# JSON text), then -1.  The server then parses only the JSON, as it would from an INSERT.
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+COPY_TRAILER = b"\xff\xff"
+_ROW = b"\x00\x07\x00\x00\x00\x10"
+"""A row's field count (7) and the event id's length (16 bytes)."""
+_INT = struct.Struct(">i")
+_VERSION = struct.Struct(">iq")
+_JSONB = struct.Struct(">ib")
+COPY_CHUNK = 1000
+"""Rows per piece of COPY data a bulk append hands asyncpg (about 400 kB for small events)."""
+
+
+def _field(raw: bytes) -> bytes:
+    return _INT.pack(len(raw)) + raw
+
+
+def _jsonb_field(canonical: bytes) -> bytes:
+    return _JSONB.pack(len(canonical) + 1, 1) + canonical
+
+
+def _known_type(
+    registry: EventTypeRegistry,
+    known: dict[tuple[str, int | None], tuple[int, bytes, bytes]],
+    key: tuple[str, int | None],
+) -> tuple[int, bytes, bytes]:
+    """Check an event type and the schema version asked (None: the current one) against the
+    registry; remember the version, the type as a JSON string, and the COPY fields of the type
+    and the version."""
+    event_type, asked = key
+    sv = asked or registry.current_version(event_type)
+    registry.check(event_type, sv)
+    fields = _field(event_type.encode()) + _INT.pack(4) + _INT.pack(sv)
+    known[key] = (sv, json_string(event_type), fields)
+    return known[key]
+
+
+def _prepare_rows(registry: EventTypeRegistry, p: _Prepared, copy_chunk: int = 0) -> Iterator[Any]:
+    """Fill ``p.rows`` and ``p.metadata``, yielding each row as it is checked; or, with
+    ``copy_chunk``, yielding the rows as binary COPY data, ``copy_chunk`` rows a piece, filling
+    ``p.records`` instead (``p.recorded_at`` set when the first row is taken): a bulk append
+    hands this to COPY, so the server stores one piece while the next is encoded here.  With
     ``p.hashes`` and ``p.stamp`` set when the first row is taken, fill those too."""
     rows, metas = p.rows, p.metadata
     hashes = p.hashes if p.stamp else None
     stamp, ids, sha256 = p.stamp, p.ids, hashlib.sha256
+    lines: list[bytes] | None = [COPY_HEADER] if copy_chunk > 0 else None
+    row_start, version_field, jsonb_field = _ROW, _VERSION.pack, _JSONB.pack
+    records, recorded_at, new = p.records, p.recorded_at, RecordedEvent._new
     last_metadata: Metadata | None = None
     meta: dict[str, Any] = {}
-    meta_raw = b""
+    meta_raw = meta_field = b""
     meta_json: Any = None
-    # (type, asked) -> checked schema version and the type as a JSON string
-    versions: dict[tuple[str, int | None], tuple[int, bytes]] = {}
+    # (type, asked) -> checked schema version, the type as a JSON string, COPY type and version
+    versions: dict[tuple[str, int | None], tuple[int, bytes, bytes]] = {}
     for a, version in zip(p.appends, p.base, strict=True):
         stream_id = a.stream_id
         sid_json = json_string(stream_id) if hashes is not None else b""
+        sid_field = _field(stream_id.encode()) if lines is not None else b""
         for e in a.events:
             key = (e.event_type, e.schema_version)
-            known = versions.get(key)
-            if known is None:
-                sv = e.schema_version or registry.current_version(e.event_type)
-                registry.check(e.event_type, sv)
-                known = versions[key] = (sv, json_string(e.event_type))
+            known = versions.get(key) or _known_type(registry, versions, key)
             sv = known[0]
             data = e.data
             if type(data) is not dict:
@@ -141,12 +198,12 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[A
                 last_metadata = e.metadata
                 meta = e.metadata.to_json()
                 meta_raw = checked_canonical_json(meta, "metadata")
-                meta_json = orjson.Fragment(meta_raw)
+                meta_json = orjson.Fragment(meta_raw) if lines is None else None
+                meta_field = _jsonb_field(meta_raw) if lines is not None else b""
             version += 1
             eid = e.event_id
-            row = (eid, stream_id, version, e.event_type, sv, orjson.Fragment(data_json), meta_json)
-            rows.append(row)
-            metas.append(meta)
+            if type(eid) is not UUID:
+                eid = _as_uuid(eid)
             if hashes is not None:
                 i = eid.int
                 envelope = ENVELOPE % (
@@ -161,7 +218,34 @@ def _prepare_rows(registry: EventTypeRegistry, p: _Prepared) -> Iterator[tuple[A
                 )
                 hashes.append(sha256(envelope).digest())
                 ids.append(i)
-            yield row
+            if lines is None:
+                row = (eid, stream_id, version, e.event_type, sv, orjson.Fragment(data_json),
+                       meta_json)  # fmt: skip
+                rows.append(row)
+                metas.append(meta)
+                yield row
+                continue
+            records.append(new(eid, stream_id, version, e.event_type, sv, data, meta, recorded_at))  # type: ignore[arg-type]
+            lines.append(
+                b"".join(
+                    (
+                        row_start,
+                        eid.bytes,
+                        sid_field,
+                        version_field(8, version),
+                        known[2],
+                        jsonb_field(len(data_json) + 1, 1),
+                        data_json,
+                        meta_field,
+                    )
+                )
+            )
+            if len(lines) >= copy_chunk:
+                yield b"".join(lines)
+                lines.clear()
+    if lines is not None:
+        lines.append(COPY_TRAILER)
+        yield b"".join(lines)
 
 
 @contextmanager

@@ -89,6 +89,16 @@ WITH sealed AS (
     FROM unnest($2::bigint[]) WITH ORDINALITY AS s(seq, i))
 SELECT pg_notify($5, $6)
 """
+# The same for a batch of consecutive numbers (a bulk append's, usually): the numbers as a
+# range, not an array, which asyncpg encoded at about 0.5 us an element (an ABC check each).
+_INSERT_RUN = """
+WITH sealed AS (
+  INSERT INTO ledger (position, seq, content_hash, chain_hash)
+  SELECT $1::bigint + s.i - 1, s.seq, substring($4::bytea FROM (32 * s.i - 31)::int FOR 32),
+         substring($5::bytea FROM (32 * s.i - 31)::int FOR 32)
+    FROM generate_series($2::bigint, $3::bigint) WITH ORDINALITY AS s(seq, i))
+SELECT pg_notify($6, $7)
+"""
 # Has every transaction older than the gap's horizon ended, and which numbers of the gap are
 # visible now?  One statement, so one snapshot answers both (pg_current_snapshot() is the
 # statement's own).  Not pg_xact_status(): the commit log marks a transaction committed a moment
@@ -288,9 +298,21 @@ class Sealer:
             prev = chain_hash(prev, content)
             contents += content
             chains += prev
-        await conn.execute(
-            _INSERT, first, seqs, bytes(contents), bytes(chains), LEDGER_CHANNEL, str(pos)
-        )
+        if seqs[-1] - seqs[0] == take - 1:  # no gap: seqs[0], seqs[0] + 1, ...
+            await conn.execute(
+                _INSERT_RUN,
+                first,
+                seqs[0],
+                seqs[-1],
+                bytes(contents),
+                bytes(chains),
+                LEDGER_CHANNEL,
+                str(pos),
+            )
+        else:
+            await conn.execute(
+                _INSERT, first, seqs, bytes(contents), bytes(chains), LEDGER_CHANNEL, str(pos)
+            )
         if by_child:
             self.hashed_by_child += take
         self.head = LedgerHead(pos, seqs[-1], prev)

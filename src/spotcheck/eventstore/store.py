@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
@@ -34,6 +33,7 @@ from spotcheck.eventstore.errors import (
 )
 from spotcheck.eventstore.registry import EventTypeRegistry
 from spotcheck.eventstore.rows import (
+    COPY_CHUNK,
     COPY_COLUMNS,
     _check_shape,
     _collector_paused,
@@ -163,24 +163,25 @@ class UnitOfWork:
         bulk = sum(len(a.events) for a in appends) >= COPY_THRESHOLD
         if bulk and self.hints is not None:
             prepared.hashes = []  # the bulk path computes them as COPY takes the rows
-        rows = _prepare_rows(self.store.registry, prepared)
+        rows = _prepare_rows(self.store.registry, prepared, COPY_CHUNK if bulk else 0)
         with _collector_paused(bulk):
             if bulk:
-                recorded_at = await self._insert(prepared, rows)
+                await self._insert(prepared, _pieces(rows))
+                records = prepared.records
             else:
                 for _ in rows:
                     pass
                 recorded_at = await self._insert(prepared, None)
-            new = RecordedEvent._new
-            records = [
-                new(row[0], row[1], row[2], row[3], row[4], e.data, meta, recorded_at)
-                for row, meta, e in zip(
-                    prepared.rows,
-                    prepared.metadata,
-                    (e for a in appends for e in a.events),
-                    strict=True,
-                )
-            ]
+                new = RecordedEvent._new
+                records = [
+                    new(row[0], row[1], row[2], row[3], row[4], e.data, meta, recorded_at)
+                    for row, meta, e in zip(
+                        prepared.rows,
+                        prepared.metadata,
+                        (e for a in appends for e in a.events),
+                        strict=True,
+                    )
+                ]
         hashes = prepared.hashes
         if self.hints is not None and hashes is not None and len(hashes) == len(records):
             self.hints.append((prepared.xid, prepared.ids, hashes))
@@ -197,19 +198,19 @@ class UnitOfWork:
             if base != act:
                 raise ConcurrencyError(a.stream_id, a.expected_version, act)
 
-    async def _insert(self, p: _Prepared, copy_rows: Iterator[tuple[Any, ...]] | None) -> datetime:
-        """One INSERT of ``p.rows``; or, given ``copy_rows`` (which fills ``p.rows`` as COPY
-        consumes it), a version check and a COPY.  A typed error raised while the rows are
-        checked aborts the COPY, and with it the transaction."""
+    async def _insert(self, p: _Prepared, copy_data: AsyncIterator[bytes] | None) -> datetime:
+        """One INSERT of ``p.rows``; or, given ``copy_data`` (binary COPY data, which fills
+        ``p.records`` as COPY consumes it), a version check and a COPY.  A typed error raised
+        while the rows are checked aborts the COPY, and with it the transaction."""
         checks = [(a.stream_id, b) for a, b in zip(p.appends, p.base, strict=True) if b > 0]
         try:
-            if copy_rows is None and len(p.rows) == 1:
+            if copy_data is None and len(p.rows) == 1:
                 row = await self.conn.fetchrow(_INSERT_ONE, *p.rows[0], p.base[0])
                 if row is None:
                     await self._raise_conflict(p.appends, p.base)
                     raise AssertionError("the version check failed but the stream matches")
                 return row["recorded_at"]  # type: ignore[no-any-return]
-            if copy_rows is None:
+            if copy_data is None:
                 cols = [list(c) for c in zip(*p.rows, strict=True)]
                 row = await self.conn.fetchrow(
                     _INSERT_CHECKED, *cols, [c[0] for c in checks], [c[1] for c in checks]
@@ -226,11 +227,14 @@ class UnitOfWork:
                     [b for b in p.base if b > 0],
                 )
             if p.hashes is None:
-                now = await self.conn.fetchval("SELECT now()")
+                now = p.recorded_at = await self.conn.fetchval("SELECT now()")
             else:
                 now, p.xid = await self.conn.fetchrow(NOW_AND_XID)
+                p.recorded_at = now
                 p.stamp = format_instant(now).encode()  # before COPY takes the first row
-            await self.conn.copy_records_to_table("events", records=copy_rows, columns=COPY_COLUMNS)
+            await self.conn.copy_to_table(
+                "events", source=copy_data, columns=COPY_COLUMNS, format="binary"
+            )
             return now  # type: ignore[no-any-return]
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "events_stream_version_key":
@@ -266,6 +270,12 @@ class UnitOfWork:
                 raise IdempotencyConflict(e.event_id, "appended before with other content")
             out.append(old)
         return out
+
+
+async def _pieces(pieces: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """COPY data as asyncpg takes it while it is being made: an asynchronous iterable."""
+    for piece in pieces:
+        yield piece
 
 
 def _single_statement(appends: Sequence[StreamAppend]) -> bool:
