@@ -114,16 +114,6 @@ class _Prepared:
     """For COPY: the recorded events, in order (``rows`` and ``metadata`` stay empty)."""
 
 
-def prepare(
-    registry: EventTypeRegistry, appends: Sequence[StreamAppend], base: list[int]
-) -> _Prepared:
-    """Validate every event (typed errors name the field) and lay out the rows to insert."""
-    p = _Prepared(appends, base, [], [])
-    for _ in _prepare_rows(registry, p):
-        pass
-    return p
-
-
 # COPY's binary format: a header, then each row as its field count and each field as its length
 # and bytes (uuid: 16 bytes; bigint, int: big-endian; text: UTF-8; jsonb: version 1 and the
 # JSON text), then -1.  The server then parses only the JSON, as it would from an INSERT.
