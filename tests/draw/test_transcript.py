@@ -340,6 +340,38 @@ def test_draw_refuses_what_was_not_committed() -> None:
         tr.draw(commit, **{**ok, "entropy": wrong_kind})
 
 
+def test_checked_populations_skip_only_the_digest() -> None:
+    """``populations_checked`` (executeDraw, whose populations come from bytes it hashed)
+    leaves out the digest pass and nothing else: the same selection as the checked call, and a
+    population of the wrong size is still refused."""
+    given = inputs()
+    commit = tr.commit_draw(
+        task="T",
+        ledger_position=1,
+        strata=given["strata"],
+        sources=SOURCES,
+        commitment=tr.commitment_of(SEED),
+        rules=RULES,
+        candidates=given["candidates"],
+    )
+    args: dict[str, Any] = {
+        "strata": given["strata"],
+        "candidates": given["candidates"],
+        "entropy": ENTROPY,
+        "server_seed": SEED,
+    }
+    checked = tr.select_draw(commit, **args, populations_checked=True)
+    assert checked == tr.select_draw(commit, **args)
+    a, d = given["strata"][1], given["strata"][0]
+    altered = msgspec.structs.replace(a, population=[*a.population[:-1], "S-A-999"])
+    with pytest.raises(tr.DrawError, match="digest"):
+        tr.select_draw(commit, **{**args, "strata": [d, altered]})
+    tr.select_draw(commit, **{**args, "strata": [d, altered]}, populations_checked=True)
+    shrunk = msgspec.structs.replace(a, population=a.population[:-1])
+    with pytest.raises(tr.DrawError, match="size"):
+        tr.select_draw(commit, **{**args, "strata": [d, shrunk]}, populations_checked=True)
+
+
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [

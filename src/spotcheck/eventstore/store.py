@@ -18,6 +18,7 @@ from datetime import datetime
 
 import asyncpg
 
+from spotcheck import collector
 from spotcheck.eventstore.canonical import format_instant
 from spotcheck.eventstore.envelope import (
     ANY,
@@ -36,7 +37,6 @@ from spotcheck.eventstore.rows import (
     COPY_CHUNK,
     COPY_COLUMNS,
     _check_shape,
-    _collector_paused,
     _expected_base,
     _prepare_rows,
     _Prepared,
@@ -164,7 +164,9 @@ class UnitOfWork:
         if bulk and self.hints is not None:
             prepared.hashes = []  # the bulk path computes them as COPY takes the rows
         rows = _prepare_rows(self.store.registry, prepared, COPY_CHUNK if bulk else 0)
-        with _collector_paused(bulk):
+        # A bulk append makes tens of thousands of objects that all live until it returns
+        # (measured: collections cost 0.5 to 2 us per event of ~12).
+        with collector.paused(bulk):
             if bulk:
                 await self._insert(prepared, _pieces(rows))
                 records = prepared.records

@@ -133,9 +133,13 @@ def select_draw(
     candidates: Sequence[InspectorCandidate],
     entropy: Sequence[EntropyValue],
     server_seed: bytes,
+    populations_checked: bool = False,
 ) -> Selected:
     """The first half of :func:`draw`: check the inputs against the commit, build the key and
-    select per stratum."""
+    select per stratum.  ``populations_checked``: the caller split each population from bytes
+    it has hashed to the committed digest (executeDraw's content-addressed blobs), so the
+    digests are not computed again (38 ms for the bench's 914,320 keys); sizes and every other
+    input are still checked."""
     ordered = sorted(strata, key=lambda s: s.id)
     candidates = canonical_candidates(candidates)
     p: list[str] = []
@@ -145,7 +149,7 @@ def select_draw(
         for s, c in zip(ordered, commit.strata, strict=True):
             if (s.count, s.ratio) != (c.count, c.ratio) or len(s.population) != c.size:
                 p.append(f"strata ({s.id}): not the committed parameters or size")
-            elif population_digest(s.population) != c.digest:
+            elif not populations_checked and population_digest(s.population) != c.digest:
                 p.append(f"strata ({s.id}): the population's digest is not the committed one")
     if candidates_digest(candidates) != commit.candidates_digest:
         p.append("candidates: not the committed candidates")
