@@ -54,8 +54,16 @@ async def test_bench_draw_smoke(db: Db) -> None:
     assert data["inspections"] == data["assigned"] > 0
     assert positive(data["transcript_bytes"])
     assert results["ours"]["verified"] is True
+    ours = results["ours"]
     for key in ("commit_s", "execute_s", "verify_s"):
-        assert positive(results["ours"][key]), key
+        assert positive(ours[key]), key
+    for key in ("commit", "execute"):  # three draws, each after a round of the peer's select
+        rounds = ours[f"{key}_rounds_s"]
+        assert len(rounds) == 3 and all(positive(x) for x in rounds), key
+        assert ours[f"{key}_s"] == sorted(rounds)[1], key
+    assert results["ratios"]["execute_vs_peer_select"] == round(
+        ours["execute_s"] / results["peer"]["select_s"], 3
+    )
     for key in ("select_s", "select_assign_write_s"):
         assert positive(results["peer"][key]), key
         assert len(results["peer"][key.removesuffix("_s") + "_rounds_s"]) == 3
@@ -64,4 +72,4 @@ async def test_bench_draw_smoke(db: Db) -> None:
     assert results["target"]["met"] is None  # judged only at the sizes
     assert results["machine"]["postgres_server_version"]
     text = render(results)
-    assert "executeDraw" in text and "ORDER BY random()" in text
+    assert "executeDraw" in text and "ORDER BY random()" in text and "rounds" in text
