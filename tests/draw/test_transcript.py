@@ -311,9 +311,9 @@ def test_replacement_refuses_unknown_subject_or_person(transcript: tr.Transcript
         tr.replace_inspector(transcript, a.subject, outsider, "病假")
 
 
-def test_draw_refuses_what_was_not_committed() -> None:
-    given = inputs()
-    commit = tr.commit_draw(
+def plain_commit(given: dict[str, Any]) -> tr.Commit:
+    """A commit of ``inputs()`` without batches, for the tests of what a draw refuses."""
+    return tr.commit_draw(
         task="T",
         ledger_position=1,
         strata=given["strata"],
@@ -322,6 +322,11 @@ def test_draw_refuses_what_was_not_committed() -> None:
         rules=RULES,
         candidates=given["candidates"],
     )
+
+
+def test_draw_refuses_what_was_not_committed() -> None:
+    given = inputs()
+    commit = plain_commit(given)
     ok: dict[str, Any] = {**given, "entropy": ENTROPY, "server_seed": SEED}
     tr.draw(commit, **ok)
     bad_seed = {**ok, "server_seed": bytes(32)}
@@ -345,15 +350,7 @@ def test_checked_populations_skip_only_the_digest() -> None:
     leaves out the digest pass and nothing else: the same selection as the checked call, and a
     population of the wrong size is still refused."""
     given = inputs()
-    commit = tr.commit_draw(
-        task="T",
-        ledger_position=1,
-        strata=given["strata"],
-        sources=SOURCES,
-        commitment=tr.commitment_of(SEED),
-        rules=RULES,
-        candidates=given["candidates"],
-    )
+    commit = plain_commit(given)
     args: dict[str, Any] = {
         "strata": given["strata"],
         "candidates": given["candidates"],
